@@ -1,0 +1,157 @@
+// The error catalog. This module imports nothing: every layer may use it, and it may
+// depend on none of them.
+//
+// Two kinds of errors live here:
+// - Redis' exact reply texts. Clients (and their test suites) match on these strings, so
+//   they are copied from Redis 7.0 verbatim, prefix included, and never reworded.
+// - Error classes with a stable `code` (fastify's FST_ERR_*, undici's UND_ERR_*), thrown
+//   when something broke. Expected user errors are values (ReplyError), not throws.
+
+/** Redis 7.0 reply error texts, without the leading '-' and trailing CRLF. */
+export const RedisError = {
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  overflow: 'ERR increment or decrement would overflow',
+  nanOrInfinity: 'ERR increment would produce NaN or Infinity',
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  noSuchKey: 'ERR no such key',
+  offsetOutOfRange: 'ERR offset is out of range',
+  stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  dbIndexOutOfRange: 'ERR DB index is out of range',
+  invalidDbIndex: 'ERR invalid DB index',
+  noAuth: 'NOAUTH Authentication required.',
+  wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
+  authNotConfigured:
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  expireOptionsNxXx: 'ERR NX and XX, GT or LT options at the same time are not compatible',
+  expireOptionsGtLt: 'ERR GT and LT options at the same time are not compatible',
+  cursorInvalid: 'ERR invalid cursor',
+  timeoutNegative: 'ERR timeout is negative',
+  unsupportedProtocol: 'NOPROTO unsupported protocol version',
+
+  // Protocol errors (networking.c). Redis closes the connection after sending them.
+  protocolTooBigInline: 'ERR Protocol error: too big inline request',
+  protocolUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',
+  protocolTooBigMultibulkCount: 'ERR Protocol error: too big mbulk count string',
+  protocolInvalidMultibulkLength: 'ERR Protocol error: invalid multibulk length',
+  protocolTooBigBulkCount: 'ERR Protocol error: too big bulk count string',
+  protocolInvalidBulkLength: 'ERR Protocol error: invalid bulk length',
+  protocolUnauthenticatedMultibulk: 'ERR Protocol error: unauthenticated multibulk length',
+  protocolUnauthenticatedBulk: 'ERR Protocol error: unauthenticated bulk length',
+} as const;
+
+/** Redis: "expected '$', got '%c'" with the offending byte. */
+export function protocolExpectedDollar(got: number): string {
+  return `ERR Protocol error: expected '$', got '${String.fromCharCode(got)}'`;
+}
+
+/** Redis 7.0 (server.c): the command's lowercase full name, e.g. 'get' or 'config|get'. */
+export function wrongArity(fullName: string): string {
+  return `ERR wrong number of arguments for '${fullName}' command`;
+}
+
+/** Redis 7.0 processCommand(): the name and up to 128 bytes of quoted arguments. */
+export function unknownCommand(name: string, args: readonly string[]): string {
+  let list = '';
+  for (let i = 0; i < args.length && list.length < 128; i++) {
+    list += `'${args[i].slice(0, 128 - list.length)}' `;
+  }
+  return sanitize(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`);
+}
+
+/** Redis 7.0: "unknown subcommand '%.128s'. Try %s HELP." */
+export function unknownSubcommand(sub: string, command: string): string {
+  return sanitize(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+}
+
+/** Redis: "invalid expire time in '%s' command". */
+export function invalidExpireTime(command: string): string {
+  return `ERR invalid expire time in '${command}' command`;
+}
+
+/** A reply line must not carry CR or LF (Redis' rejectCommandFormat does the same). */
+export function sanitize(text: string): string {
+  return text.replace(/[\r\n]/g, ' ');
+}
+
+/** An expected error, returned as a value and sent to the client as `-text`. */
+export class ReplyError {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = sanitize(text);
+  }
+}
+
+/** Base of every thrown error, with a stable machine-readable code. */
+export class KiwiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid configuration: names the key, the value and the reason. */
+export class ConfigError extends KiwiError {
+  readonly key: string;
+  constructor(key: string, value: unknown, reason: string) {
+    super('KIWI_ERR_CONFIG', `invalid configuration: ${key} = ${describe(value)}: ${reason}`);
+    this.key = key;
+  }
+}
+
+/** A storage operation failed in RocksDB; `storageCode` is the native status code name. */
+export class StorageError extends KiwiError {
+  readonly storageCode: string;
+  /** True when the operation did not run at all (safe to retry even if not idempotent). */
+  readonly notExecuted: boolean;
+  constructor(storageCode: string, message: string, notExecuted = false) {
+    super('KIWI_ERR_STORAGE', message);
+    this.storageCode = storageCode;
+    this.notExecuted = notExecuted;
+  }
+}
+
+/** The storage runtime's queue is full: the caller must slow down. */
+export class BackpressureError extends KiwiError {
+  constructor(message = 'storage queue is full') {
+    super('KIWI_ERR_BACKPRESSURE', message);
+  }
+}
+
+/** The request passed its deadline before it ran; it was not executed. */
+export class TimeoutError extends KiwiError {
+  constructor(message = 'storage request timed out') {
+    super('KIWI_ERR_TIMEOUT', message);
+  }
+}
+
+/** The storage runtime is closed or closing. */
+export class ClosedError extends KiwiError {
+  constructor(message = 'storage is closed') {
+    super('KIWI_ERR_CLOSED', message);
+  }
+}
+
+/** Turns anything thrown into one RESP error line's text, without leaking internals. */
+export function errorReplyText(err: unknown): string {
+  if (err instanceof ReplyError) return err.text;
+  if (err instanceof TimeoutError) return 'ERR storage request timed out';
+  if (err instanceof BackpressureError) return 'ERR storage busy, try again';
+  if (err instanceof ClosedError) return 'ERR server is shutting down';
+  if (err instanceof StorageError) return sanitize(`ERR storage error: ${err.message}`);
+  if (err instanceof KiwiError) return sanitize(`ERR ${err.message}`);
+  return 'ERR internal error';
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return '(missing)';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
