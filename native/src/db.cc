@@ -1,0 +1,309 @@
+#include "db.h"
+
+#include <pthread.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "format.h"
+
+namespace kiwi {
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+// FNV-1a: cheap, and stripes only need to spread, not resist attack (a collision costs a
+// little lock sharing, never correctness).
+constexpr uint64_t kFnvOffset = 1469598103934665603ull;
+inline uint64_t Fnv(uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+inline size_t Fold(uint64_t h) { return static_cast<size_t>(h ^ (h >> 32)) & (KeyLocks::kStripes - 1); }
+}  // namespace
+
+size_t KeyLocks::Stripe(std::string_view data_key) { return Fold(Fnv(kFnvOffset, data_key)); }
+
+size_t KeyLocks::Stripe(uint8_t db, std::string_view key) {
+  const char d = static_cast<char>(db);
+  return Fold(Fnv(Fnv(kFnvOffset, std::string_view(&d, 1)), key));
+}
+
+void KeyLocks::Lock(std::vector<size_t>* stripes) {
+  std::sort(stripes->begin(), stripes->end());
+  stripes->erase(std::unique(stripes->begin(), stripes->end()), stripes->end());
+  for (size_t s : *stripes) stripes_[s].m.lock();
+}
+
+void KeyLocks::Unlock(const std::vector<size_t>& stripes) {
+  for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].m.unlock();
+}
+
+namespace {
+
+// Drops values whose expiry has passed, so the space of expired keys comes back even if
+// the expiry cycle never reached them. RocksDB turns a removal into a tombstone where
+// older versions may exist below, so nothing older resurfaces.
+class ExpiredValueFilter : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& existing,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    if (key.size() > 0 && static_cast<uint8_t>(key[0]) == kMetaDb) return false;
+    Value v;
+    if (!DecodeValue(std::string_view(existing.data(), existing.size()), &v)) return false;
+    return v.expired(NowMs());
+  }
+  const char* Name() const override { return "kiwi.ExpiredValueFilter"; }
+};
+
+class HealthListener : public rocksdb::EventListener {
+ public:
+  explicit HealthListener(std::shared_ptr<HealthState> health) : health_(std::move(health)) {}
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    health_->background_errors.fetch_add(1);
+    health_->degraded.store(true);
+    std::lock_guard<std::mutex> lock(health_->mu);
+    health_->last_error = error->ToString();
+  }
+
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (!info.new_bg_error.ok()) return;
+    health_->recoveries.fetch_add(1);
+    health_->degraded.store(false);
+  }
+
+ private:
+  std::shared_ptr<HealthState> health_;
+};
+
+rocksdb::CompressionType ParseCompression(const std::string& name, bool* ok) {
+  *ok = true;
+  if (name == "none") return rocksdb::kNoCompression;
+  if (name == "snappy") return rocksdb::kSnappyCompression;
+  if (name == "lz4") return rocksdb::kLZ4Compression;
+  if (name == "zstd") return rocksdb::kZSTD;
+  if (name == "zlib") return rocksdb::kZlibCompression;
+  *ok = false;
+  return rocksdb::kNoCompression;
+}
+
+}  // namespace
+
+rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
+                               std::unique_ptr<Database>* out) {
+  bool compression_ok = false;
+  const rocksdb::CompressionType compression = ParseCompression(options.compression, &compression_ok);
+  if (!compression_ok) {
+    return rocksdb::Status::InvalidArgument("unknown compression", options.compression);
+  }
+  const auto supported = rocksdb::GetSupportedCompressions();
+  if (compression != rocksdb::kNoCompression &&
+      std::find(supported.begin(), supported.end(), compression) == supported.end()) {
+    return rocksdb::Status::NotSupported("compression not built into this RocksDB",
+                                         options.compression);
+  }
+
+  std::unique_ptr<Database> self(new Database());
+  self->options_ = options;
+  self->health_ = std::make_shared<HealthState>();
+  self->statistics_ = rocksdb::CreateDBStatistics();
+  self->statistics_->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = std::max(1, options.background_jobs);
+  db_options.statistics = self->statistics_;
+  db_options.listeners.push_back(std::make_shared<HealthListener>(self->health_));
+  db_options.keep_log_file_num = 5;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+
+  rocksdb::ColumnFamilyOptions data_options;
+  data_options.write_buffer_size = options.write_buffer_bytes;
+  data_options.compression = compression;
+  data_options.level_compaction_dynamic_level_bytes = true;
+  data_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  static ExpiredValueFilter filter;  // stateless; RocksDB requires it to outlive the DB
+  if (options.compaction_filter) data_options.compaction_filter = &filter;
+
+  rocksdb::ColumnFamilyOptions expire_options;
+  expire_options.write_buffer_size = std::max<uint64_t>(4ull << 20, options.write_buffer_bytes / 8);
+  expire_options.compression = compression;
+  expire_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  // RocksDB must open every existing column family; families from a newer kiwi get
+  // default options, and the format version check below refuses that data if needed.
+  std::vector<std::string> existing;
+  rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, data_options}, {kExpireColumnFamily, expire_options}};
+  for (const auto& name : existing) {
+    if (name != rocksdb::kDefaultColumnFamilyName && name != kExpireColumnFamily) {
+      families.push_back({name, rocksdb::ColumnFamilyOptions()});
+    }
+  }
+
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &self->handles_, &self->db_);
+  if (!s.ok()) return s;
+  self->data_cf_ = self->handles_[0];
+  self->expire_cf_ = self->handles_[1];
+
+  const std::string version_key = DataKey(kMetaDb, kFormatVersionKey);
+  std::string version;
+  s = self->db_->Get(rocksdb::ReadOptions(), self->data_cf_, version_key, &version);
+  if (s.IsNotFound()) {
+    s = self->db_->Put(rocksdb::WriteOptions(), self->data_cf_, version_key,
+                       std::to_string(kFormatVersion));
+  } else if (s.ok() && std::strtoul(version.c_str(), nullptr, 10) > kFormatVersion) {
+    s = rocksdb::Status::NotSupported(
+        "data directory uses on-disk format " + version + "; this kiwi-server reads up to " +
+        std::to_string(kFormatVersion));
+  }
+  if (!s.ok()) {
+    self->Close().PermitUncheckedError();
+    return s;
+  }
+
+  self->write_options_.sync = options.sync == SyncMode::kAlways;
+  self->maintenance_ = std::thread([raw = self.get()] { raw->MaintenanceLoop(); });
+  *out = std::move(self);
+  return rocksdb::Status::OK();
+}
+
+Database::~Database() { Close().PermitUncheckedError(); }
+
+rocksdb::Status Database::Close() {
+  {
+    std::lock_guard<std::mutex> lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (db_ == nullptr) return rocksdb::Status::OK();
+
+  rocksdb::Status result = db_->FlushWAL(true);
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status s = db_->Flush(flush, handles_);
+  if (result.ok()) result = s;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  handles_.clear();
+  s = db_->Close();
+  if (result.ok()) result = s;
+  delete db_;
+  db_ = nullptr;
+  return result;
+}
+
+rocksdb::Status Database::Write(rocksdb::WriteBatch* batch) {
+  return db_->Write(write_options_, batch);
+}
+
+rocksdb::Status Database::Resume() {
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    health_->degraded.store(false);
+    health_->recoveries.fetch_add(1);
+  }
+  return s;
+}
+
+bool Database::Property(const std::string& name, std::string* value) {
+  return db_ != nullptr && db_->GetProperty(data_cf_, name, value);
+}
+
+uint64_t Database::TickerCount(uint32_t ticker) const {
+  return statistics_ ? statistics_->getTickerCount(ticker) : 0;
+}
+
+uint64_t Database::ExpireCycle(int64_t now_ms, size_t limit, bool* more) {
+  *more = false;
+  std::string upper;
+  PutFixed64BE(&upper, static_cast<uint64_t>(now_ms) + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, expire_cf_));
+
+  rocksdb::WriteBatch batch;
+  uint64_t deleted = 0;
+  size_t seen = 0;
+  std::shared_lock<std::shared_mutex> flush_guard(flush_lock_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (++seen > limit) {
+      *more = true;
+      break;
+    }
+    const rocksdb::Slice index_key = it->key();
+    if (index_key.size() < 9) {
+      batch.Delete(expire_cf_, index_key);
+      continue;
+    }
+    const int64_t when = static_cast<int64_t>(GetFixed64BE(index_key.data()));
+    const std::string_view data_key(index_key.data() + 8, index_key.size() - 8);
+    std::vector<size_t> stripe = {KeyLocks::Stripe(data_key)};
+    locks_.Lock(&stripe);
+    std::string raw;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_cf_,
+                                 rocksdb::Slice(data_key.data(), data_key.size()), &raw);
+    Value v;
+    // Delete only if the key still carries this very expiry: a later SET or EXPIRE made
+    // the index entry stale, and the key must live on.
+    if (s.ok() && DecodeValue(raw, &v) && v.expire_ms == when && v.expired(now_ms)) {
+      rocksdb::WriteBatch one;
+      one.Delete(data_cf_, rocksdb::Slice(data_key.data(), data_key.size()));
+      one.Delete(expire_cf_, index_key);
+      if (Write(&one).ok()) deleted++;
+    } else {
+      batch.Delete(expire_cf_, index_key);
+    }
+    locks_.Unlock(stripe);
+  }
+  if (batch.Count() > 0) Write(&batch).PermitUncheckedError();
+  expired_keys_.fetch_add(deleted, std::memory_order_relaxed);
+  return deleted;
+}
+
+void Database::MaintenanceLoop() {
+  pthread_setname_np(pthread_self(), "kiwi-maint");
+  using clock = std::chrono::steady_clock;
+  auto next_sync = clock::now() + std::chrono::milliseconds(options_.sync_interval_ms);
+  const auto tick = std::chrono::milliseconds(
+      options_.expire_cycle_ms > 0 ? std::min(options_.expire_cycle_ms, 100) : 100);
+  std::unique_lock<std::mutex> lock(maintenance_mu_);
+  while (!stopping_) {
+    maintenance_cv_.wait_for(lock, tick, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (options_.expire_cycle_ms > 0 && !health_->degraded.load()) {
+      // Like Redis' active expire cycle: bounded work per tick, more ticks when behind.
+      bool more = true;
+      const auto budget_end = clock::now() + tick / 4;
+      while (more && clock::now() < budget_end) ExpireCycle(NowMs(), 1000, &more);
+    }
+    if (options_.sync == SyncMode::kPeriodic && clock::now() >= next_sync) {
+      db_->SyncWAL().PermitUncheckedError();
+      next_sync = clock::now() + std::chrono::milliseconds(options_.sync_interval_ms);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace kiwi

@@ -1,0 +1,116 @@
+// Database: one RocksDB instance with kiwi's column families, options, key locks, the
+// expiry cycle and WAL syncing. Used only from storage threads (and open/close); it
+// never touches N-API.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/statistics.h>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kiwi {
+
+enum class SyncMode { kAlways, kPeriodic, kNone };
+
+struct DbOptions {
+  uint64_t block_cache_bytes = 256ull << 20;
+  uint64_t write_buffer_bytes = 64ull << 20;
+  std::string compression = "lz4";  // none | snappy | lz4 | zstd | zlib
+  int background_jobs = 2;
+  SyncMode sync = SyncMode::kPeriodic;
+  int sync_interval_ms = 1000;
+  int expire_cycle_ms = 100;  // 0 turns the background expiry cycle off
+  bool compaction_filter = true;
+};
+
+// Striped per-key mutexes: read-modify-write commands lock every stripe their keys hash
+// to, in ascending order, so concurrent storage threads cannot interleave on a key and
+// cannot deadlock.
+class KeyLocks {
+ public:
+  static constexpr size_t kStripes = 1024;
+  static size_t Stripe(std::string_view data_key);
+  // Same stripe as Stripe(DataKey(db, key)), without building the key.
+  static size_t Stripe(uint8_t db, std::string_view key);
+  // Sorts and dedupes `stripes`, then locks them.
+  void Lock(std::vector<size_t>* stripes);
+  void Unlock(const std::vector<size_t>& stripes);
+
+ private:
+  struct alignas(64) Padded {
+    std::mutex m;
+  };
+  std::array<Padded, kStripes> stripes_;
+};
+
+// Background errors (for example ENOSPC during a flush) put RocksDB into read-only mode;
+// the listener records them so INFO and /health can say so, and Resume() can clear them.
+struct HealthState {
+  std::atomic<bool> degraded{false};
+  std::atomic<uint64_t> background_errors{0};
+  std::atomic<uint64_t> recoveries{0};
+  std::mutex mu;
+  std::string last_error;  // guarded by mu
+};
+
+class Database {
+ public:
+  static rocksdb::Status Open(const std::string& dir, const DbOptions& options,
+                              std::unique_ptr<Database>* out);
+  ~Database();
+
+  // Stops the maintenance thread, syncs the WAL, flushes memtables and closes.
+  rocksdb::Status Close();
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* data() const { return data_cf_; }
+  rocksdb::ColumnFamilyHandle* expire() const { return expire_cf_; }
+  rocksdb::Status Write(rocksdb::WriteBatch* batch);
+
+  KeyLocks& locks() { return locks_; }
+  // Writers hold it shared; FLUSHDB/FLUSHALL hold it exclusively, so a read-modify-write
+  // never straddles a flush.
+  std::shared_mutex& flush_lock() { return flush_lock_; }
+
+  HealthState& health() { return *health_; }
+  rocksdb::Status Resume();
+  bool Property(const std::string& name, std::string* value);
+  uint64_t TickerCount(uint32_t ticker) const;
+
+  // Walks the expire index once: deletes keys whose expiry has passed. Returns keys deleted.
+  uint64_t ExpireCycle(int64_t now_ms, size_t limit, bool* more);
+  uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+
+ private:
+  Database() = default;
+  void MaintenanceLoop();
+
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* expire_cf_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::shared_ptr<HealthState> health_;
+  rocksdb::WriteOptions write_options_;
+  DbOptions options_;
+  KeyLocks locks_;
+  std::shared_mutex flush_lock_;
+  std::atomic<uint64_t> expired_keys_{0};
+
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;
+};
+
+int64_t NowMs();
+
+}  // namespace kiwi

@@ -1,0 +1,316 @@
+#include "exec.h"
+
+#include <rocksdb/db.h>
+
+#include <mutex>
+#include <shared_mutex>
+
+#include "status.h"
+
+namespace kiwi {
+
+namespace {
+thread_local uint32_t t_failed = 0;
+}  // namespace
+
+void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
+  t_failed++;
+  w.Error(StatusCode(s), s.ToString());
+}
+
+uint32_t TakeFailedCount() {
+  const uint32_t n = t_failed;
+  t_failed = 0;
+  return n;
+}
+
+// The ops.h class letters.
+#define KIWI_CLASS_R OpClass::kRead
+#define KIWI_CLASS_W OpClass::kWrite
+#define KIWI_CLASS_S OpClass::kSpecial
+
+OpClass ClassOf(uint8_t op) {
+  switch (op) {
+#define KIWI_X(name, code, cls) \
+  case code:                    \
+    return KIWI_CLASS_##cls;
+    KIWI_OPS(KIWI_X)
+#undef KIWI_X
+    default:
+      return OpClass::kUnknown;
+  }
+}
+
+void CommandKeys(const Request& req, const Command& c, std::vector<std::string_view>* keys) {
+  switch (c.op) {
+    case kOp_DEL:
+    case kOp_EXISTS:
+    case kOp_MGET:
+      for (uint32_t i = 0; i < c.argc; i++) keys->push_back(req.arg(c, i));
+      return;
+    case kOp_MSET:
+    case kOp_MSETNX:
+      for (uint32_t i = 0; i < c.argc; i += 2) keys->push_back(req.arg(c, i));
+      return;
+    case kOp_RENAME:
+      for (uint32_t i = 0; i < c.argc && i < 2; i++) keys->push_back(req.arg(c, i));
+      return;
+    default:
+      if (ClassOf(c.op) != OpClass::kSpecial && c.argc > 0) keys->push_back(req.arg(c, 0));
+      return;
+  }
+}
+
+void FinishLookup(Lookup* l, int64_t now) {
+  l->value = Value();
+  if (l->status.IsNotFound()) {
+    l->status = rocksdb::Status::OK();
+    return;
+  }
+  if (!l->status.ok()) return;
+  if (!DecodeValue(std::string_view(l->pinned.data(), l->pinned.size()), &l->value)) {
+    l->status = rocksdb::Status::Corruption("unreadable value (corrupt or newer format)");
+    l->value = Value();
+    return;
+  }
+  if (l->value.expired(now)) l->value = Value();
+}
+
+void WriteGroup::Read(uint8_t db, std::string_view key, Lookup* out) {
+  const std::string data_key = DataKey(db, key);
+  out->pinned.Reset();
+  if (use_overlay_) {
+    auto it = overlay_.find(data_key);
+    if (it != overlay_.end()) {
+      if (!it->second) {
+        out->status = rocksdb::Status::NotFound();
+      } else {
+        out->status = rocksdb::Status::OK();
+        out->pinned.PinSelf(*it->second);
+      }
+      FinishLookup(out, now_);
+      return;
+    }
+  }
+  out->status = db_->db()->Get(rocksdb::ReadOptions(), db_->data(), data_key, &out->pinned);
+  FinishLookup(out, now_);
+}
+
+void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+                     std::string_view payload) {
+  if (expire_ms != 0 && expire_ms <= now_) {
+    Delete(db, key);
+    return;
+  }
+  const std::string data_key = DataKey(db, key);
+  char header[kMaxHeaderSize];
+  const size_t header_size = EncodeHeader(type, expire_ms, header);
+  const rocksdb::Slice key_part(data_key);
+  const rocksdb::Slice value_parts[2] = {rocksdb::Slice(header, header_size),
+                                         rocksdb::Slice(payload.data(), payload.size())};
+  batch_.Put(db_->data(), rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
+      .PermitUncheckedError();
+  if (expire_ms != 0) batch_.Put(db_->expire(), ExpireKey(expire_ms, data_key), "").PermitUncheckedError();
+  if (use_overlay_) {
+    std::string encoded;
+    EncodeValue(type, expire_ms, payload, &encoded);
+    overlay_[data_key] = std::move(encoded);
+  }
+}
+
+void WriteGroup::Delete(uint8_t db, std::string_view key) {
+  std::string data_key = DataKey(db, key);
+  batch_.Delete(db_->data(), data_key).PermitUncheckedError();
+  if (use_overlay_) overlay_[std::move(data_key)] = std::nullopt;
+}
+
+rocksdb::Status WriteGroup::Commit() { return db_->Write(&batch_); }
+
+namespace {
+
+void DispatchRead(const Request& req, const Command& c, const Lookup* v, int64_t now,
+                  ReplyWriter& w) {
+  switch (c.op) {
+    case kOp_GET: return GetCmd(req, c, v, now, w);
+    case kOp_MGET: return MGetCmd(req, c, v, now, w);
+    case kOp_STRLEN: return StrlenCmd(req, c, v, now, w);
+    case kOp_GETRANGE: return GetRangeCmd(req, c, v, now, w);
+    case kOp_EXISTS: return ExistsCmd(req, c, v, now, w);
+    case kOp_TTL: return TtlCmd(req, c, v, now, w);
+    case kOp_TYPE: return TypeCmd(req, c, v, now, w);
+    default: return w.Error(kErr_BAD_REQUEST, "not a read command");
+  }
+}
+
+void DispatchWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  switch (c.op) {
+    case kOp_SET: return SetCmd(req, c, g, w);
+    case kOp_MSET: return MSetCmd(req, c, g, w);
+    case kOp_MSETNX: return MSetNxCmd(req, c, g, w);
+    case kOp_INCRBY: return IncrByCmd(req, c, g, w);
+    case kOp_INCRBYFLOAT: return IncrByFloatCmd(req, c, g, w);
+    case kOp_APPEND: return AppendCmd(req, c, g, w);
+    case kOp_SETRANGE: return SetRangeCmd(req, c, g, w);
+    case kOp_GETDEL: return GetDelCmd(req, c, g, w);
+    case kOp_GETEX: return GetExCmd(req, c, g, w);
+    case kOp_DEL: return DelCmd(req, c, g, w);
+    case kOp_EXPIRE: return ExpireCmd(req, c, g, w);
+    case kOp_PERSIST: return PersistCmd(req, c, g, w);
+    case kOp_RENAME: return RenameCmd(req, c, g, w);
+    default: return w.Error(kErr_BAD_REQUEST, "not a write command");
+  }
+}
+
+}  // namespace
+
+void ExecSpecial(Database* db, const Request& req, const Command& c, int64_t now,
+                 ReplyWriter& w) {
+  switch (c.op) {
+    case kOp_PING: return w.Ok();
+    case kOp_KEYS: return KeysCmd(db, req, c, now, w);
+    case kOp_SCAN: return ScanCmd(db, req, c, now, w);
+    case kOp_DBSIZE: return DbSizeCmd(db, req, c, now, w);
+    case kOp_FLUSHDB: return FlushDbCmd(db, req, c, now, w);
+    case kOp_FLUSHALL: return FlushAllCmd(db, req, c, now, w);
+    case kOp_RANDOMKEY: return RandomKeyCmd(db, req, c, now, w);
+    case kOp_COMPACT: return CompactCmd(db, req, c, now, w);
+    case kOp_FLUSH_MEMTABLE: return FlushMemtableCmd(db, req, c, now, w);
+    default: return w.Error(kErr_BAD_REQUEST, "unknown op");
+  }
+}
+
+uint32_t Executor::Run(const Request& req, std::string* out) {
+  TakeFailedCount();
+  ReplyWriter w(out);
+  const size_t count_at = w.size();
+  uint32_t replies = 0;
+  w.Reserve(4 + req.commands.size() * 8);
+  out->append(4, '\0');
+  const size_t n = req.commands.size();
+  size_t i = 0;
+  while (i < n) {
+    const Command& c = req.commands[i];
+    const OpClass cls = ClassOf(c.op);
+    if (c.op == kOp_BATCH) {
+      const size_t group = static_cast<size_t>(c.a);
+      if (c.a < 0 || group > n - i - 1) {
+        w.Error(kErr_BAD_REQUEST, "BATCH count exceeds the batch");
+        replies++;
+        i = n;
+        break;
+      }
+      w.Array(static_cast<uint32_t>(group));
+      RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      i += 1 + group;
+    } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
+      size_t j = i + 1;
+      while (j < n && ClassOf(req.commands[j].op) == cls) j++;
+      if (cls == OpClass::kRead) {
+        RunReads(req, i, j, w);
+      } else {
+        RunWrites(req, i, j, /*atomic=*/false, w);
+      }
+      replies += static_cast<uint32_t>(j - i - 1);
+      i = j;
+    } else {
+      RunSpecial(req, c, w);
+      i++;
+    }
+    replies++;
+  }
+  std::memcpy(&(*out)[count_at], &replies, 4);
+  return TakeFailedCount();
+}
+
+void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w) {
+  const int64_t now = NowMs();
+  std::vector<std::string_view> keys;
+  std::vector<uint8_t> key_dbs;
+  std::vector<size_t> key_counts;
+  for (size_t i = begin; i < end; i++) {
+    const size_t before = keys.size();
+    CommandKeys(req, req.commands[i], &keys);
+    key_dbs.resize(keys.size(), req.commands[i].db);
+    key_counts.push_back(keys.size() - before);
+  }
+  std::vector<std::string> data_keys(keys.size());
+  std::vector<rocksdb::Slice> slices(keys.size());
+  for (size_t k = 0; k < keys.size(); k++) {
+    data_keys[k] = DataKey(key_dbs[k], keys[k]);
+    slices[k] = data_keys[k];
+  }
+  std::vector<Lookup> values(keys.size());
+  rocksdb::ReadOptions ro;
+  if (keys.size() == 1) {
+    values[0].status = db_->db()->Get(ro, db_->data(), slices[0], &values[0].pinned);
+  } else if (!keys.empty()) {
+    std::vector<rocksdb::PinnableSlice> pinned(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->db()->MultiGet(ro, db_->data(), keys.size(), slices.data(), pinned.data(),
+                        statuses.data());
+    for (size_t k = 0; k < keys.size(); k++) {
+      values[k].status = statuses[k];
+      values[k].pinned = std::move(pinned[k]);
+    }
+  }
+  for (auto& v : values) FinishLookup(&v, now);
+  size_t at = 0;
+  for (size_t i = begin; i < end; i++) {
+    DispatchRead(req, req.commands[i], values.data() + at, now, w);
+    at += key_counts[i - begin];
+  }
+}
+
+void Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
+                         ReplyWriter& w) {
+  std::vector<std::string_view> keys;
+  std::vector<size_t> stripes;
+  for (size_t i = begin; i < end; i++) {
+    const size_t before = keys.size();
+    CommandKeys(req, req.commands[i], &keys);
+    for (size_t k = before; k < keys.size(); k++) {
+      stripes.push_back(KeyLocks::Stripe(req.commands[i].db, keys[k]));
+    }
+  }
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
+  db_->locks().Lock(&stripes);
+  // The overlay only matters when a key repeats within the group; distinct stripes prove
+  // it does not, which is the common case (and saves a copy per write).
+  const bool repeats = stripes.size() < keys.size();
+  WriteGroup g(db_, NowMs(), repeats);
+  const size_t mark = w.size();
+  const uint32_t failed_mark = t_failed;
+  for (size_t i = begin; i < end; i++) {
+    const Command& c = req.commands[i];
+    const OpClass cls = ClassOf(c.op);
+    if (cls == OpClass::kWrite) {
+      DispatchWrite(req, c, g, w);
+    } else if (atomic && cls == OpClass::kRead) {
+      std::vector<std::string_view> own;
+      CommandKeys(req, c, &own);
+      std::vector<Lookup> values(own.size());
+      for (size_t k = 0; k < own.size(); k++) g.Read(c.db, own[k], &values[k]);
+      DispatchRead(req, c, values.data(), g.now(), w);
+    } else if (atomic && c.op == kOp_PING) {
+      w.Ok();
+    } else {
+      w.Error(kErr_BAD_REQUEST, "command not allowed inside BATCH");
+    }
+  }
+  if (!g.empty()) {
+    const rocksdb::Status s = g.Commit();
+    if (!s.ok()) {
+      // Nothing of the group was written: every command in it failed.
+      w.Truncate(mark);
+      t_failed = failed_mark;
+      for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
+    }
+  }
+  db_->locks().Unlock(stripes);
+}
+
+void Executor::RunSpecial(const Request& req, const Command& c, ReplyWriter& w) {
+  ExecSpecial(db_, req, c, NowMs(), w);
+}
+
+}  // namespace kiwi
