@@ -80,6 +80,7 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   void OnDone(Job* job);  // any thread
   void Signal();
   void Drain(Napi::Env env, Napi::Function on_complete);  // main thread
+  bool Deliver(napi_env e, napi_value fn, napi_value recv, Job* job);
   void FinishClose(Napi::Env env);
   void ShutdownNow();
   static void CleanupHook(void* self);
@@ -161,7 +162,7 @@ NativeStorage::NativeStorage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   executor_ = std::make_unique<Executor>(db_.get());
   tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "kiwi-storage-complete", 0, 1);
   // Idle storage must not keep the process alive; submit() refs while work is pending.
-  tsfn_.Unref(env);
+  napi_unref_threadsafe_function(env, tsfn_);
   core_->owner.store(this);
 
   Executor* executor = executor_.get();
@@ -232,6 +233,8 @@ void NativeStorage::Signal() {
   });
 }
 
+// Raw N-API with checked statuses on purpose: while a worker terminates, calls into JS
+// fail, and node-addon-api's wrappers would turn that failure into a fatal error.
 void NativeStorage::Drain(Napi::Env env, Napi::Function on_complete) {
   std::vector<Job*> jobs;
   bool close_finished = false;
@@ -241,31 +244,54 @@ void NativeStorage::Drain(Napi::Env env, Napi::Function on_complete) {
     core_->signalled = false;
     close_finished = core_->close_finished;
   }
+  napi_env e = env;
+  napi_value fn = on_complete;
+  napi_value recv = nullptr;
+  bool js_ok = napi_get_undefined(e, &recv) == napi_ok;
   for (Job* job : jobs) {
-    Napi::HandleScope scope(env);
-    Napi::Value result = env.Null();
-    if (job->status == kBatch_OK) {
-      if (job->result.size() >= kExternalResultBytes) {
-        auto* owned = new std::string(std::move(job->result));
-        result = Napi::Buffer<char>::New(env, owned->data(), owned->size(),
-                                         [](Napi::Env, char*, std::string* s) { delete s; }, owned);
-      } else {
-        result = Napi::Buffer<char>::Copy(env, job->result.data(), job->result.size());
-      }
-    }
-    const double id = static_cast<double>(job->id);
-    const uint32_t status = job->status;
-    delete job;
     pending_--;
-    on_complete.Call({Napi::Number::New(env, id), Napi::Number::New(env, status), result});
-    if (env.IsExceptionPending()) {
-      // A throwing callback must not stop the other batches from settling.
-      napi_value error = env.GetAndClearPendingException().Value();
-      napi_fatal_exception(env, error);
+    if (js_ok) js_ok = Deliver(e, fn, recv, job);
+    delete job;
+  }
+  if (pending_ == 0 && state_ == State::kOpen) napi_unref_threadsafe_function(e, tsfn_);
+  if (close_finished && state_ == State::kClosing && js_ok) FinishClose(env);
+}
+
+bool NativeStorage::Deliver(napi_env e, napi_value fn, napi_value recv, Job* job) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(e, &scope) != napi_ok) return false;
+  napi_value args[3];
+  napi_status st = napi_create_double(e, static_cast<double>(job->id), &args[0]);
+  if (st == napi_ok) st = napi_create_uint32(e, job->status, &args[1]);
+  if (st == napi_ok) {
+    if (job->status != kBatch_OK) {
+      st = napi_get_null(e, &args[2]);
+    } else if (job->result.size() >= kExternalResultBytes) {
+      auto* owned = new std::string(std::move(job->result));
+      st = napi_create_external_buffer(
+          e, owned->size(), owned->data(),
+          [](napi_env, void*, void* hint) { delete static_cast<std::string*>(hint); }, owned, &args[2]);
+      if (st != napi_ok) delete owned;
+    } else {
+      void* unused = nullptr;
+      st = napi_create_buffer_copy(e, job->result.size(), job->result.data(), &unused, &args[2]);
     }
   }
-  if (pending_ == 0 && state_ == State::kOpen) tsfn_.Unref(env);
-  if (close_finished && state_ == State::kClosing) FinishClose(env);
+  if (st == napi_ok) st = napi_call_function(e, recv, fn, 3, args, nullptr);
+  bool ok = st == napi_ok;
+  if (st == napi_pending_exception) {
+    napi_value error = nullptr;
+    napi_valuetype type = napi_undefined;
+    // A real exception from the callback is reported as uncaught and delivery goes on;
+    // an undefined one means the environment is terminating: stop calling into JS.
+    if (napi_get_and_clear_last_exception(e, &error) == napi_ok && error != nullptr &&
+        napi_typeof(e, error, &type) == napi_ok && type != napi_undefined) {
+      napi_fatal_exception(e, error);
+      ok = true;
+    }
+  }
+  napi_close_handle_scope(e, scope);
+  return ok;
 }
 
 Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
@@ -304,7 +330,7 @@ Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
   const SubmitResult r = pool_->Submit(job.get());
   if (r != SubmitResult::kAccepted) return Napi::Number::New(env, static_cast<int>(r));
   job.release();
-  if (pending_++ == 0) tsfn_.Ref(env);
+  if (pending_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
   return Napi::Number::New(env, 0);
 }
 
@@ -326,7 +352,7 @@ Napi::Value NativeStorage::Close(const Napi::CallbackInfo& info) {
   }
   state_ = State::kClosing;
   close_callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-  tsfn_.Ref(env);
+  napi_ref_threadsafe_function(env, tsfn_);
   // Closing waits for every accepted batch and flushes: never on the JS thread.
   closer_ = std::thread([this] {
     pool_->Shutdown(/*run_queued=*/true);

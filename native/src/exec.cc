@@ -124,6 +124,12 @@ void WriteGroup::Delete(uint8_t db, std::string_view key) {
   if (use_overlay_) overlay_[std::move(data_key)] = std::nullopt;
 }
 
+void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) {
+  std::string data_key = DataKey(db, key);
+  batch_.Put(db_->data(), data_key, rocksdb::Slice(raw.data(), raw.size())).PermitUncheckedError();
+  if (use_overlay_) overlay_[std::move(data_key)] = std::string(raw);
+}
+
 rocksdb::Status WriteGroup::Commit() { return db_->Write(&batch_); }
 
 namespace {
@@ -157,6 +163,7 @@ void DispatchWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWri
     case kOp_EXPIRE: return ExpireCmd(req, c, g, w);
     case kOp_PERSIST: return PersistCmd(req, c, g, w);
     case kOp_RENAME: return RenameCmd(req, c, g, w);
+    case kOp_RAW_SET: return RawSetCmd(req, c, g, w);
     default: return w.Error(kErr_BAD_REQUEST, "not a write command");
   }
 }

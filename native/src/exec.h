@@ -44,6 +44,7 @@ class WriteGroup {
   void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
            std::string_view payload);
   void Delete(uint8_t db, std::string_view key);
+  void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
   rocksdb::Status Commit();
   bool empty() const { return batch_.Count() == 0; }
 
@@ -113,6 +114,7 @@ void DelCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void ExpireCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void PersistCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void RenameCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
+void RawSetCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 
 void KeysCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
 void ScanCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);

@@ -161,6 +161,12 @@ void RenameCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
   return nx ? w.Int(1) : w.Ok();
 }
 
+void RawSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  g.PutRaw(c.db, req.arg(c, 0), req.arg(c, 1));
+  w.Ok();
+}
+
 void KeysCmd(Database* db, const Request& req, const Command& c, int64_t now, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   const Glob glob(req.arg(c, 0));

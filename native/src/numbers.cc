@@ -58,8 +58,9 @@ bool ParseLongDouble(std::string_view s, long double* out) {
   errno = 0;
   char* end = nullptr;
   const long double value = strtold(buf, &end);
-  // An embedded NUL ends strtold early, which the `end` check rejects, as in Redis.
+  // The length check rejects an embedded NUL, where strtold stops early (as Redis does).
   if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
+      static_cast<size_t>(end - buf) != s.size() ||
       (errno == ERANGE && (value == HUGE_VALL || value == -HUGE_VALL ||
                            std::fpclassify(value) == FP_ZERO)) ||
       errno == EINVAL || std::isnan(value)) {

@@ -91,8 +91,6 @@ Job* Pool::Pick(int* priority) {
 }
 
 void Pool::WorkerLoop(size_t index, Worker* self) {
-  const std::string name = "kiwi-storage-" + std::to_string(index);
-  pthread_setname_np(pthread_self(), name.c_str());
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return index >= target_ || stopping_ || HasRunnable(); });
@@ -143,6 +141,9 @@ void Pool::Resize(size_t threads) {
       if (w && w->thread.joinable()) finished.push_back(std::move(w->thread));
       w = std::make_unique<Worker>();
       w->thread = std::thread([this, i, self = w.get()] { WorkerLoop(i, self); });
+      // Named by the creator, so the name is there as soon as Resize returns.
+      const std::string name = "kiwi-storage-" + std::to_string(i);
+      pthread_setname_np(w->thread.native_handle(), name.c_str());
     }
   }
   cv_.notify_all();

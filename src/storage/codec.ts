@@ -1,0 +1,162 @@
+// The batch wire format, TS side (see native/src/ops.h and wire.h).
+//
+// Request:  u32 count, then per command: u8 op, u8 db, u16 flags, u32 argc, i64 a, i64 b,
+//           and per argument u32 length + bytes, or BLOB_MARKER + u32 index into `blobs`
+//           (large values cross without being copied into the request).
+// Result:   u32 count, then one reply per top-level command: u8 kind + payload.
+// Little-endian throughout. Encoding sizes the buffer exactly, so it allocates once.
+import { BLOB_MARKER, COMMAND_HEADER_SIZE, errorCodeName, ReplyKind, type OpCode } from './ops.js';
+
+export interface StorageCommand {
+  op: OpCode;
+  db: number;
+  flags: number;
+  a: number | bigint;
+  b: number | bigint;
+  args: Buffer[];
+}
+
+/** A command's failure, returned as a value (WRONGTYPE, not an integer, I/O error...). */
+export class OpError {
+  readonly code: number;
+  readonly message: string;
+  constructor(code: number, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+  get codeName(): string {
+    return errorCodeName(this.code);
+  }
+}
+
+/** null = nil; 'OK' and other strings = status replies; Buffer = bulk. */
+export type StorageReply = null | string | number | bigint | Buffer | OpError | StorageReply[];
+
+export interface EncodedBatch {
+  buffer: Buffer;
+  blobs: Buffer[] | null;
+  commands: number;
+}
+
+/** Arguments at least this long cross as blobs instead of being copied. */
+export const BLOB_THRESHOLD = 16 * 1024;
+
+const TWO_32 = 4294967296;
+
+function writeI64(buf: Buffer, off: number, v: number | bigint): void {
+  if (typeof v === 'bigint') {
+    buf.writeBigInt64LE(v, off);
+    return;
+  }
+  const hi = Math.floor(v / TWO_32);
+  buf.writeUInt32LE(v - hi * TWO_32, off);
+  buf.writeInt32LE(hi, off + 4);
+}
+
+export function encodedSize(commands: readonly StorageCommand[]): number {
+  let size = 4;
+  for (const c of commands) {
+    size += COMMAND_HEADER_SIZE;
+    for (const arg of c.args) size += arg.length >= BLOB_THRESHOLD ? 8 : 4 + arg.length;
+  }
+  return size;
+}
+
+export function encodeBatch(commands: readonly StorageCommand[]): EncodedBatch {
+  const buf = Buffer.allocUnsafe(encodedSize(commands));
+  let blobs: Buffer[] | null = null;
+  buf.writeUInt32LE(commands.length, 0);
+  let off = 4;
+  for (const c of commands) {
+    buf[off] = c.op;
+    buf[off + 1] = c.db;
+    buf.writeUInt16LE(c.flags, off + 2);
+    buf.writeUInt32LE(c.args.length, off + 4);
+    writeI64(buf, off + 8, c.a);
+    writeI64(buf, off + 16, c.b);
+    off += COMMAND_HEADER_SIZE;
+    for (const arg of c.args) {
+      const len = arg.length;
+      if (len >= BLOB_THRESHOLD) {
+        blobs ??= [];
+        buf.writeUInt32LE(BLOB_MARKER, off);
+        buf.writeUInt32LE(blobs.length, off + 4);
+        blobs.push(arg);
+        off += 8;
+        continue;
+      }
+      buf.writeUInt32LE(len, off);
+      off += 4;
+      // Short keys are the common case; a byte loop beats set()'s call overhead there.
+      if (len < 32) {
+        for (let i = 0; i < len; i++) buf[off + i] = arg[i];
+      } else {
+        buf.set(arg, off);
+      }
+      off += len;
+    }
+  }
+  return { buffer: buf, blobs, commands: commands.length };
+}
+
+let pos = 0;
+
+function readReply(buf: Buffer): StorageReply {
+  const kind = buf[pos++];
+  switch (kind) {
+    case ReplyKind.NIL:
+      return null;
+    case ReplyKind.OK:
+      return 'OK';
+    case ReplyKind.INT: {
+      const lo = buf.readUInt32LE(pos);
+      const hi = buf.readInt32LE(pos + 4);
+      const at = pos;
+      pos += 8;
+      // Exact as a number below 2^53; beyond that only a bigint keeps every digit.
+      if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + lo;
+      return buf.readBigInt64LE(at);
+    }
+    case ReplyKind.BULK: {
+      const len = buf.readUInt32LE(pos);
+      pos += 4;
+      const value = buf.subarray(pos, pos + len);
+      pos += len;
+      return value;
+    }
+    case ReplyKind.STATUS: {
+      const len = buf.readUInt32LE(pos);
+      pos += 4;
+      const value = buf.toString('latin1', pos, pos + len);
+      pos += len;
+      return value;
+    }
+    case ReplyKind.ERROR: {
+      const code = buf[pos++];
+      const len = buf.readUInt32LE(pos);
+      pos += 4;
+      const message = buf.toString('utf8', pos, pos + len);
+      pos += len;
+      return new OpError(code, message);
+    }
+    case ReplyKind.ARRAY: {
+      const n = buf.readUInt32LE(pos);
+      pos += 4;
+      const items: StorageReply[] = new Array(n);
+      for (let i = 0; i < n; i++) items[i] = readReply(buf);
+      return items;
+    }
+    default:
+      throw new Error(`corrupt storage result: unknown reply kind ${kind} at ${pos - 1}`);
+  }
+}
+
+/** Decodes a result buffer. Bulk replies are views into `buf`, not copies. */
+export function decodeReplies(buf: Buffer): StorageReply[] {
+  const n = buf.readUInt32LE(0);
+  pos = 4;
+  const replies: StorageReply[] = new Array(n);
+  for (let i = 0; i < n; i++) replies[i] = readReply(buf);
+  if (pos !== buf.length) throw new Error(`corrupt storage result: ${buf.length - pos} trailing bytes`);
+  return replies;
+}

@@ -1,0 +1,84 @@
+// Loads the kiwi_storage addon. ESM cannot import a .node file, so this goes through
+// createRequire; the path is the same from src/ (tests) and dist/ (built).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeOptions {
+  blockCacheBytes?: number;
+  writeBufferBytes?: number;
+  compression?: string;
+  backgroundJobs?: number;
+  sync?: 'always' | 'periodic' | 'none';
+  syncIntervalMs?: number;
+  expireCycleMs?: number;
+  compactionFilter?: boolean;
+  threads?: number;
+  capacity?: number;
+  weights?: [number, number, number];
+}
+
+export interface NativeStats {
+  submittedBatches: number;
+  submittedCommands: number;
+  completedBatches: number;
+  completedCommands: number;
+  failedCommands: number;
+  deadlineExceeded: number;
+  cancelled: number;
+  backpressureEvents: number;
+  queueDepth: number;
+  queueHighWater: number;
+  queuedHigh: number;
+  queuedNormal: number;
+  queuedLow: number;
+  running: number;
+  threads: number;
+  capacity: number;
+  serviceAvgUs: number;
+  serviceP99Us: number;
+  waitAvgUs: number;
+  waitP99Us: number;
+  expiredKeys: number;
+  pending: number;
+}
+
+export interface NativeHealth {
+  degraded: boolean;
+  backgroundErrors: number;
+  recoveries: number;
+  lastError: string | null;
+}
+
+export interface NativeStorageHandle {
+  submit(id: number, priority: number, request: Buffer, blobs: Buffer[] | null, timeoutMs: number): number;
+  cancel(id: number): boolean;
+  close(callback: (err: Error | null) => void): void;
+  stats(): NativeStats;
+  setThreads(n: number): void;
+  setCapacity(n: number): void;
+  property(name: string): string | undefined;
+  health(): NativeHealth;
+  resume(): Error | null;
+}
+
+export type CompletionCallback = (id: number, status: number, result: Buffer | null) => void;
+
+export interface NativeAddon {
+  NativeStorage: new (dir: string, options: NativeOptions, onComplete: CompletionCallback) => NativeStorageHandle;
+  constants: Record<string, Record<string, number> | number>;
+  rocksdbVersion: string;
+}
+
+export const addonPath = fileURLToPath(new URL('../../build/Release/kiwi_storage.node', import.meta.url));
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (!existsSync(addonPath)) {
+    throw new Error(`kiwi-server's storage addon is not built (${addonPath} is missing): run \`npm run build:native\``);
+  }
+  cached = createRequire(import.meta.url)(addonPath) as NativeAddon;
+  return cached;
+}

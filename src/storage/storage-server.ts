@@ -1,0 +1,147 @@
+// StorageServer: the TS face of the storage runtime (the native addon). It opens and
+// closes the database, submits encoded batches and routes each completion to its caller.
+// It holds every in-flight batch's buffers, which is what keeps them alive and unchanged
+// while storage threads read them in place.
+import { ClosedError, StorageError } from '../errors.js';
+import { decodeReplies, type EncodedBatch, type StorageReply } from './codec.js';
+import {
+  loadAddon,
+  type NativeHealth,
+  type NativeOptions,
+  type NativeStats,
+  type NativeStorageHandle,
+} from './native.js';
+import { BatchStatus, SubmitResult } from './ops.js';
+
+export interface StorageOptions extends NativeOptions {
+  dir: string;
+}
+
+/** Called once per batch: replies index-aligned with the batch's top-level commands. */
+export type BatchCallback = (status: number, replies: StorageReply[] | null) => void;
+
+interface InFlight {
+  batch: EncodedBatch;
+  onDone: BatchCallback;
+}
+
+export class StorageServer {
+  #native: NativeStorageHandle;
+  #inflight = new Map<number, InFlight>();
+  #nextId = 1;
+  #stopping: Promise<void> | null = null;
+  #drainWaiters: Array<() => void> = [];
+  readonly dir: string;
+
+  private constructor(native: NativeStorageHandle, dir: string) {
+    this.#native = native;
+    this.dir = dir;
+  }
+
+  /** Opens (or creates) the database. Synchronous: start-up has nothing else to do yet. */
+  static open(options: StorageOptions): StorageServer {
+    const { NativeStorage } = loadAddon();
+    const { dir, ...native } = options;
+    let server: StorageServer | undefined;
+    const onComplete = (id: number, status: number, result: Buffer | null): void => {
+      server!.#complete(id, status, result);
+    };
+    try {
+      server = new StorageServer(new NativeStorage(dir, native, onComplete), dir);
+    } catch (err) {
+      const e = err as Error & { storageCode?: string };
+      throw new StorageError(e.storageCode ?? 'UNKNOWN', e.message);
+    }
+    return server;
+  }
+
+  get running(): boolean {
+    return this.#stopping === null;
+  }
+
+  /** Batches submitted and not yet completed. */
+  get pending(): number {
+    return this.#inflight.size;
+  }
+
+  /**
+   * Submits a batch. Returns its id, or a negative SubmitResult when not accepted:
+   * -BACKPRESSURE when the storage queue is full, -CLOSED after stop().
+   */
+  submit(batch: EncodedBatch, priority: number, timeoutMs: number, onDone: BatchCallback): number {
+    if (this.#stopping) return -SubmitResult.CLOSED;
+    const id = this.#nextId++;
+    const result = this.#native.submit(id, priority, batch.buffer, batch.blobs, timeoutMs);
+    if (result !== SubmitResult.ACCEPTED) return -result;
+    this.#inflight.set(id, { batch, onDone });
+    return id;
+  }
+
+  /** Removes a batch that has not started; it completes as CANCELLED. */
+  cancel(id: number): boolean {
+    return this.#stopping === null && this.#native.cancel(id);
+  }
+
+  #complete(id: number, status: number, result: Buffer | null): void {
+    const entry = this.#inflight.get(id);
+    if (entry === undefined) return;
+    this.#inflight.delete(id);
+    let replies: StorageReply[] | null = null;
+    let finalStatus = status;
+    if (status === BatchStatus.OK && result !== null) {
+      try {
+        replies = decodeReplies(result);
+      } catch {
+        finalStatus = BatchStatus.BAD_REQUEST;
+      }
+    }
+    entry.onDone(finalStatus, replies);
+    if (this.#inflight.size === 0 && this.#drainWaiters.length > 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once every submitted batch has completed. */
+  drain(): Promise<void> {
+    if (this.#inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Runs every accepted batch, flushes and closes the database. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= new Promise((resolve, reject) => {
+      this.#native.close((err) => (err ? reject(new StorageError('CLOSE', err.message)) : resolve()));
+    });
+    return this.#stopping;
+  }
+
+  stats(): NativeStats {
+    return this.#native.stats();
+  }
+
+  health(): NativeHealth {
+    return this.#native.health();
+  }
+
+  /** A RocksDB property of the data column family (e.g. rocksdb.estimate-num-keys). */
+  property(name: string): string | undefined {
+    return this.#stopping ? undefined : this.#native.property(name);
+  }
+
+  setThreads(n: number): void {
+    this.#native.setThreads(n);
+  }
+
+  setCapacity(n: number): void {
+    this.#native.setCapacity(n);
+  }
+
+  /** DB::Resume after a background error; throws if the cause persists. */
+  resume(): void {
+    if (this.#stopping) throw new ClosedError();
+    const err = this.#native.resume();
+    if (err) throw new StorageError('RESUME', err.message);
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpError, type StorageCommand, type StorageReply } from '../../src/storage/codec.js';
+import { MessageChannel } from '../../src/storage/message-channel.js';
+import { StorageClient, type RequestOptions } from '../../src/storage/storage-client.js';
+import { StorageServer, type StorageOptions } from '../../src/storage/storage-server.js';
+
+export function tempDir(prefix = 'kiwi-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestStorage {
+  dir: string;
+  server: StorageServer;
+  channel: MessageChannel;
+  client: StorageClient;
+  send(cmd: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
+  /** Sends a command and returns the reply as a string (bulk) or the value. */
+  str(cmd: StorageCommand): Promise<string | null>;
+  close(): Promise<void>;
+  reopen(options?: Partial<StorageOptions>): Promise<TestStorage>;
+}
+
+export function openStorage(options: Partial<StorageOptions> = {}, dir = tempDir()): TestStorage {
+  const server = StorageServer.open({ dir, threads: 2, ...options });
+  const channel = new MessageChannel(server, { capacity: options.capacity ?? 10_000 });
+  const client = new StorageClient(channel);
+  const t: TestStorage = {
+    dir,
+    server,
+    channel,
+    client,
+    send: (cmd, o) => client.sendRequest(cmd, o),
+    async str(cmd) {
+      const r = await client.sendRequest(cmd);
+      if (r === null) return null;
+      if (Buffer.isBuffer(r)) return r.toString();
+      if (r instanceof OpError) throw new Error(`unexpected error reply ${r.codeName}`);
+      return String(r);
+    },
+    async close() {
+      await client.drain();
+      await server.stop();
+    },
+    async reopen(more = {}) {
+      await t.close();
+      return openStorage({ ...options, ...more }, dir);
+    },
+  };
+  return t;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function errorName(r: StorageReply): string | undefined {
+  return r instanceof OpError ? r.codeName : undefined;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
