@@ -222,12 +222,19 @@ void ScanCmd(Database* db, const Request& req, const Command& c, int64_t now, Re
 void DbSizeCmd(Database* db, const Request&, const Command& c, int64_t now, ReplyWriter& w) {
   DbCursor cur(db, c.db, {}, now);
   int64_t n = 0;
+  int64_t volatile_keys = 0;
   Value v;
   for (; cur.Valid(); cur.Next()) {
-    if (cur.Live(&v)) n++;
+    if (!cur.Live(&v)) continue;
+    n++;
+    if (v.expire_ms != 0) volatile_keys++;
   }
   if (!cur.status().ok()) return ReplyStatus(w, cur.status());
+  if (!(c.flags & kFlag_DBSIZE_EXPIRES)) return w.Int(n);
+  // INFO keyspace wants keys and keys with an expiry from one pass.
+  w.Array(2);
   w.Int(n);
+  w.Int(volatile_keys);
 }
 
 namespace {

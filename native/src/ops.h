@@ -73,7 +73,8 @@ enum Op : uint8_t {
   X(TTL_MS, 1)                     \
   X(TTL_ABSOLUTE, 2)               \
   X(RENAME_NX, 1)                  \
-  X(SCAN_MATCH, 1)
+  X(SCAN_MATCH, 1)                 \
+  X(DBSIZE_EXPIRES, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,

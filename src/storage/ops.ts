@@ -56,6 +56,7 @@ export const Flag = {
   TTL_ABSOLUTE: 2,
   RENAME_NX: 1,
   SCAN_MATCH: 1,
+  DBSIZE_EXPIRES: 1,
 } as const;
 
 export const ReplyKind = {

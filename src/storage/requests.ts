@@ -110,6 +110,8 @@ export const Cmd = {
     return command(Op.SCAN, db, args, options.match !== undefined ? Flag.SCAN_MATCH : 0, options.count ?? 10, options.type ?? 0);
   },
   dbsize: (db = 0) => command(Op.DBSIZE, db, []),
+  /** [keys, keys with an expiry] in one pass, for INFO keyspace. */
+  dbsizeWithExpires: (db = 0) => command(Op.DBSIZE, db, [], Flag.DBSIZE_EXPIRES),
   flushdb: (db = 0) => command(Op.FLUSHDB, db, []),
   flushall: () => command(Op.FLUSHALL, 0, []),
   randomKey: (db = 0) => command(Op.RANDOMKEY, db, []),

@@ -25,6 +25,8 @@ export interface StorageClientOptions {
   batchSize?: number;
   /** Default request timeout in ms (request_timeout); 0 = none. */
   requestTimeoutMs?: number;
+  /** How soon a batch the full storage queue refused is offered again (batch_timeout). */
+  retryDelayMs?: number;
 }
 
 export interface RequestOptions {
@@ -81,6 +83,8 @@ export class StorageClient {
   #drainWaiters: Array<() => void> = [];
   #closed = false;
   #pumping = false;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #retryDelayMs: number;
   #requests = 0;
   #completed = 0;
   #timeouts = 0;
@@ -91,6 +95,11 @@ export class StorageClient {
     this.#channel = channel;
     this.#batchSize = Math.max(1, options.batchSize ?? 100);
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#retryDelayMs = Math.max(1, options.retryDelayMs ?? 10);
+  }
+
+  set retryDelayMs(ms: number) {
+    this.#retryDelayMs = Math.max(1, ms);
   }
 
   get channel(): MessageChannel {
@@ -187,6 +196,7 @@ export class StorageClient {
       if (this.#backlog.length > 0 || !this.#trySend(b)) this.#backlog.push(b);
     }
     this.#ensureSweeper();
+    this.#scheduleRetry();
   }
 
   #originState(origin: number): OriginState {
@@ -265,6 +275,17 @@ export class StorageClient {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  // Completions pump the backlog; this timer covers the case where none is due soon.
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== null || this.#backlog.length === 0) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#pumpBacklog();
+      this.#scheduleRetry();
+    }, this.#retryDelayMs);
+    this.#retryTimer.unref();
   }
 
   #ensureSweeper(): void {

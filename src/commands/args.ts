@@ -1,0 +1,84 @@
+// Argument parsing with Redis' rules. Pure functions: no storage, no clock.
+import { invalidExpireTime, RedisError, ReplyError } from '../errors.js';
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+const DIGITS = /^-?[1-9][0-9]*$|^0$/;
+
+/**
+ * Redis string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits.
+ * Returns a number when exact, a bigint beyond 2^53, or undefined when invalid.
+ */
+export function parseInt64(buf: Buffer): number | bigint | undefined {
+  const len = buf.length;
+  if (len === 0 || len > 20) return undefined;
+  // Fast path: up to 15 digits always fits a double exactly.
+  if (len <= 15) {
+    let i = 0;
+    let neg = false;
+    if (buf[0] === 0x2d) {
+      neg = true;
+      i = 1;
+      if (len === 1) return undefined;
+    }
+    if (buf[i] === 0x30) return len === 1 ? 0 : undefined;
+    let n = 0;
+    for (; i < len; i++) {
+      const d = buf[i] - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      n = n * 10 + d;
+    }
+    return neg ? -n : n;
+  }
+  const s = buf.toString('latin1');
+  if (!DIGITS.test(s)) return undefined;
+  const big = BigInt(s);
+  if (big > INT64_MAX || big < INT64_MIN) return undefined;
+  return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+}
+
+/** As Redis' getLongLongFromObjectOrReply: the number, or "value is not an integer". */
+export function int64Arg(buf: Buffer): number | bigint | ReplyError {
+  const n = parseInt64(buf);
+  return n === undefined ? new ReplyError(RedisError.notInteger) : n;
+}
+
+/** A 64-bit integer argument within [min, max], else `error` (default: not an integer). */
+export function intInRange(buf: Buffer, min: number, max: number, error = RedisError.notInteger as string): number | ReplyError {
+  const n = parseInt64(buf);
+  if (typeof n !== 'number' || n < min || n > max) return new ReplyError(error);
+  return n;
+}
+
+export function lower(buf: Buffer): string {
+  return buf.toString('latin1').toLowerCase();
+}
+
+/** Case-insensitive comparison with an ASCII keyword, without making a string. */
+export function is(buf: Buffer, keyword: string): boolean {
+  if (buf.length !== keyword.length) return false;
+  for (let i = 0; i < buf.length; i++) {
+    if ((buf[i] | 0x20) !== (keyword.charCodeAt(i) | 0x20)) return false;
+  }
+  return true;
+}
+
+export const syntaxError = (): ReplyError => new ReplyError(RedisError.syntax);
+
+export function isInt64(n: number | bigint): boolean {
+  return typeof n === 'number' || (n >= INT64_MIN && n <= INT64_MAX);
+}
+
+/**
+ * Redis getExpireMillisecondsOrReply for EX/PX/EXAT/PXAT values: positive, and seconds
+ * must survive the conversion to milliseconds. Returns milliseconds.
+ */
+export function expireArg(buf: Buffer, seconds: boolean, command: string): number | bigint | ReplyError {
+  const n = int64Arg(buf);
+  if (n instanceof ReplyError) return n;
+  if (n <= 0) return new ReplyError(invalidExpireTime(command));
+  if (!seconds) return n;
+  const ms = BigInt(n) * 1000n;
+  if (ms > INT64_MAX) return new ReplyError(invalidExpireTime(command));
+  return Number.isSafeInteger(Number(ms)) ? Number(ms) : ms;
+}

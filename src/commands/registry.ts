@@ -1,0 +1,24 @@
+// The command table: every family's rows, by lowercase name.
+import { commandCommands } from './command.js';
+import { connectionCommands } from './connection.js';
+import { keyspaceCommands } from './keyspace.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './string.js';
+import type { CommandRow } from './types.js';
+
+export const ALL_COMMANDS: readonly CommandRow<any>[] = [
+  ...stringCommands,
+  ...keyspaceCommands,
+  ...connectionCommands,
+  ...serverCommands,
+  ...commandCommands,
+];
+
+export function buildCommandTable(rows: readonly CommandRow<any>[] = ALL_COMMANDS): Map<string, CommandRow<any>> {
+  const table = new Map<string, CommandRow<any>>();
+  for (const r of rows) {
+    if (table.has(r.name)) throw new Error(`command ${r.name} is registered twice`);
+    table.set(r.name, r);
+  }
+  return table;
+}

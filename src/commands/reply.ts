@@ -1,0 +1,60 @@
+// Reply values that commands return; src/server/resp-writer.ts turns them into RESP2 or
+// RESP3 bytes. Plain JS values cover the common cases:
+//   null -> nil, number/bigint -> integer, Buffer or string -> bulk string,
+//   array -> array, ReplyError -> error.
+import { ReplyError } from '../errors.js';
+
+export { ReplyError };
+
+/** A simple string (+OK). */
+export class StatusReply {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** RESP3 map; a flat array of key, value, ... in RESP2. */
+export class MapReply {
+  readonly entries: ReadonlyArray<readonly [Reply, Reply]>;
+  constructor(entries: ReadonlyArray<readonly [Reply, Reply]>) {
+    this.entries = entries;
+  }
+}
+
+/** RESP3 verbatim string (INFO, CLIENT LIST); a bulk string in RESP2. */
+export class VerbatimReply {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** RESP3 set; an array in RESP2. */
+export class SetReply {
+  readonly items: readonly Reply[];
+  constructor(items: readonly Reply[]) {
+    this.items = items;
+  }
+}
+
+/** A null array (*-1 in RESP2, _ in RESP3). */
+export const NULL_ARRAY = Symbol('null-array');
+
+export type Reply =
+  | null
+  | number
+  | bigint
+  | string
+  | Buffer
+  | StatusReply
+  | ReplyError
+  | MapReply
+  | VerbatimReply
+  | SetReply
+  | typeof NULL_ARRAY
+  | readonly Reply[];
+
+export const OK = new StatusReply('OK');
+export const PONG = new StatusReply('PONG');
+export const QUEUED = new StatusReply('QUEUED');

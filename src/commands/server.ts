@@ -1,0 +1,239 @@
+// Server commands: INFO, CONFIG, TIME, DEBUG, SHUTDOWN.
+import { arch, hostname, release, type as osType } from 'node:os';
+import { ConfigError, ReplyError, unknownSubcommand, wrongArity } from '../errors.js';
+import { keyForConfigName } from '../config/config.js';
+import { KEYS, type KeySpec } from '../config/schema.js';
+import { is, lower, syntaxError } from './args.js';
+import { MapReply, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
+import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection } from './types.js';
+
+const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
+  defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
+const ADMIN: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
+
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'runtime', 'channel', 'storage', 'circuit_breaker'];
+const runId = Array.from({ length: 40 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+let peakMemory = 0;
+
+function human(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v}B` : `${v.toFixed(2)}${units[i]}`;
+}
+
+/** The sections the network runtime itself knows; the rest come from infoSections(). */
+function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined {
+  const s = ctx.server;
+  const now = Date.now();
+  switch (name) {
+    case 'server': {
+      const uptime = Math.floor((now - s.startedAt) / 1000);
+      return [
+        ['redis_version', s.version], ['kiwi_version', process.env.npm_package_version ?? '0.1.0'], ['redis_mode', 'standalone'],
+        ['os', `${osType()} ${release()} ${arch()}`], ['arch_bits', 64], ['multiplexing_api', 'libuv'], ['node_version', process.versions.node],
+        ['process_id', process.pid], ['run_id', runId], ['hostname', hostname()], ['tcp_port', s.config.values.server.port],
+        ['server_time_usec', now * 1000], ['uptime_in_seconds', uptime], ['uptime_in_days', Math.floor(uptime / 86400)],
+        ['executable', process.argv[1] ?? ''], ['config_file', ''],
+      ];
+    }
+    case 'clients':
+      return [['connected_clients', s.clients.count()], ['cluster_connections', 0], ['maxclients', s.config.values.server.maxclients], ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0]];
+    case 'memory': {
+      const m = process.memoryUsage();
+      const used = m.heapUsed + m.external;
+      peakMemory = Math.max(peakMemory, used);
+      return [
+        ['used_memory', used], ['used_memory_human', human(used)], ['used_memory_rss', m.rss], ['used_memory_rss_human', human(m.rss)],
+        ['used_memory_peak', peakMemory], ['used_memory_peak_human', human(peakMemory)], ['maxmemory', 0], ['maxmemory_human', '0B'],
+        ['maxmemory_policy', 'noeviction'], ['mem_allocator', 'node'],
+      ];
+    }
+    case 'persistence':
+      return [
+        ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0], ['rdb_last_save_time', Math.floor(s.startedAt / 1000)],
+        ['rdb_last_bgsave_status', 'ok'], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
+        ['kiwi_wal_sync', s.config.values.storage.sync],
+      ];
+    case 'stats': {
+      const st = s.stats;
+      return [
+        ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands], ['total_net_input_bytes', st.netInputBytes],
+        ['total_net_output_bytes', st.netOutputBytes], ['rejected_connections', st.rejectedConnections], ['expired_keys', st.expiredKeys], ['evicted_keys', 0],
+        ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses], ['total_error_replies', st.errorReplies], ['protocol_errors', st.protocolErrors],
+      ];
+    }
+    case 'replication':
+      return [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'], ['master_replid', runId], ['master_repl_offset', 0]];
+    case 'cpu': {
+      const u = process.cpuUsage();
+      return [['used_cpu_sys', (u.system / 1e6).toFixed(6)], ['used_cpu_user', (u.user / 1e6).toFixed(6)]];
+    }
+    case 'modules':
+    case 'errorstats':
+      return [];
+    case 'cluster':
+      return [['cluster_enabled', 0]];
+    default:
+      return undefined;
+  }
+}
+
+function title(name: string): string {
+  return name === 'cpu' ? 'CPU' : name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+async function info(sections: string[], ctx: ExecContext): Promise<Reply> {
+  const providers = ctx.server.infoSections();
+  let wanted = sections.length === 0 ? ['default'] : sections;
+  if (wanted.some((w) => w === 'all' || w === 'everything' || w === 'default')) {
+    wanted = [...DEFAULT_SECTIONS, ...[...providers.keys()].filter((k) => !DEFAULT_SECTIONS.includes(k)), ...wanted.filter((w) => !['all', 'everything', 'default'].includes(w))];
+  }
+  const parts: string[] = [];
+  for (const name of new Set(wanted)) {
+    const provider = providers.get(name);
+    const fields = provider ? await provider() : builtinSection(name, ctx);
+    if (fields === undefined) continue;
+    parts.push(`# ${title(name)}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`);
+  }
+  return new VerbatimReply(parts.join('\r\n'));
+}
+
+// Redis names clients and tools ask for that have fixed answers here.
+const COMPAT_CONFIG: Record<string, string> = { save: '', appendonly: 'no', 'maxmemory': '0', 'maxmemory-policy': 'noeviction', 'cluster-enabled': 'no' };
+
+function formatConfigValue(spec: KeySpec, value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.join(' ');
+  if (spec.path === 'storage.sync') return value === 'always' ? 'always' : value === 'no' ? 'no' : 'everysec';
+  return String(value);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+function configGet(patterns: string[], ctx: ExecContext): Reply {
+  const out = new Map<string, string>();
+  const config = ctx.server.config;
+  for (const p of patterns) {
+    const re = globToRegExp(p);
+    for (const spec of KEYS) {
+      if (spec.configName && re.test(spec.configName)) out.set(spec.configName, formatConfigValue(spec, config.get(spec.path)));
+    }
+    for (const [name, value] of Object.entries(COMPAT_CONFIG)) if (re.test(name) && !out.has(name)) out.set(name, value);
+  }
+  return new MapReply([...out.entries()]);
+}
+
+function configSet(pairs: Buffer[], ctx: ExecContext): Reply {
+  const config = ctx.server.config;
+  const fail = (name: string, reason: string) => new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+  const changes: Array<[KeySpec, string, string]> = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = lower(pairs[i]);
+    const spec = keyForConfigName(name);
+    if (!spec) return new ReplyError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+    if (!spec.mutable) return fail(name, "can't set immutable config");
+    if (seen.has(name)) return fail(name, 'duplicate parameter');
+    seen.add(name);
+    changes.push([spec, name, pairs[i + 1].toString()]);
+  }
+  const applied: Array<[KeySpec, unknown]> = [];
+  for (const [spec, name, value] of changes) {
+    const before = config.get(spec.path);
+    try {
+      config.set(spec.path, value, name);
+      applied.push([spec, before]);
+    } catch (err) {
+      // All or nothing, as Redis 7 does for multi-parameter CONFIG SET.
+      for (const [s, v] of applied.reverse()) config.set(s.path, v);
+      return fail(name, err instanceof ConfigError ? err.message.replace(/^invalid configuration: [^:]+: /, '') : 'invalid value');
+    }
+  }
+  return OK;
+}
+
+const configSubcommands: readonly CommandRow<any>[] = [
+  row({ name: 'config|get', arity: -3, flags: ADMIN, since: '2.0.0', summary: 'Returns the effective values of configuration parameters.', parse: (argv) => argv.slice(2).map((b) => b.toString()), exec: configGet }),
+  row({
+    name: 'config|set', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], since: '2.0.0', summary: 'Sets configuration parameters in-flight.',
+    parse: (argv) => (argv.length % 2 !== 0 ? new ReplyError(wrongArity('config|set')) : argv.slice(2)),
+    exec: configSet,
+  }),
+  row({ name: 'config|resetstat', arity: 2, flags: ADMIN, since: '2.0.0', summary: 'Resets the server\'s statistics.', parse: () => null, exec: (_a, ctx) => (ctx.server.resetStats(), OK) }),
+  row({
+    name: 'config|rewrite', arity: 2, flags: ADMIN, since: '2.8.0', summary: 'Persists the effective configuration to file.',
+    parse: () => null, exec: () => new ReplyError('ERR CONFIG REWRITE is not supported by kiwi-server; edit the TOML file'),
+  }),
+  row({
+    name: 'config|help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
+    parse: () => null,
+    exec: () => ['CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET <pattern> [<pattern> ...]', 'SET <directive> <value> [<directive> <value> ...]', 'RESETSTAT', 'HELP'].map((s) => new StatusReply(s)),
+  }),
+];
+
+function sleepBlocking(ms: number): void {
+  // DEBUG SLEEP blocks the whole server in Redis; so it does here.
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export const serverCommands: readonly CommandRow<any>[] = [
+  row({
+    name: 'info', arity: -1, flags: ['loading', 'stale'], since: '1.0.0', priority: 'high', summary: 'Returns information and statistics about the server.', complexity: 'O(1)',
+    parse: (argv) => argv.slice(1).map(lower),
+    exec: info,
+  }),
+  row({
+    name: 'config', arity: -2, flags: [], since: '2.0.0', summary: 'A container for server configuration commands.', complexity: 'Depends on subcommand.',
+    parse: (argv) => new ReplyError(unknownSubcommand(argv[1].toString(), 'config')),
+    exec: () => null,
+    subcommands: configSubcommands,
+  }),
+  row({
+    name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], since: '2.6.0', summary: 'Returns the server time.', complexity: 'O(1)',
+    parse: () => null,
+    exec: () => {
+      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+      return [String(Math.floor(us / 1e6)), String(us % 1e6)];
+    },
+  }),
+  row({
+    name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'A container for debugging commands.', complexity: 'Depends on subcommand.',
+    parse: (argv) => {
+      if (is(argv[1], 'sleep') && argv.length === 3) {
+        const secs = Number(argv[2].toString());
+        if (!Number.isFinite(secs) || argv[2].length === 0) return new ReplyError('ERR value is not a valid float');
+        return { sleepMs: Math.max(0, secs * 1000) };
+      }
+      return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try DEBUG HELP.`);
+    },
+    exec: (a) => (sleepBlocking(a.sleepMs), OK),
+  }),
+  row({
+    name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+    parse: (argv) => {
+      for (const a of argv.slice(1)) {
+        if (is(a, 'abort')) return new ReplyError('ERR No shutdown in progress.');
+        if (!is(a, 'nosave') && !is(a, 'save') && !is(a, 'now') && !is(a, 'force')) return syntaxError();
+      }
+      return null;
+    },
+    // No reply on success: the connection closes with the server, as in Redis.
+    exec: async (_a, ctx): Promise<Reply> => {
+      try {
+        await ctx.server.shutdown('SHUTDOWN command');
+        return null;
+      } catch {
+        return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+      }
+    },
+  }),
+];

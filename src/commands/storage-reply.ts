@@ -1,0 +1,33 @@
+// Storage replies to client replies: OpError codes become Redis' exact error texts.
+import { invalidExpireTime, RedisError, ReplyError, sanitize } from '../errors.js';
+import { OpError, type StorageReply } from '../storage/codec.js';
+import { ErrorCode } from '../storage/ops.js';
+import { OK, StatusReply, type Reply } from './reply.js';
+
+export function storageErrorReply(e: OpError, command: string): ReplyError {
+  switch (e.code) {
+    case ErrorCode.WRONGTYPE: return new ReplyError(RedisError.wrongType);
+    case ErrorCode.NOT_INTEGER: return new ReplyError(RedisError.notInteger);
+    case ErrorCode.NOT_FLOAT: return new ReplyError(RedisError.notFloat);
+    case ErrorCode.OVERFLOW: return new ReplyError(RedisError.overflow);
+    case ErrorCode.NAN_OR_INFINITY: return new ReplyError(RedisError.nanOrInfinity);
+    case ErrorCode.NO_SUCH_KEY: return new ReplyError(RedisError.noSuchKey);
+    case ErrorCode.STRING_TOO_LONG: return new ReplyError(RedisError.stringTooLong);
+    case ErrorCode.INVALID_EXPIRE: return new ReplyError(invalidExpireTime(command));
+    case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
+    default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
+  }
+}
+
+/** The generic mapping: nil, integers, bulk strings, arrays and statuses as they are. */
+export function toReply(r: StorageReply, command: string): Reply {
+  if (r === null || typeof r === 'number' || typeof r === 'bigint' || Buffer.isBuffer(r)) return r;
+  if (r instanceof OpError) return storageErrorReply(r, command);
+  if (typeof r === 'string') return r === 'OK' ? OK : new StatusReply(r);
+  return r.map((item) => toReply(item, command));
+}
+
+/** Maps with toReply, for StorageCall. */
+export function generic(command: string): (r: StorageReply) => Reply {
+  return (r) => toReply(r, command);
+}

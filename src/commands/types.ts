@@ -1,0 +1,135 @@
+// The shape of a command table row, and what a command may see of the server. The
+// server (src/server) and the runtime (src/runtime) implement these interfaces; commands
+// never import them, which keeps the layering one-way.
+import type { StorageCommand, StorageReply } from '../storage/codec.js';
+import type { RequestOptions, ReplyCallback } from '../storage/storage-client.js';
+import type { Config } from '../config/config.js';
+import type { Reply, ReplyError } from './reply.js';
+
+/** Redis command flags we use (a subset of Redis 7's). */
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'fast'
+  | 'no_auth'
+  | 'allow_busy';
+
+export type Priority = 'high' | 'normal' | 'low';
+
+/** A connection as commands see it. */
+export interface ClientState {
+  readonly id: number;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+  name: string;
+  db: number;
+  resp: 2 | 3;
+  authenticated: boolean;
+  lastCommand: string;
+  readonly lastInteraction: number;
+  /** Close after the replies already queued are written (QUIT, protocol errors). */
+  closeAfterReply(): void;
+  /** Bytes queued for writing and held for an incomplete command (CLIENT LIST). */
+  readonly outputBytes: number;
+  readonly inputBytes: number;
+}
+
+export interface ClientDirectory {
+  list(): Iterable<ClientState>;
+  get(id: number): ClientState | undefined;
+  count(): number;
+  /** Closes a client at once (CLIENT KILL). */
+  kill(id: number): boolean;
+}
+
+/** The storage runtime as commands reach it. */
+export interface StorageGateway {
+  enqueue(commands: StorageCommand | StorageCommand[], cb: ReplyCallback, options?: RequestOptions): void;
+  sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
+}
+
+/** Counters the server keeps for INFO stats. */
+export interface ServerStats {
+  totalConnections: number;
+  rejectedConnections: number;
+  totalCommands: number;
+  protocolErrors: number;
+  errorReplies: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+}
+
+/** One INFO section: ordered name/value fields. */
+export type InfoSection = Array<[string, string | number]>;
+
+export interface ServerContext {
+  readonly config: Config;
+  readonly storage: StorageGateway;
+  readonly clients: ClientDirectory;
+  readonly stats: ServerStats;
+  readonly startedAt: number;
+  readonly version: string;
+  /** INFO sections the runtime provides (storage, runtime, channel...), by lowercase name. */
+  infoSections(): Map<string, () => InfoSection | Promise<InfoSection>>;
+  /** Graceful shutdown (SHUTDOWN); resolves when done. */
+  shutdown(reason: string): Promise<void>;
+  /** Every command row, for COMMAND. */
+  readonly commands: ReadonlyMap<string, CommandRow>;
+  resetStats(): void;
+}
+
+export interface ExecContext {
+  client: ClientState;
+  server: ServerContext;
+}
+
+/** A command's work for the storage runtime, and how to turn its reply into a Reply. */
+export class StorageCall {
+  readonly request: StorageCommand | StorageCommand[];
+  readonly map: (reply: StorageReply) => Reply;
+  constructor(request: StorageCommand | StorageCommand[], map: (reply: StorageReply) => Reply) {
+    this.request = request;
+    this.map = map;
+  }
+}
+
+export type Outcome = Reply | StorageCall | Promise<Reply>;
+
+export interface CommandRow<A = unknown> {
+  /** Lowercase; subcommands are "container|sub" (Redis 7 fullname). */
+  name: string;
+  /** Redis rule: N means exactly N arguments (name included), -N at least N. */
+  arity: number;
+  flags: readonly CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  group: string;
+  since: string;
+  summary: string;
+  complexity?: string;
+  /** Storage queue for this command (default normal). */
+  priority?: Priority;
+  /** Pure: validates and types the arguments, or returns the reply error. */
+  parse(argv: Buffer[], ctx: ExecContext): A | ReplyError;
+  exec(args: A, ctx: ExecContext): Outcome;
+  /** Container commands (CONFIG, CLIENT...) dispatch on argv[1] to these rows. */
+  subcommands?: readonly CommandRow<any>[];
+}
+
+/** Ties parse's result type to exec's argument type. */
+export function defineCommand<A>(row: CommandRow<A>): CommandRow<A> {
+  return row;
+}

@@ -1,0 +1,122 @@
+// Every configuration key: its TOML path, type, default and bounds, in one table. Loading,
+// validation, CONFIG GET/SET, config.example.toml and the README's reference all read
+// this table, so a key cannot exist in one place and be missing from another.
+import { availableParallelism } from 'node:os';
+
+export type KeyType = 'int' | 'number' | 'bool' | 'string' | 'size' | 'duration' | 'enum' | 'list';
+
+export interface KeySpec {
+  /** Dotted TOML path, e.g. "runtime.batch_size". */
+  path: string;
+  type: KeyType;
+  default: unknown;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  doc: string;
+  /** Name under CONFIG GET/SET, when it can be read (and, if `mutable`, changed) at run time. */
+  configName?: string;
+  mutable?: boolean;
+}
+
+/** The architecture's default: half the cores, at least 2, at most 8. */
+export function defaultStorageThreads(cores = availableParallelism()): number {
+  return Math.min(8, Math.max(2, Math.floor(cores / 2)));
+}
+
+const MB = 1024 * 1024;
+
+export const KEYS: readonly KeySpec[] = [
+  // [server]
+  { path: 'server.bind', type: 'list', default: ['127.0.0.1'], doc: 'Addresses to listen on (a string or a list).', configName: 'bind' },
+  { path: 'server.port', type: 'int', default: 7379, min: 0, max: 65535, doc: 'TCP port; 0 picks a free one.', configName: 'port' },
+  { path: 'server.dir', type: 'string', default: './kiwi-data', doc: 'Data directory (RocksDB files).', configName: 'dir' },
+  { path: 'server.requirepass', type: 'string', default: '', doc: 'Password for AUTH; empty means no authentication.', configName: 'requirepass', mutable: true },
+  { path: 'server.maxclients', type: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Maximum simultaneous clients.', configName: 'maxclients', mutable: true },
+  { path: 'server.timeout', type: 'int', default: 0, min: 0, max: 2_147_483_647, doc: 'Close clients idle this many seconds; 0 never.', configName: 'timeout', mutable: true },
+  { path: 'server.databases', type: 'int', default: 16, min: 1, max: 16, doc: 'Number of logical databases (SELECT 0..N-1).', configName: 'databases' },
+  { path: 'server.proto_max_bulk_len', type: 'size', default: 512 * MB, min: 1024 * 1024, max: 2 ** 32 - 2, doc: 'Largest bulk string a client may send, and largest string value.', configName: 'proto-max-bulk-len', mutable: true },
+  { path: 'server.log_level', type: 'enum', default: 'notice', values: ['debug', 'verbose', 'notice', 'warning', 'nothing'], doc: 'Log verbosity, as Redis names it.', configName: 'loglevel', mutable: true },
+  { path: 'server.shutdown_timeout', type: 'duration', default: 30_000, min: 0, max: 600_000, doc: 'Longest wait for in-flight requests to drain at shutdown.' },
+
+  // [runtime]: the dual-runtime architecture (Kiwi's RuntimeConfig).
+  { path: 'runtime.network_threads', type: 'int', default: 1, min: 1, max: 1, doc: "Network runtime threads. Node's event loop is one thread, so this must be 1." },
+  { path: 'runtime.storage_threads', type: 'int', default: 0, min: 0, max: 256, doc: 'Storage threads; 0 = half the cores, min 2, max 8.', configName: 'storage-threads', mutable: true },
+  { path: 'runtime.channel_buffer_size', type: 'int', default: 10000, min: 1, max: 10_000_000, doc: 'Requests the storage queue holds before backpressure.', configName: 'channel-buffer-size', mutable: true },
+  { path: 'runtime.request_timeout', type: 'duration', default: 30_000, min: 1, max: 3_600_000, doc: 'A storage request still queued after this long fails with a timeout (it never runs).', configName: 'request-timeout', mutable: true },
+  { path: 'runtime.batch_size', type: 'int', default: 100, min: 1, max: 100_000, doc: 'Most requests in one storage batch.', configName: 'batch-size', mutable: true },
+  { path: 'runtime.batch_timeout', type: 'duration', default: 10, min: 1, max: 10_000, doc: 'Batches form within one event-loop turn and never wait to fill; this is how long a batch the full storage queue refused waits before it is offered again.', configName: 'batch-timeout', mutable: true },
+  { path: 'runtime.health_check_interval', type: 'duration', default: 1000, min: 10, max: 3_600_000, doc: 'How often RuntimeManager checks both runtimes.' },
+  { path: 'runtime.backpressure_high_water', type: 'number', default: 0.8, min: 0.01, max: 1, doc: 'Channel fill at which the server stops reading client sockets.' },
+  { path: 'runtime.backpressure_low_water', type: 'number', default: 0.5, min: 0, max: 0.99, doc: 'Channel fill below which reading resumes.' },
+  { path: 'runtime.max_event_loop_delay', type: 'duration', default: 1000, min: 1, max: 3_600_000, doc: 'Event-loop delay (p99 of the last interval) above which the network runtime is unhealthy.' },
+
+  // [runtime.scaling]
+  { path: 'runtime.scaling.enabled', type: 'bool', default: false, doc: 'Grow and shrink the storage threads with queue fill.', configName: 'scaling-enabled', mutable: true },
+  { path: 'runtime.scaling.min_storage_threads', type: 'int', default: 2, min: 1, max: 256, doc: 'Fewest storage threads when scaling.' },
+  { path: 'runtime.scaling.max_storage_threads', type: 'int', default: 8, min: 1, max: 256, doc: 'Most storage threads when scaling.' },
+  { path: 'runtime.scaling.scale_up_threshold', type: 'int', default: 80, min: 1, max: 100, doc: 'Queue fill (%) that adds threads.' },
+  { path: 'runtime.scaling.scale_down_threshold', type: 'int', default: 20, min: 0, max: 99, doc: 'Queue fill (%) that removes threads.' },
+  { path: 'runtime.scaling.scale_increment', type: 'int', default: 1, min: 1, max: 64, doc: 'Threads added or removed per evaluation.' },
+  { path: 'runtime.scaling.evaluation_interval', type: 'duration', default: 1000, min: 10, max: 3_600_000, doc: 'How often scaling is evaluated.' },
+
+  // [runtime.priority]
+  { path: 'runtime.priority.enabled', type: 'bool', default: true, doc: 'Serve high (PING, INFO, admin), normal (point reads/writes) and low (KEYS, SCAN, FLUSH) requests from separate weighted queues.' },
+  { path: 'runtime.priority.high_priority_weight', type: 'int', default: 3, min: 1, max: 1000, doc: 'Share of the storage threads for high-priority requests.' },
+  { path: 'runtime.priority.normal_priority_weight', type: 'int', default: 2, min: 1, max: 1000, doc: 'Share for normal-priority requests.' },
+  { path: 'runtime.priority.low_priority_weight', type: 'int', default: 1, min: 1, max: 1000, doc: 'Share for low-priority requests (which also never hold every thread).' },
+
+  // [runtime.fault_injection]
+  { path: 'runtime.fault_injection.enabled', type: 'bool', default: false, doc: 'Allow fault injection (tests only; also --fault-injection).' },
+  { path: 'runtime.fault_injection.error_rate', type: 'number', default: 0, min: 0, max: 1, doc: 'Fraction of storage batches failed with an injected error.', configName: 'fault-injection-error-rate', mutable: true },
+  { path: 'runtime.fault_injection.delay_ms', type: 'int', default: 0, min: 0, max: 600_000, doc: 'Delay injected before each storage batch.', configName: 'fault-injection-delay-ms', mutable: true },
+  { path: 'runtime.fault_injection.drop_rate', type: 'number', default: 0, min: 0, max: 1, doc: 'Fraction of storage batches dropped (answered as timed out, never run).', configName: 'fault-injection-drop-rate', mutable: true },
+  { path: 'runtime.fault_injection.log_events', type: 'bool', default: true, doc: 'Log every injected fault.' },
+
+  // [storage]: RocksDB.
+  { path: 'storage.block_cache_size', type: 'size', default: 256 * MB, min: 1 * MB, max: 2 ** 50, doc: 'RocksDB block cache.' },
+  { path: 'storage.write_buffer_size', type: 'size', default: 64 * MB, min: 1 * MB, max: 2 ** 40, doc: 'RocksDB memtable size.' },
+  { path: 'storage.compression', type: 'enum', default: 'lz4', values: ['none', 'snappy', 'lz4', 'zstd', 'zlib'], doc: 'Block compression.' },
+  { path: 'storage.background_jobs', type: 'int', default: 2, min: 1, max: 64, doc: 'RocksDB flush and compaction threads.' },
+  { path: 'storage.sync', type: 'enum', default: 'everysec', values: ['always', 'everysec', 'no'], doc: "WAL fsync: per write, once a second (Redis' appendfsync everysec), or left to the OS.", configName: 'appendfsync' },
+  { path: 'storage.expire_cycle', type: 'duration', default: 100, min: 0, max: 3_600_000, doc: 'Interval of the background expiry cycle; 0 turns it off (the compaction filter still reclaims space).' },
+
+  // [http]: observability.
+  { path: 'http.port', type: 'int', default: 0, min: 0, max: 65535, doc: 'Port for GET /health and GET /metrics; 0 disables (also --http-port).' },
+  { path: 'http.bind', type: 'string', default: '127.0.0.1', doc: 'Address of the HTTP endpoint.' },
+];
+
+export const KEY_BY_PATH: ReadonlyMap<string, KeySpec> = new Map(KEYS.map((k) => [k.path, k]));
+export const KEY_BY_CONFIG_NAME: ReadonlyMap<string, KeySpec> = new Map(
+  KEYS.filter((k) => k.configName).map((k) => [k.configName!, k]),
+);
+
+/** Presets: named overrides on top of the defaults (Kiwi's high_throughput / low_latency). */
+export const PRESETS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  default: {},
+  'high-throughput': {
+    'runtime.storage_threads': Math.min(12, Math.max(4, availableParallelism())),
+    'runtime.channel_buffer_size': 50_000,
+    'runtime.request_timeout': 60_000,
+    'runtime.batch_size': 500,
+    'runtime.batch_timeout': 5,
+    'runtime.scaling.enabled': true,
+    'runtime.scaling.min_storage_threads': Math.min(8, Math.max(4, availableParallelism())),
+    'runtime.scaling.max_storage_threads': Math.min(32, Math.max(16, availableParallelism())),
+    'runtime.scaling.scale_up_threshold': 75,
+    'runtime.scaling.scale_down_threshold': 25,
+    'runtime.scaling.scale_increment': 2,
+    'runtime.scaling.evaluation_interval': 500,
+    'runtime.priority.high_priority_weight': 4,
+    'runtime.priority.normal_priority_weight': 2,
+    'runtime.priority.low_priority_weight': 1,
+    'storage.write_buffer_size': 128 * MB,
+  },
+  'low-latency': {
+    'runtime.storage_threads': Math.min(6, Math.max(2, availableParallelism())),
+    'runtime.channel_buffer_size': 5000,
+    'runtime.request_timeout': 10_000,
+    'runtime.batch_size': 10,
+    'runtime.batch_timeout': 1,
+  },
+};

@@ -1,0 +1,362 @@
+// RuntimeManager: the composition root. It creates the storage runtime (the native addon
+// behind StorageServer), the MessageChannel and StorageClient, the network runtime
+// (dispatcher and TCP server on Node's event loop), checks their health, and runs the
+// start-up and shutdown sequences.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Config } from '../config/config.js';
+import { buildCommandTable } from '../commands/registry.js';
+import type { InfoSection } from '../commands/types.js';
+import { commandNames } from '../protocol/request-parser.js';
+import { Dispatcher } from '../server/dispatcher.js';
+import { NetworkServer, type BoundAddress } from '../server/network-server.js';
+import { loadAddon } from '../storage/native.js';
+import { MessageChannel } from '../storage/message-channel.js';
+import { Priority } from '../storage/ops.js';
+import { Cmd } from '../storage/requests.js';
+import { StorageClient } from '../storage/storage-client.js';
+import { StorageServer } from '../storage/storage-server.js';
+import { Logger } from '../logger.js';
+import { KeyspaceStats } from './keyspace-stats.js';
+import { KiwiServerContext } from './server-context.js';
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface HealthReport {
+  status: HealthStatus;
+  checkedAt: number | null;
+  network: { status: HealthStatus; eventLoopDelayP99Ms: number; connections: number; readingPaused: boolean };
+  storage: { status: HealthStatus; pingMs: number | null; lastError: string | null; degraded: boolean };
+  channel: { status: HealthStatus; pending: number; capacity: number; fill: number };
+}
+
+export interface RuntimeStats {
+  activeTasks: number;
+  totalTasks: number;
+  uptimeMs: number;
+  health: HealthStatus;
+  lastHealthCheck: number | null;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class RuntimeManager {
+  readonly config: Config;
+  readonly log: Logger;
+  #state: State = 'new';
+  #storage: StorageServer | null = null;
+  #channel: MessageChannel | null = null;
+  #client: StorageClient | null = null;
+  #context: KiwiServerContext | null = null;
+  #network: NetworkServer | null = null;
+  #keyspace: KeyspaceStats | null = null;
+  #addresses: BoundAddress[] = [];
+  #startedAt = 0;
+  #healthTimer: NodeJS.Timeout | null = null;
+  #loopDelay: IntervalHistogram | null = null;
+  #health: HealthReport = initialHealth();
+  #stopping: Promise<void> | null = null;
+  #stopListeners: Array<(reason: string) => void> = [];
+
+  constructor(config: Config, options: { logger?: Logger } = {}) {
+    this.config = config;
+    this.log = options.logger ?? new Logger(config.values.server.logLevel);
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get addresses(): readonly BoundAddress[] {
+    return this.#addresses;
+  }
+
+  /** Storage runtime, channel and client (start-up steps 2, 3 and 5). */
+  initializeStorageComponents(): void {
+    if (this.#storage) return;
+    const c = this.config.values;
+    this.#storage = StorageServer.open({
+      dir: c.server.dir,
+      threads: c.runtime.storageThreads,
+      capacity: c.runtime.channelBufferSize,
+      blockCacheBytes: c.storage.blockCacheBytes,
+      writeBufferBytes: c.storage.writeBufferBytes,
+      compression: c.storage.compression,
+      backgroundJobs: c.storage.backgroundJobs,
+      sync: c.storage.sync === 'everysec' ? 'periodic' : c.storage.sync === 'no' ? 'none' : 'always',
+      expireCycleMs: c.storage.expireCycleMs,
+      weights: [c.runtime.priority.highWeight, c.runtime.priority.normalWeight, c.runtime.priority.lowWeight],
+    });
+    this.#channel = new MessageChannel(this.#storage, {
+      capacity: c.runtime.channelBufferSize,
+      highWater: c.runtime.backpressureHighWater,
+      lowWater: c.runtime.backpressureLowWater,
+    });
+    this.#client = new StorageClient(this.#channel, { batchSize: c.runtime.batchSize, requestTimeoutMs: c.runtime.requestTimeoutMs, retryDelayMs: c.runtime.batchTimeoutMs });
+    this.#keyspace = new KeyspaceStats(this.#client, c.server.databases);
+  }
+
+  storageClient(): StorageClient {
+    if (!this.#client) throw new Error('storage components are not initialized: call start() or initializeStorageComponents()');
+    return this.#client;
+  }
+
+  /** The start-up sequence. Resolves once the server accepts connections. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`cannot start a runtime that is ${this.#state}`);
+    this.#state = 'starting';
+    this.#startedAt = Date.now();
+    try {
+      this.initializeStorageComponents();
+      const c = this.config.values;
+      const client = this.#client!;
+      const commands = buildCommandTable();
+      this.#context = new KiwiServerContext({
+        config: this.config,
+        storage: client,
+        commands,
+        sections: () => this.#infoSections(),
+        shutdown: (reason) => this.stop(reason),
+        resetStats: () => this.#channel?.resetStats(),
+      });
+      const dispatcher = new Dispatcher(this.#context, commandNames);
+      dispatcher.priorities = c.runtime.priority.enabled;
+      dispatcher.onError = (err, command) => this.log.log('warning', `command ${command} failed: ${(err as Error)?.stack ?? String(err)}`);
+      this.#network = new NetworkServer(this.#context, dispatcher, {
+        bind: c.server.bind,
+        port: c.server.port,
+        log: (level, message) => this.log.log(level, message),
+      });
+      this.#context.clients = this.#network;
+      this.#channel!.on('pause', () => {
+        this.log.log('verbose', 'storage is behind: pausing client reads');
+        this.#network?.pauseReading();
+      });
+      this.#channel!.on('resume', () => this.#network?.resumeReading());
+      this.config.onChange((path, value) => this.#applyChange(path, value));
+      this.#addresses = await this.#network.listen();
+      this.#startHealthChecks();
+      this.#state = 'running';
+      this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.storageThreads} storage threads)`);
+    } catch (err) {
+      this.#state = 'stopping';
+      await this.#teardown();
+      this.#state = 'stopped';
+      throw err;
+    }
+  }
+
+  #applyChange(path: string, value: unknown): void {
+    const c = this.config.values;
+    switch (path) {
+      case 'runtime.storage_threads':
+        this.#storage?.setThreads(c.runtime.storageThreads);
+        break;
+      case 'runtime.channel_buffer_size':
+        this.#channel?.setCapacity(c.runtime.channelBufferSize);
+        break;
+      case 'runtime.request_timeout':
+        if (this.#client) this.#client.requestTimeoutMs = c.runtime.requestTimeoutMs;
+        break;
+      case 'runtime.batch_size':
+        if (this.#client) this.#client.batchSize = c.runtime.batchSize;
+        break;
+      case 'runtime.batch_timeout':
+        if (this.#client) this.#client.retryDelayMs = c.runtime.batchTimeoutMs;
+        break;
+      case 'server.log_level':
+        this.log.level = String(value);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onStop(listener: (reason: string) => void): void {
+    this.#stopListeners.push(listener);
+  }
+
+  /**
+   * The shutdown sequence: stop accepting, drain pending requests (shutdown_timeout),
+   * stop the storage server (flush and close RocksDB), close the network side, stop the
+   * runtimes' timers. Idempotent.
+   */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.#stopping ??= this.#shutdown(reason);
+    return this.#stopping;
+  }
+
+  async #shutdown(reason: string): Promise<void> {
+    if (this.#state === 'new') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopping';
+    this.log.log('notice', `shutting down (${reason})`);
+    for (const l of this.#stopListeners) l(reason);
+    await this.#network?.stopAccepting();
+    const drained = await this.#withTimeout(this.#client?.drain() ?? Promise.resolve(), this.config.values.server.shutdownTimeoutMs);
+    if (!drained) this.log.log('warning', 'pending requests did not drain in time; closing anyway (they still run before RocksDB closes)');
+    this.#client?.close();
+    await this.#teardown();
+    this.#state = 'stopped';
+    this.log.log('notice', 'kiwi-server is now ready to exit, bye bye...');
+  }
+
+  async #teardown(): Promise<void> {
+    if (this.#healthTimer) clearInterval(this.#healthTimer);
+    this.#loopDelay?.disable();
+    if (this.#storage?.running) {
+      const closed = this.#storage.stop();
+      // Closing runs every accepted batch and flushes; it must finish for durability,
+      // but a slow close is worth a warning.
+      const inTime = await this.#withTimeout(closed, 10_000);
+      if (!inTime) {
+        this.log.log('warning', 'storage is taking more than 10 s to close; waiting for it');
+        await closed;
+      }
+    }
+    this.#network?.closeAll();
+  }
+
+  async #withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([p.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #startHealthChecks(): void {
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
+    const interval = this.config.values.runtime.healthCheckIntervalMs;
+    this.#healthTimer = setInterval(() => void this.checkHealth(), interval);
+    this.#healthTimer.unref();
+    void this.checkHealth();
+  }
+
+  /** One health check of both runtimes and the channel; also run by /health. */
+  async checkHealth(): Promise<HealthReport> {
+    const c = this.config.values;
+    const delayMs = this.#loopDelay ? this.#loopDelay.percentile(99) / 1e6 : 0;
+    this.#loopDelay?.reset();
+    let pingMs: number | null = null;
+    let pingError: string | null = null;
+    if (this.#client && this.#storage?.running) {
+      const t0 = performance.now();
+      try {
+        await this.#client.sendRequestWithTimeout(Cmd.ping(), Math.max(100, c.runtime.healthCheckIntervalMs), { priority: Priority.HIGH });
+        pingMs = performance.now() - t0;
+      } catch (err) {
+        pingError = (err as Error).message;
+      }
+    }
+    const native = this.#storage?.running ? this.#storage.health() : null;
+    const channel = this.#channel;
+    const fill = channel ? channel.fill : 0;
+    const networkStatus: HealthStatus = delayMs > c.runtime.maxEventLoopDelayMs ? 'unhealthy' : 'healthy';
+    const storageStatus: HealthStatus = pingError !== null || !this.#storage?.running ? 'unhealthy' : native?.degraded ? 'degraded' : 'healthy';
+    const channelStatus: HealthStatus = channel?.paused || fill >= c.runtime.backpressureHighWater ? 'degraded' : 'healthy';
+    const worst = [networkStatus, storageStatus, channelStatus].includes('unhealthy')
+      ? 'unhealthy'
+      : [networkStatus, storageStatus, channelStatus].includes('degraded') ? 'degraded' : 'healthy';
+    if (this.#storage?.running && this.#context) this.#context.stats.expiredKeys = this.#storage.stats().expiredKeys;
+    this.#health = {
+      status: worst,
+      checkedAt: Date.now(),
+      network: { status: networkStatus, eventLoopDelayP99Ms: round(delayMs), connections: this.#network?.count() ?? 0, readingPaused: this.#network?.readingPaused ?? false },
+      storage: { status: storageStatus, pingMs: pingMs === null ? null : round(pingMs), lastError: pingError ?? native?.lastError ?? null, degraded: native?.degraded ?? false },
+      channel: { status: channelStatus, pending: channel?.pending ?? 0, capacity: c.runtime.channelBufferSize, fill: round(fill) },
+    };
+    return this.#health;
+  }
+
+  health(): HealthReport {
+    return this.#health;
+  }
+
+  stats(): RuntimeStats {
+    const ch = this.#channel?.stats();
+    return {
+      activeTasks: ch?.pending ?? 0,
+      totalTasks: ch?.requestsSent ?? 0,
+      uptimeMs: this.#startedAt ? Date.now() - this.#startedAt : 0,
+      health: this.#health.status,
+      lastHealthCheck: this.#health.checkedAt,
+    };
+  }
+
+  #infoSections(): Map<string, () => InfoSection> {
+    return new Map<string, () => InfoSection>([
+      ['keyspace', () => this.#keyspace?.section() ?? []],
+      ['runtime', () => this.#runtimeSection()],
+      ['channel', () => this.#channelSection()],
+      ['storage', () => this.#storageSection()],
+    ]);
+  }
+
+  #runtimeSection(): InfoSection {
+    const c = this.config.values;
+    const s = this.stats();
+    const h = this.#health;
+    return [
+      ['preset', c.preset], ['network_threads', c.runtime.networkThreads], ['storage_threads', this.#storage?.running ? this.#storage.stats().threads : 0],
+      ['active_tasks', s.activeTasks], ['total_tasks', s.totalTasks], ['uptime_ms', s.uptimeMs], ['health_status', s.health],
+      ['last_health_check_ms_ago', h.checkedAt === null ? -1 : Date.now() - h.checkedAt], ['event_loop_delay_p99_ms', h.network.eventLoopDelayP99Ms],
+      ['storage_ping_ms', h.storage.pingMs ?? -1], ['batch_size', c.runtime.batchSize], ['batch_timeout_ms', c.runtime.batchTimeoutMs],
+      ['request_timeout_ms', c.runtime.requestTimeoutMs], ['priority_enabled', c.runtime.priority.enabled ? 1 : 0], ['scaling_enabled', c.runtime.scaling.enabled ? 1 : 0],
+    ];
+  }
+
+  #channelSection(): InfoSection {
+    const ch = this.#channel?.stats();
+    const cl = this.#client?.stats();
+    if (!ch || !cl) return [];
+    return [
+      ['channel_capacity', ch.capacity], ['channel_pending', ch.pending], ['channel_fill', round(ch.pending / ch.capacity)], ['channel_paused', ch.paused ? 1 : 0],
+      ['requests_sent', ch.requestsSent], ['requests_received', ch.requestsReceived], ['responses_received', ch.responsesReceived], ['timeouts', ch.timeouts],
+      ['send_failures', ch.sendFailures], ['backpressure_events', ch.backpressureEvents], ['avg_processing_ms', round(ch.avgProcessingMs)],
+      ['client_backlog_batches', cl.backlog], ['client_held_requests', cl.held],
+    ];
+  }
+
+  #storageSection(): InfoSection {
+    const st = this.#storage;
+    if (!st?.running) return [['storage_state', 'closed']];
+    const s = st.stats();
+    const h = st.health();
+    const prop = (name: string) => st.property(name) ?? '0';
+    return [
+      ['rocksdb_version', loadAddon().rocksdbVersion], ['storage_dir', st.dir], ['storage_state', h.degraded ? 'degraded' : 'ok'],
+      ['storage_threads', s.threads], ['queue_capacity', s.capacity], ['queue_depth', s.queueDepth], ['queue_high_water', s.queueHighWater],
+      ['queued_high', s.queuedHigh], ['queued_normal', s.queuedNormal], ['queued_low', s.queuedLow], ['running_batches', s.running],
+      ['submitted_batches', s.submittedBatches], ['submitted_commands', s.submittedCommands], ['completed_batches', s.completedBatches],
+      ['completed_commands', s.completedCommands], ['failed_commands', s.failedCommands], ['deadline_exceeded', s.deadlineExceeded],
+      ['cancelled_batches', s.cancelled], ['backpressure_events', s.backpressureEvents], ['service_avg_us', round(s.serviceAvgUs)],
+      ['service_p99_us', s.serviceP99Us], ['wait_avg_us', round(s.waitAvgUs)], ['wait_p99_us', s.waitP99Us], ['expired_keys', s.expiredKeys],
+      ['estimate_num_keys', prop('rocksdb.estimate-num-keys')], ['memtable_bytes', prop('rocksdb.cur-size-all-mem-tables')],
+      ['block_cache_usage', prop('rocksdb.block-cache-usage')], ['block_cache_capacity', prop('rocksdb.block-cache-capacity')],
+      ['pending_compaction_bytes', prop('rocksdb.estimate-pending-compaction-bytes')], ['sst_files_bytes', prop('rocksdb.total-sst-files-size')],
+      ['write_stopped', prop('rocksdb.is-write-stopped')], ['background_errors', h.backgroundErrors], ['recoveries', h.recoveries],
+      ['last_background_error', h.lastError ?? ''],
+    ];
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function initialHealth(): HealthReport {
+  return {
+    status: 'healthy',
+    checkedAt: null,
+    network: { status: 'healthy', eventLoopDelayP99Ms: 0, connections: 0, readingPaused: false },
+    storage: { status: 'healthy', pingMs: null, lastError: null, degraded: false },
+    channel: { status: 'healthy', pending: 0, capacity: 0, fill: 0 },
+  };
+}

@@ -1,0 +1,133 @@
+// The dispatcher alone does lookup, authentication, arity, parse and exec (Redis'
+// processCommand), then routes the outcome: a reply now, a storage call answered later
+// through the connection's slot, or a promise.
+import { errorReplyText, RedisError, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
+import type { Reply } from '../commands/reply.js';
+import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
+import type { StorageReply } from '../storage/codec.js';
+import type { Connection } from './connection.js';
+
+const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
+
+interface Prepared {
+  row: CommandRow<any>;
+  noAuth: boolean;
+  priority: number;
+  subcommands: Map<string, Prepared> | null;
+}
+
+export class Dispatcher {
+  readonly #byId: (Prepared | undefined)[];
+  readonly #byName = new Map<string, Prepared>();
+  readonly #server: ServerContext;
+  readonly #contexts = new WeakMap<Connection, ExecContext>();
+  #priorities = true;
+  onError: (err: unknown, command: string) => void = () => {};
+
+  constructor(server: ServerContext, commandNames: readonly string[]) {
+    this.#server = server;
+    for (const row of server.commands.values()) this.#byName.set(row.name, this.#prepare(row));
+    // Rows by the parser's command id: the hot path makes no string for the name.
+    this.#byId = commandNames.map((name) => this.#byName.get(name));
+  }
+
+  set priorities(enabled: boolean) {
+    this.#priorities = enabled;
+  }
+
+  #prepare(row: CommandRow<any>): Prepared {
+    const subs = row.subcommands?.length ? new Map(row.subcommands.map((s) => [s.name.split('|')[1], this.#prepare(s)] as const)) : null;
+    return { row, noAuth: row.flags.includes('no_auth'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs };
+  }
+
+  #context(conn: Connection): ExecContext {
+    let ctx = this.#contexts.get(conn);
+    if (ctx === undefined) {
+      ctx = { client: conn, server: this.#server };
+      this.#contexts.set(conn, ctx);
+    }
+    return ctx;
+  }
+
+  dispatch(conn: Connection, id: number, argv: Buffer[], authRequired: boolean): void {
+    this.#server.stats.totalCommands++;
+    let p = id !== 0 ? this.#byId[id] : undefined;
+    if (p === undefined) {
+      const name = argv[0].toString('latin1');
+      p = this.#byName.get(name.toLowerCase());
+      if (p === undefined) {
+        conn.reply(new ReplyError(unknownCommand(name, argv.slice(1).map((a) => a.toString('latin1')))));
+        return;
+      }
+    }
+    if (authRequired && !p.noAuth) {
+      conn.reply(new ReplyError(RedisError.noAuth));
+      return;
+    }
+    const arity = p.row.arity;
+    if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
+      conn.reply(new ReplyError(wrongArity(p.row.name)));
+      return;
+    }
+    if (p.subcommands !== null && argv.length >= 2) {
+      const sub = p.subcommands.get(argv[1].toString('latin1').toLowerCase());
+      if (sub === undefined) {
+        conn.reply(new ReplyError(unknownSubcommand(argv[1].toString('latin1'), p.row.name)));
+        return;
+      }
+      if (sub.row.arity > 0 ? argv.length !== sub.row.arity : argv.length < -sub.row.arity) {
+        conn.reply(new ReplyError(wrongArity(sub.row.name)));
+        return;
+      }
+      p = sub;
+    }
+    conn.lastCommand = p.row.name;
+    this.#run(conn, p, argv);
+  }
+
+  #run(conn: Connection, p: Prepared, argv: Buffer[]): void {
+    const ctx = this.#context(conn);
+    let outcome;
+    try {
+      const args = p.row.parse(argv, ctx);
+      if (args instanceof ReplyError) {
+        conn.reply(args);
+        return;
+      }
+      outcome = p.row.exec(args, ctx);
+    } catch (err) {
+      this.onError(err, p.row.name);
+      conn.reply(new ReplyError(errorReplyText(err)));
+      return;
+    }
+    if (outcome instanceof StorageCall) {
+      const slot = conn.reserve();
+      const call = outcome;
+      this.#server.storage.enqueue(
+        call.request,
+        (err: Error | null, r: StorageReply) => conn.fill(slot, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, p.row.name)),
+        { origin: conn.id, priority: this.#priorities ? p.priority : PRIORITY.normal },
+      );
+    } else if (outcome instanceof Promise) {
+      const slot = conn.reserve();
+      outcome.then(
+        (r) => conn.fill(slot, r),
+        (err) => {
+          this.onError(err, p.row.name);
+          conn.fill(slot, new ReplyError(errorReplyText(err)));
+        },
+      );
+    } else {
+      conn.reply(outcome);
+    }
+  }
+
+  #map(call: StorageCall, r: StorageReply, command: string): Reply {
+    try {
+      return call.map(r);
+    } catch (err) {
+      this.onError(err, command);
+      return new ReplyError(errorReplyText(err));
+    }
+  }
+}
