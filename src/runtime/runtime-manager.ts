@@ -135,6 +135,7 @@ export class RuntimeManager {
       this.config.onChange((path, value) => this.#applyChange(path, value));
       this.#addresses = await this.#network.listen();
       this.#startHealthChecks();
+      this.#keyspace!.refresh().catch(() => {});
       this.#state = 'running';
       this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.storageThreads} storage threads)`);
     } catch (err) {
@@ -192,8 +193,11 @@ export class RuntimeManager {
     }
     this.#state = 'stopping';
     this.log.log('notice', `shutting down (${reason})`);
-    for (const l of this.#stopListeners) l(reason);
-    await this.#network?.stopAccepting();
+    // After this tick, so a listener may call stop() and get this same promise.
+    queueMicrotask(() => {
+      for (const l of this.#stopListeners) l(reason);
+    });
+    this.#network?.stopAccepting();
     const drained = await this.#withTimeout(this.#client?.drain() ?? Promise.resolve(), this.config.values.server.shutdownTimeoutMs);
     if (!drained) this.log.log('warning', 'pending requests did not drain in time; closing anyway (they still run before RocksDB closes)');
     this.#client?.close();

@@ -154,10 +154,12 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
   }
 
   /** Shutdown step 1: refuse new connections and stop reading requests. */
-  async stopAccepting(): Promise<void> {
+  stopAccepting(): void {
     this.#accepting = false;
     for (const c of this.#clients.values()) c.pause(PauseReason.STORAGE_BACKPRESSURE);
-    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // close() stops listening now; its callback would wait for every connection to end,
+    // including the one whose SHUTDOWN is running.
+    for (const s of this.#servers) s.close();
   }
 
   /** Shutdown's last network step: send what is queued and close every connection. */
