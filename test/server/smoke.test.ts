@@ -1,7 +1,7 @@
 // The server end to end with each kind of client: raw bytes, ioredis, node-redis, redis-cli.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, resp, startTestServer, type TestServer } from '../helpers/server.js';
