@@ -25,6 +25,7 @@ Pool::~Pool() { Shutdown(false); }
 SubmitResult Pool::Submit(Job* job) {
   const int q = std::min<int>(job->priority, kPriorityCount - 1);
   job->enqueued = Clock::now();
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return SubmitResult::kClosed;
@@ -38,10 +39,18 @@ SubmitResult Pool::Submit(Job* job) {
     queues_[q].push_back(job);
     queued_commands_ += job->commands;
     high_water_ = std::max(high_water_, queued_commands_);
+    // Waking a sleeping thread costs a futex call and, on a busy machine, a context
+    // switch on the submitting (JS) thread. A thread already running point work takes
+    // the next batch when it finishes, so wake another only when the queued point work
+    // outnumbers the threads running it, or when only slow low-priority work is running.
+    const size_t running_point = running_[0] + running_[1];
+    const size_t queued_point = queues_[0].size() + queues_[1].size();
+    wake = idle_ > 0 && (running_point == 0 || queued_point > running_point ||
+                         (q == 2 && running_[2] < LowLimit() && queues_[2].size() > running_[2]));
   }
   submitted_batches_.Add();
   submitted_commands_.Add(job->commands);
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return SubmitResult::kAccepted;
 }
 
@@ -93,7 +102,11 @@ Job* Pool::Pick(int* priority) {
 void Pool::WorkerLoop(size_t index, Worker* self) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return index >= target_ || stopping_ || HasRunnable(); });
+    if (!(index >= target_ || stopping_ || HasRunnable())) {
+      idle_++;
+      cv_.wait(lock, [&] { return index >= target_ || stopping_ || HasRunnable(); });
+      idle_--;
+    }
     if (index >= target_) break;
     int priority = 0;
     Job* job = Pick(&priority);

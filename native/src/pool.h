@@ -101,6 +101,7 @@ class Pool {
   double weights_[kPriorityCount];
   double virtual_time_ = 0;
   size_t running_[kPriorityCount] = {0, 0, 0};
+  size_t idle_ = 0;  // workers waiting on cv_
   size_t queued_commands_ = 0;
   size_t capacity_;
   size_t target_ = 0;
