@@ -22,7 +22,7 @@ import {
   S_MODE, S_ARGC, S_ARGI, S_HELD, S_ID, S_LINE, S_FLAGS, S_FIRST, S_AUTH, S_NUM, S_REMAIN,
   S_MAXBULK, R_STATUS, R_COMMANDS, R_PARTIAL, R_STOP, R_ERROR_LINE, R_ERROR_BYTE,
   R_PAYLOAD_AT, R_PAYLOAD_LEN, R_CARRY, M_IDLE, M_COUNT, M_BULK, M_PAYLOAD, M_INLINE,
-  M_STUCK_COUNT, M_STUCK_BULK, M_STUCK_INLINE, OK, YIELD, ERR_TOO_BIG_INLINE,
+  M_STUCK_COUNT, M_STUCK_BULK, M_STUCK_INLINE, OK, YIELD, NEED_CARRY, ERR_TOO_BIG_INLINE,
   ERR_UNBALANCED_QUOTES, ERR_TOO_BIG_MBULK_COUNT, ERR_INVALID_MBULK_LENGTH,
   ERR_UNAUTH_MBULK_LENGTH, ERR_TOO_BIG_BULK_COUNT, ERR_EXPECTED_DOLLAR,
   ERR_INVALID_BULK_LENGTH, ERR_UNAUTH_BULK_LENGTH, ERR_INTERNAL_OVERFLOW,
@@ -68,6 +68,7 @@ let payloadAt: i32 = -1;
 let payloadLen: i64 = 0;
 let fastEnd: usize = 0;
 let windowEnd: usize = 0;
+let carried = false; // the bytes of a carried inline line are in front of the window
 
 /**
  * Parses INPUT[start, end), whose byte i is at chunk offset chunkBase + i. Returns a
@@ -75,9 +76,13 @@ let windowEnd: usize = 0;
  *
  * A payload that runs past the window is handed to the wrapper (R_PAYLOAD_AT), which
  * copies it from the chunk itself and writes S_REMAIN = 0 once it has all of it.
+ * The bytes of an unfinished inline line (S_LINE of them) belong in INPUT[0, start);
+ * the wrapper copies them there only when asked (NEED_CARRY), with carryReady = 1, so
+ * a long line that arrives in small pieces is not copied again for every piece.
  */
-export function parse(start: i32, end: i32, chunkBase: i32): i32 {
+export function parse(start: i32, end: i32, chunkBase: i32, carryReady: i32): i32 {
   loadState();
+  carried = carryReady != 0;
   base = chunkBase;
   status = OK;
   out = OUTPUT;
@@ -176,6 +181,19 @@ function headerLine(p: usize, e: usize): usize {
     }
     if (len > 1) f = digit(f, c, len - 2);
     p++;
+    if ((f & F_INVALID) != 0) {
+      // The number is lost already: only the line end, a NUL or the limit matter now.
+      const limit = p + <usize>(INLINE_MAX - len);
+      const stop = limit < e ? limit : e;
+      let q = p;
+      while (q < stop) {
+        const b = load<u8>(q);
+        if (b == 0x0d || b == 0) break;
+        q++;
+      }
+      len += <i32>(q - p);
+      p = q;
+    }
   }
   lineLen = len;
   flags = f;
@@ -311,6 +329,11 @@ function inlineLine(p: usize, e: usize): usize {
   if (q == e) {
     lineLen = length; // the wrapper carries these bytes into the next call
     return e;
+  }
+  if (lineStart < p && !carried) {
+    // Nothing is consumed or written yet: the carried line is first in every window.
+    status = NEED_CARRY;
+    return p;
   }
   let lineEnd = q;
   if (lineEnd > lineStart && load<u8>(lineEnd - 1) == 0x0d) lineEnd--;

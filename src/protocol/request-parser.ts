@@ -170,19 +170,25 @@ export class RequestParser {
     const carry = this.#carryLength;
     const room = this.#authenticated ? INPUT_CAPACITY - carry : UNAUTHENTICATED_WINDOW;
     const n = Math.min(chunk.length - pos, room);
-    if (carry > 0) input.set(this.#carry!.subarray(0, carry));
     if (n === chunk.length) input.set(chunk, carry);
     else if (n > 0) input.set(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), carry);
     copyCounters.toWasm += n;
     const own = this.#state;
     own[S_AUTH] = this.#authenticated ? 1 : 0;
     state.set(own);
-    const status = wasm.parse(carry, carry + n, pos - carry);
+    let status = wasm.parse(carry, carry + n, pos - carry, 0);
+    if (status === ParseStatus.needCarry) {
+      // The carried inline line ends in this window: only now does the parser need it.
+      input.set(this.#carry!.subarray(0, carry));
+      copyCounters.toWasm += carry;
+      state.set(own);
+      status = wasm.parse(carry, carry + n, pos - carry, 1);
+    }
     own.set(state);
     const count = this.#collect(chunk);
     let next = pos + n;
     if (status === ParseStatus.ok) {
-      this.#keepTail(chunk, next);
+      this.#keepTail(chunk, pos, next);
     } else if (status === ParseStatus.yield) {
       next = result[R_STOP];
       this.#carryLength = 0;
@@ -253,11 +259,11 @@ export class RequestParser {
   }
 
   /** After a window parsed to its end: take over a payload, carry an inline line. */
-  #keepTail(chunk: Buffer, windowEnd: number): void {
+  #keepTail(chunk: Buffer, windowStart: number, windowEnd: number): void {
     const at = result[R_PAYLOAD_AT];
     if (at >= 0) this.#takeOver(chunk, at, windowEnd);
     const carry = result[R_CARRY];
-    if (carry > 0) this.#keepCarry(chunk, windowEnd, carry);
+    if (carry > 0) this.#keepCarry(chunk, windowEnd, carry, Math.min(carry, windowEnd - windowStart));
     else if (this.#carryLength > 0) this.#dropCarry();
   }
 
@@ -321,17 +327,21 @@ export class RequestParser {
     if (this.#assemblyFill === assembly.length) this.#assembly = null;
   }
 
-  /** The last `carry - carried` bytes of the window continue the carried inline line. */
-  #keepCarry(chunk: Buffer, windowEnd: number, carry: number): void {
-    const fresh = carry - this.#carryLength;
-    let kept = this.#carry;
-    if (kept === null || kept.length < carry) {
-      const grown = Buffer.allocUnsafe(Math.max(carry, 2 * (kept?.length ?? 0), 256));
-      if (kept !== null) kept.copy(grown, 0, 0, this.#carryLength);
-      kept = grown;
+  /**
+   * The unfinished inline line is `carry` bytes long, its last `fresh` bytes at the end of
+   * the window. Either it went on through the whole window (fresh is the window, and the
+   * bytes carried before stay in front), or it began in the window (fresh is all of it).
+   */
+  #keepCarry(chunk: Buffer, windowEnd: number, carry: number, fresh: number): void {
+    const kept = carry - fresh;
+    let line = this.#carry;
+    if (line === null || line.length < carry) {
+      const grown = Buffer.allocUnsafe(Math.max(carry, 2 * (line?.length ?? 0), 256));
+      if (line !== null && kept > 0) line.copy(grown, 0, 0, kept);
+      line = grown;
       this.#carry = grown;
     }
-    chunk.copy(kept, this.#carryLength, windowEnd - fresh, windowEnd);
+    chunk.copy(line, kept, windowEnd - fresh, windowEnd);
     this.#carryLength = carry;
   }
 

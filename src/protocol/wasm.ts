@@ -30,7 +30,7 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 export interface ParserExports {
   readonly memory: WasmMemory;
-  parse(start: number, end: number, chunkBase: number): number;
+  parse(start: number, end: number, chunkBase: number, carryReady: number): number;
   commandId(length: number): number;
   inputPointer(): number;
   outputPointer(): number;
@@ -69,16 +69,17 @@ export const R_PAYLOAD_LEN = 8;
 export const ParseStatus = {
   ok: 0,
   yield: 1,
-  tooBigInline: 2,
-  unbalancedQuotes: 3,
-  tooBigMultibulkCount: 4,
-  invalidMultibulkLength: 5,
-  unauthenticatedMultibulkLength: 6,
-  tooBigBulkCount: 7,
-  expectedDollar: 8,
-  invalidBulkLength: 9,
-  unauthenticatedBulkLength: 10,
-  internalOverflow: 11,
+  needCarry: 2,
+  tooBigInline: 3,
+  unbalancedQuotes: 4,
+  tooBigMultibulkCount: 5,
+  invalidMultibulkLength: 6,
+  unauthenticatedMultibulkLength: 7,
+  tooBigBulkCount: 8,
+  expectedDollar: 9,
+  invalidBulkLength: 10,
+  unauthenticatedBulkLength: 11,
+  internalOverflow: 12,
 } as const;
 export const FIRST_ERROR_STATUS = ParseStatus.tooBigInline;
 
@@ -88,7 +89,7 @@ export const INPUT_CAPACITY = wasm.INPUT_CAPACITY.value as number;
 export const NAME_MAX = wasm.NAME_MAX.value as number;
 
 const memory = wasm.memory.buffer;
-/** Bytes to parse: [carried inline line][window of the chunk]. */
+/** Bytes to parse: [room for a carried inline line][window of the chunk]. */
 export const input = new Uint8Array(memory, wasm.inputPointer(), INPUT_CAPACITY);
 /** Command records: [id, argc, first, n] then n (offset, length) pairs. */
 export const output = new Int32Array(memory, wasm.outputPointer(), wasm.OUTPUT_CAPACITY.value as number);

@@ -1,7 +1,7 @@
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { RedisError } from '../../src/errors.js';
-import { RequestParser, commandNames } from '../../src/protocol/request-parser.js';
+import { ParseStatus, RequestParser, commandNames } from '../../src/protocol/request-parser.js';
 import { allCases, type ProtocolCase } from './cases.js';
 import { commandIds, multibulk as mb, named, parse, parseReference } from './helpers.js';
 
@@ -31,7 +31,7 @@ describe('RequestParser', () => {
     const parser = new RequestParser({ authenticated: false });
     const input = Buffer.from(`PING\r\n${mb('ECHO', 'z'.repeat(20000))}`);
     const error = parser.feed(input, () => {});
-    expect(error).toEqual({ text: RedisError.protocolUnauthenticatedBulk, offset: 20, status: 10 });
+    expect(error).toEqual({ text: RedisError.protocolUnauthenticatedBulk, offset: 20, status: ParseStatus.unauthenticatedBulkLength });
   });
 
   it('After an error feed() returns the same error until reset()', () => {
@@ -54,7 +54,7 @@ describe('RequestParser', () => {
     expect(parser.feed(Buffer.from('-2\r\n'), () => {})).toEqual({
       text: RedisError.protocolInvalidBulkLength,
       offset: 16,
-      status: 9,
+      status: ParseStatus.invalidBulkLength,
     });
   });
 
