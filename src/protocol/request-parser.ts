@@ -289,6 +289,7 @@ export class RequestParser {
   /** Consumes payload bytes from chunk[pos, ...); returns where the payload stops. */
   #takePayload(chunk: Buffer, pos: number): number {
     const available = chunk.length - pos;
+    if (available === 0) return pos;
     if (this.#payloadDeferred) {
       this.#payloadDeferred = false;
       if (available >= this.#payloadLength) {

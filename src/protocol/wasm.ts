@@ -83,7 +83,7 @@ export const ParseStatus = {
 } as const;
 export const FIRST_ERROR_STATUS = ParseStatus.tooBigInline;
 
-export const wasm = instantiate();
+export const wasm = instantiate(WASM_URL);
 
 export const INPUT_CAPACITY = wasm.INPUT_CAPACITY.value as number;
 export const NAME_MAX = wasm.NAME_MAX.value as number;
@@ -116,13 +116,14 @@ export function copyFromInput(at: number, length: number): Buffer {
   return Buffer.copyBytesFrom(input, at, length);
 }
 
-function instantiate(): ParserExports {
+/** Compiles and instantiates the parser at `url` (synchronously). */
+export function instantiate(url: URL): ParserExports {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(WASM_URL);
+    bytes = readFileSync(url);
   } catch (cause) {
     throw new Error(
-      `kiwi_resp.wasm is missing (${fileURLToPath(WASM_URL)}): run \`npm run build:wasm\``,
+      `kiwi_resp.wasm is missing (${fileURLToPath(url)}): run \`npm run build:wasm\``,
       { cause },
     );
   }
