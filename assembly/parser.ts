@@ -102,6 +102,10 @@ export function parse(start: i32, end: i32, chunkBase: i32, carryReady: i32): i3
 
 function step(p: usize, e: usize): usize {
   if (mode == M_IDLE) {
+    if (load<u8>(p) == 0x2a && auth != 0) {
+      const after = wholeCommand(p, e);
+      if (after != 0) return after;
+    }
     mode = load<u8>(p) == 0x2a ? M_COUNT : M_INLINE;
     lineLen = 0;
     flags = 0;
@@ -131,8 +135,42 @@ function header(p: usize, e: usize): usize {
   return lineDone(p, ok, value, lineLen + 1);
 }
 
+/**
+ * The fast path: a whole multibulk command in the window, every header plain (see
+ * fastNumber), every bulk within maxBulk. Parsed in one loop over locals and written as a
+ * complete record; returns where it ends, or 0 with nothing consumed or written, and the
+ * general state machine then takes the same bytes one step at a time.
+ */
+function wholeCommand(p: usize, e: usize): usize {
+  const count = fastNumber(p, e);
+  if (count < 1 || count > 1024) return 0;
+  const record = out;
+  if (record + 16 + (<usize>count << 3) > OUTPUT_END) return 0;
+  let o = record + 16;
+  let q = fastEnd;
+  let id = 0;
+  for (let i: i64 = 0; i < count; i++) {
+    if (q >= e || load<u8>(q) != 0x24) return 0;
+    const length = fastNumber(q, e);
+    const data = fastEnd;
+    if (length < 0 || length > maxBulk || <i64>(e - data) < length + 2) return 0;
+    if (i == 0) id = commandIdAt(data, <i32>length);
+    store<i32>(o, base + <i32>(data - INPUT));
+    store<i32>(o + 4, <i32>length);
+    o += 8;
+    q = data + <usize>length + 2;
+  }
+  store<i32>(record, id);
+  store<i32>(record + 4, <i32>count);
+  store<i32>(record + 8, 0);
+  store<i32>(record + 12, <i32>count);
+  out = o;
+  commands++;
+  return q;
+}
+
 /** "*N\r?" or "$N\r?" with 1 to 15 digits, no leading zero, all in the window; else -1. */
-function fastNumber(p: usize, e: usize): i64 {
+@inline function fastNumber(p: usize, e: usize): i64 {
   let q = p + 1;
   if (q >= e) return -1;
   const d0 = <u32>load<u8>(q) - 0x31;
