@@ -6,6 +6,8 @@
 // Ids are positions in this list: they are not persisted and may change when the list
 // does, so the server maps them to handlers by name (commandNames) at start-up.
 
+import { SPELLED_LOWER, SPELLED_UPPER } from './layout';
+
 const NAMES: string[] = [
   'acl', 'append', 'asking', 'auth', 'bgrewriteaof', 'bgsave', 'bitcount', 'bitfield',
   'bitfield_ro', 'bitop', 'bitpos', 'blmove', 'blmpop', 'blpop', 'brpop', 'brpoplpush',
@@ -68,19 +70,37 @@ export function namesLength(): i32 {
   return blobLength;
 }
 
+// The last name looked up (up to 8 bytes), as pipelines repeat their commands.
+let lastWord: u64 = 0;
+let lastLength: i32 = 0;
+let lastResult: i32 = 0;
+
 /**
- * The command id of the `length` bytes at `at`, ASCII case-insensitive; 0 if none.
+ * The command id of the `length` bytes at `at`, ASCII case-insensitive; 0 if none. For
+ * names of up to 8 bytes, SPELLED_LOWER or SPELLED_UPPER is added when every letter was
+ * sent in that case, so the wrapper can hand out a shared Buffer of those bytes.
  * Reads up to 24 bytes from `at` whatever the length: callers point into INPUT or the
  * name scratch, both followed by more of the fixed memory, so this never traps.
  */
 export function commandIdAt(at: usize, length: i32): i32 {
   if (length < 1 || length > WORDS_MAX) return 0;
   const w0 = load<u64>(at) & validBytes(length);
+  if (length == lastLength && w0 == lastWord) return lastResult;
   let slot = hash(w0, length);
   while (true) {
     const id = <i32>load<u16>(TABLE + (<usize>slot << 1));
     if (id == 0) return 0;
-    if (<i32>load<u8>(LENGTHS + <usize>id) == length && sameName(at, w0, length, <usize>id * 24)) return id;
+    const entry = <usize>id * 24;
+    if (<i32>load<u8>(LENGTHS + <usize>id) == length && sameName(at, w0, length, entry)) {
+      if (length > 8) return id;
+      const lower = load<u64>(WORDS + entry);
+      const result = w0 == lower ? id | SPELLED_LOWER
+        : w0 == (lower ^ load<u64>(MASKS + entry)) ? id | SPELLED_UPPER : id;
+      lastWord = w0;
+      lastLength = length;
+      lastResult = result;
+      return result;
+    }
     slot = (slot + 1) & (TABLE_SIZE - 1);
   }
 }

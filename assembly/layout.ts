@@ -18,7 +18,8 @@ export const INLINE_MAX: i32 = 64 * 1024;
 export const INPUT_CAPACITY: i32 = 2 * INLINE_MAX + 512;
 
 /**
- * Output i32 slots. The densest input is a run of one-byte inline commands ("a\n"):
+ * Output i32 slots: command records [id, argc, first, n] and n (chunk offset, length)
+ * pairs, or (-1 - input index, length) for an unescaped inline word. The densest input is a run of one-byte inline commands ("a\n"):
  * 4 header slots + 2 per argument for 2 bytes, so 3 slots per input byte always fit.
  */
 export const OUTPUT_CAPACITY: i32 = 3 * INPUT_CAPACITY + 16;
@@ -33,6 +34,11 @@ export const OUTPUT: usize = memory.data(OUTPUT_CAPACITY * 4, 16);
 export const STATE: usize = memory.data(STATE_SLOTS * 4, 16);
 export const RESULT: usize = memory.data(RESULT_SLOTS * 4, 16);
 export const NAME_SCRATCH: usize = memory.data(NAME_MAX, 16);
+
+// A complete record's id may carry one of these: the name was sent all lowercase (the
+// table's spelling) or all uppercase, so the wrapper can hand out a shared Buffer.
+export const SPELLED_LOWER: i32 = 65536;
+export const SPELLED_UPPER: i32 = 131072;
 
 // STATE slots (i32 index; the i64 values take two slots, 8-byte aligned).
 export const S_MODE: i32 = 0;

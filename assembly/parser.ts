@@ -154,7 +154,7 @@ function wholeCommand(p: usize, e: usize): usize {
     const length = fastNumber(q, e);
     const data = fastEnd;
     if (length < 0 || length > maxBulk || <i64>(e - data) < length + 2) return 0;
-    if (i == 0) id = commandIdAt(data, <i32>length);
+    if (i == 0) id = commandIdAt(data, <i32>length); // may carry SPELLED_LOWER/UPPER
     store<i32>(o, base + <i32>(data - INPUT));
     store<i32>(o + 4, <i32>length);
     o += 8;
@@ -303,7 +303,7 @@ function lineDone(p: usize, ok: bool, value: i64, lineBytes: i32): usize {
 function bulk(p: usize, length: i64): usize {
   const e = windowEnd;
   if (<i64>(e - p) >= length + 2) {
-    if (argi == 0) cmdId = commandIdAt(p, <i32>length);
+    if (argi == 0) cmdId = commandIdAt(p, <i32>length) & 0xffff;
     pushArgument(base + <i32>(p - INPUT), <i32>length);
     return argumentDone(p + <usize>length + 2);
   }
@@ -383,7 +383,7 @@ function inlineLine(p: usize, e: usize): usize {
   if (count < 0) return fail(ERR_UNBALANCED_QUOTES, q + 1, length + 1);
   if (count == 0) return q + 1; // empty lines are ignored
   const word = INPUT + <usize>(-1 - load<i32>(out + 16));
-  store<i32>(out, commandIdAt(word, load<i32>(out + 20)));
+  store<i32>(out, commandIdAt(word, load<i32>(out + 20)) & 0xffff);
   store<i32>(out + 4, count);
   store<i32>(out + 8, 0);
   store<i32>(out + 12, count);

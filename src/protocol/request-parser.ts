@@ -12,12 +12,17 @@
 // argv. Arguments inside one chunk are zero-copy views of it (the server must not reuse
 // or mutate chunks; Node gives each 'data' event a fresh Buffer). A bulk that spans
 // chunks is copied once, straight from the chunks into a Buffer of its final size; the
-// WASM parser only sees the window in which its header arrived.
+// WASM parser only sees the window in which its header arrived. argv[0] of a known
+// command of up to 8 bytes sent all lowercase or all uppercase ("set", "SET") is a
+// Buffer shared by all such commands, holding exactly those bytes. No argument may
+// ever be written to.
 //
 // This is a speed-only file. What it gives up for speed:
 // - Buffers are made with Node's internal FastBuffer class (Buffer[Symbol.species]), the
 //   one Buffer.prototype.slice() uses, rather than subarray(); a subclass of Uint8Array
 //   with Buffer's prototype stands in if Node ever stops exposing it.
+// - argv[0] is shared between commands when the parser saw a plain spelling (above):
+//   argv is read-only by contract, and views of chunks are no safer to write.
 // - Commands of a window are collected, then dispatched once the WASM memory is no
 //   longer needed, so a callback may feed another parser. While unauthenticated the
 //   parser stops after every command, as Redis does, so an AUTH takes effect for the
@@ -28,8 +33,8 @@
 
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import {
-  wasm, input, output, state, result, commandIdOf, copyFromInput, INPUT_CAPACITY,
-  STATE_SLOTS, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, R_CARRY, R_COMMANDS, R_ERROR_BYTE,
+  wasm, input, output, state, result, commandIdOf, copyFromInput, lowercaseNames,
+  uppercaseNames, INPUT_CAPACITY, ID_MASK, SPELLED_UPPER, STATE_SLOTS, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, R_CARRY, R_COMMANDS, R_ERROR_BYTE,
   R_ERROR_LINE, R_PARTIAL, R_PAYLOAD_AT, R_PAYLOAD_LEN, R_STOP, ParseStatus,
 } from './wasm.js';
 import { type ProtocolError, protocolErrorText } from './protocol-error.js';
@@ -207,14 +212,20 @@ export class RequestParser {
     const byteOffset = chunk.byteOffset;
     let o = 0;
     for (let c = 0; c < count; c++) {
-      let id = output[o];
+      const head = output[o];
       const argc = output[o + 1];
-      const first = output[o + 2];
+      let first = output[o + 2];
       const end = first + output[o + 3];
       o += 4;
+      let id = head & ID_MASK;
       let argv: Buffer[];
       if (first === 0) {
         argv = argc <= PREALLOCATED_ARGS ? new Array<Buffer>(argc) : [];
+        if (head > ID_MASK) {
+          argv[0] = ((head & SPELLED_UPPER) !== 0 ? uppercaseNames : lowercaseNames)[id];
+          first = 1;
+          o += 2;
+        }
       } else {
         argv = this.#pending!;
         this.#pending = null;
@@ -226,7 +237,7 @@ export class RequestParser {
           ? new ArgumentBuffer(buffer, byteOffset + at, output[o + 1])
           : copyFromInput(-1 - at, output[o + 1]);
       }
-      if (id < 0) id = commandIdOf(argv[0]); // its name arrived in pieces
+      if (head < 0) id = commandIdOf(argv[0]); // its name arrived in pieces
       this.#ids[c] = id;
       this.#argvs[c] = argv;
     }

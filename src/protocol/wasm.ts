@@ -54,6 +54,11 @@ export const S_REMAIN = 12;
 export const S_MAXBULK = 14;
 export const S_HELD = 3;
 
+// A complete record's id may carry one of these (the name's spelling, see layout.ts).
+export const SPELLED_LOWER = 65536;
+export const SPELLED_UPPER = 131072;
+export const ID_MASK = 0xffff;
+
 // RESULT slots.
 export const R_STATUS = 0;
 export const R_COMMANDS = 1;
@@ -103,6 +108,13 @@ const nameScratch = new Uint8Array(memory, wasm.nameScratchPointer(), NAME_MAX);
  * Read once here, so the server can build an id → handler array at start-up.
  */
 export const commandNames: readonly string[] = Object.freeze(readNames());
+
+/**
+ * Shared argv[0] Buffers by id, for names sent all lowercase or all uppercase: one
+ * allocation fewer per command. They are never written to (nor is any argument).
+ */
+export const lowercaseNames: readonly Buffer[] = commandNames.map((name) => Buffer.from(name, 'latin1'));
+export const uppercaseNames: readonly Buffer[] = commandNames.map((name) => Buffer.from(name.toUpperCase(), 'latin1'));
 
 /** The id of a command name held in JS (only for a name that arrived split). */
 export function commandIdOf(name: Uint8Array): number {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ParseStatus, R_CARRY, R_COMMANDS, R_ERROR_BYTE, R_ERROR_LINE, R_PARTIAL, R_PAYLOAD_AT,
-  R_PAYLOAD_LEN, R_STATUS, R_STOP, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, STATE_SLOTS, WASM_URL,
+  R_PAYLOAD_LEN, R_STATUS, R_STOP, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, SPELLED_LOWER, SPELLED_UPPER,
+  STATE_SLOTS, WASM_URL,
   instantiate, wasm,
 } from '../../src/protocol/wasm.js';
 
@@ -66,7 +67,7 @@ describe('kiwi_resp.wasm', () => {
   it('agrees with src/protocol/wasm.ts on state slots, result slots and statuses', () => {
     const layout = layoutNumbers();
     const expected: Record<string, number> = {
-      S_AUTH, S_HELD, S_REMAIN, S_MAXBULK, R_STATUS, R_COMMANDS, R_PARTIAL, R_STOP, R_ERROR_LINE,
+      S_AUTH, S_HELD, S_REMAIN, S_MAXBULK, SPELLED_LOWER, SPELLED_UPPER, R_STATUS, R_COMMANDS, R_PARTIAL, R_STOP, R_ERROR_LINE,
       R_ERROR_BYTE, R_PAYLOAD_AT, R_CARRY, R_PAYLOAD_LEN, STATE_SLOTS,
       OK: ParseStatus.ok,
       YIELD: ParseStatus.yield,
