@@ -36,5 +36,5 @@ export function nameScratchPointer(): usize {
 
 /** The command id of the name the wrapper wrote at nameScratchPointer() (rare path). */
 export function commandId(length: i32): i32 {
-  return commandIdAt(NAME_SCRATCH, length);
+  return commandIdAt(NAME_SCRATCH, length) & 0xffff;
 }

@@ -37,6 +37,13 @@ let wordEnd: usize = 0;
 
 /** Reads one word starting at `p`, writing it at `w`; returns where to go on, 0 on error. */
 function readWord(p: usize, end: usize, w: usize): usize {
+  // Until a quote, the word is already where it belongs: just find its end.
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 || c == 0x22 || c == 0x27) break;
+    p++;
+  }
+  w = p;
   let inDouble = false;
   let inSingle = false;
   while (true) {

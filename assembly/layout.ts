@@ -12,13 +12,14 @@
 export const INLINE_MAX: i32 = 64 * 1024;
 
 /**
- * Input bytes: up to INLINE_MAX + 1 carried bytes of an unfinished inline line, then a
- * window of at least 64 KB of the chunk being parsed.
+ * Input bytes: room for the carried bytes of an unfinished inline line (at most
+ * INLINE_MAX), then a window of at least 64 KB of the chunk being parsed.
  */
 export const INPUT_CAPACITY: i32 = 2 * INLINE_MAX + 512;
 
 /**
- * Output i32 slots. The densest input is a run of one-byte inline commands ("a\n"):
+ * Output i32 slots: command records [id, argc, first, n] and n (chunk offset, length)
+ * pairs, or (-1 - input index, length) for an unescaped inline word. The densest input is a run of one-byte inline commands ("a\n"):
  * 4 header slots + 2 per argument for 2 bytes, so 3 slots per input byte always fit.
  */
 export const OUTPUT_CAPACITY: i32 = 3 * INPUT_CAPACITY + 16;
@@ -33,6 +34,11 @@ export const OUTPUT: usize = memory.data(OUTPUT_CAPACITY * 4, 16);
 export const STATE: usize = memory.data(STATE_SLOTS * 4, 16);
 export const RESULT: usize = memory.data(RESULT_SLOTS * 4, 16);
 export const NAME_SCRATCH: usize = memory.data(NAME_MAX, 16);
+
+// A complete record's id may carry one of these: the name was sent all lowercase (the
+// table's spelling) or all uppercase, so the wrapper can hand out a shared Buffer.
+export const SPELLED_LOWER: i32 = 65536;
+export const SPELLED_UPPER: i32 = 131072;
 
 // STATE slots (i32 index; the i64 values take two slots, 8-byte aligned).
 export const S_MODE: i32 = 0;
@@ -72,18 +78,20 @@ export const M_STUCK_INLINE: i32 = 7;
 // parse() statuses. Errors are >= ERR_FIRST; their texts live in src/errors.ts.
 export const OK: i32 = 0;
 export const YIELD: i32 = 1; // one command done while unauthenticated: dispatch it first
-export const ERR_FIRST: i32 = 2;
-export const ERR_TOO_BIG_INLINE: i32 = 2;
-export const ERR_UNBALANCED_QUOTES: i32 = 3;
-export const ERR_TOO_BIG_MBULK_COUNT: i32 = 4;
-export const ERR_INVALID_MBULK_LENGTH: i32 = 5;
-export const ERR_UNAUTH_MBULK_LENGTH: i32 = 6;
-export const ERR_TOO_BIG_BULK_COUNT: i32 = 7;
-export const ERR_EXPECTED_DOLLAR: i32 = 8;
-export const ERR_INVALID_BULK_LENGTH: i32 = 9;
-export const ERR_UNAUTH_BULK_LENGTH: i32 = 10;
+/** A carried inline line ends in this window: put its bytes in front and call again. */
+export const NEED_CARRY: i32 = 2;
+export const ERR_FIRST: i32 = 3;
+export const ERR_TOO_BIG_INLINE: i32 = 3;
+export const ERR_UNBALANCED_QUOTES: i32 = 4;
+export const ERR_TOO_BIG_MBULK_COUNT: i32 = 5;
+export const ERR_INVALID_MBULK_LENGTH: i32 = 6;
+export const ERR_UNAUTH_MBULK_LENGTH: i32 = 7;
+export const ERR_TOO_BIG_BULK_COUNT: i32 = 8;
+export const ERR_EXPECTED_DOLLAR: i32 = 9;
+export const ERR_INVALID_BULK_LENGTH: i32 = 10;
+export const ERR_UNAUTH_BULK_LENGTH: i32 = 11;
 /** A bug, not client input: the output bound above was wrong. */
-export const ERR_INTERNAL_OVERFLOW: i32 = 11;
+export const ERR_INTERNAL_OVERFLOW: i32 = 12;
 
 // Redis' limits before AUTH when a password is set (networking.c).
 export const UNAUTH_MAX_ARGS: i64 = 10;

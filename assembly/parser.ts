@@ -22,7 +22,7 @@ import {
   S_MODE, S_ARGC, S_ARGI, S_HELD, S_ID, S_LINE, S_FLAGS, S_FIRST, S_AUTH, S_NUM, S_REMAIN,
   S_MAXBULK, R_STATUS, R_COMMANDS, R_PARTIAL, R_STOP, R_ERROR_LINE, R_ERROR_BYTE,
   R_PAYLOAD_AT, R_PAYLOAD_LEN, R_CARRY, M_IDLE, M_COUNT, M_BULK, M_PAYLOAD, M_INLINE,
-  M_STUCK_COUNT, M_STUCK_BULK, M_STUCK_INLINE, OK, YIELD, ERR_TOO_BIG_INLINE,
+  M_STUCK_COUNT, M_STUCK_BULK, M_STUCK_INLINE, OK, YIELD, NEED_CARRY, ERR_TOO_BIG_INLINE,
   ERR_UNBALANCED_QUOTES, ERR_TOO_BIG_MBULK_COUNT, ERR_INVALID_MBULK_LENGTH,
   ERR_UNAUTH_MBULK_LENGTH, ERR_TOO_BIG_BULK_COUNT, ERR_EXPECTED_DOLLAR,
   ERR_INVALID_BULK_LENGTH, ERR_UNAUTH_BULK_LENGTH, ERR_INTERNAL_OVERFLOW,
@@ -68,6 +68,7 @@ let payloadAt: i32 = -1;
 let payloadLen: i64 = 0;
 let fastEnd: usize = 0;
 let windowEnd: usize = 0;
+let carried = false; // the bytes of a carried inline line are in front of the window
 
 /**
  * Parses INPUT[start, end), whose byte i is at chunk offset chunkBase + i. Returns a
@@ -75,9 +76,13 @@ let windowEnd: usize = 0;
  *
  * A payload that runs past the window is handed to the wrapper (R_PAYLOAD_AT), which
  * copies it from the chunk itself and writes S_REMAIN = 0 once it has all of it.
+ * The bytes of an unfinished inline line (S_LINE of them) belong in INPUT[0, start);
+ * the wrapper copies them there only when asked (NEED_CARRY), with carryReady = 1, so
+ * a long line that arrives in small pieces is not copied again for every piece.
  */
-export function parse(start: i32, end: i32, chunkBase: i32): i32 {
+export function parse(start: i32, end: i32, chunkBase: i32, carryReady: i32): i32 {
   loadState();
+  carried = carryReady != 0;
   base = chunkBase;
   status = OK;
   out = OUTPUT;
@@ -97,6 +102,10 @@ export function parse(start: i32, end: i32, chunkBase: i32): i32 {
 
 function step(p: usize, e: usize): usize {
   if (mode == M_IDLE) {
+    if (load<u8>(p) == 0x2a && auth != 0) {
+      const after = wholeCommand(p, e);
+      if (after != 0) return after;
+    }
     mode = load<u8>(p) == 0x2a ? M_COUNT : M_INLINE;
     lineLen = 0;
     flags = 0;
@@ -126,8 +135,42 @@ function header(p: usize, e: usize): usize {
   return lineDone(p, ok, value, lineLen + 1);
 }
 
+/**
+ * The fast path: a whole multibulk command in the window, every header plain (see
+ * fastNumber), every bulk within maxBulk. Parsed in one loop over locals and written as a
+ * complete record; returns where it ends, or 0 with nothing consumed or written, and the
+ * general state machine then takes the same bytes one step at a time.
+ */
+function wholeCommand(p: usize, e: usize): usize {
+  const count = fastNumber(p, e);
+  if (count < 1 || count > 1024) return 0;
+  const record = out;
+  if (record + 16 + (<usize>count << 3) > OUTPUT_END) return 0;
+  let o = record + 16;
+  let q = fastEnd;
+  let id = 0;
+  for (let i: i64 = 0; i < count; i++) {
+    if (q >= e || load<u8>(q) != 0x24) return 0;
+    const length = fastNumber(q, e);
+    const data = fastEnd;
+    if (length < 0 || length > maxBulk || <i64>(e - data) < length + 2) return 0;
+    if (i == 0) id = commandIdAt(data, <i32>length); // may carry SPELLED_LOWER/UPPER
+    store<i32>(o, base + <i32>(data - INPUT));
+    store<i32>(o + 4, <i32>length);
+    o += 8;
+    q = data + <usize>length + 2;
+  }
+  store<i32>(record, id);
+  store<i32>(record + 4, <i32>count);
+  store<i32>(record + 8, 0);
+  store<i32>(record + 12, <i32>count);
+  out = o;
+  commands++;
+  return q;
+}
+
 /** "*N\r?" or "$N\r?" with 1 to 15 digits, no leading zero, all in the window; else -1. */
-function fastNumber(p: usize, e: usize): i64 {
+@inline function fastNumber(p: usize, e: usize): i64 {
   let q = p + 1;
   if (q >= e) return -1;
   const d0 = <u32>load<u8>(q) - 0x31;
@@ -176,6 +219,19 @@ function headerLine(p: usize, e: usize): usize {
     }
     if (len > 1) f = digit(f, c, len - 2);
     p++;
+    if ((f & F_INVALID) != 0) {
+      // The number is lost already: only the line end, a NUL or the limit matter now.
+      const limit = p + <usize>(INLINE_MAX - len);
+      const stop = limit < e ? limit : e;
+      let q = p;
+      while (q < stop) {
+        const b = load<u8>(q);
+        if (b == 0x0d || b == 0) break;
+        q++;
+      }
+      len += <i32>(q - p);
+      p = q;
+    }
   }
   lineLen = len;
   flags = f;
@@ -247,7 +303,7 @@ function lineDone(p: usize, ok: bool, value: i64, lineBytes: i32): usize {
 function bulk(p: usize, length: i64): usize {
   const e = windowEnd;
   if (<i64>(e - p) >= length + 2) {
-    if (argi == 0) cmdId = commandIdAt(p, <i32>length);
+    if (argi == 0) cmdId = commandIdAt(p, <i32>length) & 0xffff;
     pushArgument(base + <i32>(p - INPUT), <i32>length);
     return argumentDone(p + <usize>length + 2);
   }
@@ -312,6 +368,11 @@ function inlineLine(p: usize, e: usize): usize {
     lineLen = length; // the wrapper carries these bytes into the next call
     return e;
   }
+  if (lineStart < p && !carried) {
+    // Nothing is consumed or written yet: the carried line is first in every window.
+    status = NEED_CARRY;
+    return p;
+  }
   let lineEnd = q;
   if (lineEnd > lineStart && load<u8>(lineEnd - 1) == 0x0d) lineEnd--;
   mode = M_IDLE;
@@ -322,7 +383,7 @@ function inlineLine(p: usize, e: usize): usize {
   if (count < 0) return fail(ERR_UNBALANCED_QUOTES, q + 1, length + 1);
   if (count == 0) return q + 1; // empty lines are ignored
   const word = INPUT + <usize>(-1 - load<i32>(out + 16));
-  store<i32>(out, commandIdAt(word, load<i32>(out + 20)));
+  store<i32>(out, commandIdAt(word, load<i32>(out + 20)) & 0xffff);
   store<i32>(out + 4, count);
   store<i32>(out + 8, 0);
   store<i32>(out + 12, count);

@@ -12,12 +12,17 @@
 // argv. Arguments inside one chunk are zero-copy views of it (the server must not reuse
 // or mutate chunks; Node gives each 'data' event a fresh Buffer). A bulk that spans
 // chunks is copied once, straight from the chunks into a Buffer of its final size; the
-// WASM parser only sees the window in which its header arrived.
+// WASM parser only sees the window in which its header arrived. argv[0] of a known
+// command of up to 8 bytes sent all lowercase or all uppercase ("set", "SET") is a
+// Buffer shared by all such commands, holding exactly those bytes. No argument may
+// ever be written to.
 //
 // This is a speed-only file. What it gives up for speed:
 // - Buffers are made with Node's internal FastBuffer class (Buffer[Symbol.species]), the
 //   one Buffer.prototype.slice() uses, rather than subarray(); a subclass of Uint8Array
 //   with Buffer's prototype stands in if Node ever stops exposing it.
+// - argv[0] is shared between commands when the parser saw a plain spelling (above):
+//   argv is read-only by contract, and views of chunks are no safer to write.
 // - Commands of a window are collected, then dispatched once the WASM memory is no
 //   longer needed, so a callback may feed another parser. While unauthenticated the
 //   parser stops after every command, as Redis does, so an AUTH takes effect for the
@@ -28,8 +33,8 @@
 
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import {
-  wasm, input, output, state, result, commandIdOf, copyFromInput, INPUT_CAPACITY,
-  STATE_SLOTS, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, R_CARRY, R_COMMANDS, R_ERROR_BYTE,
+  wasm, input, output, state, result, commandIdOf, copyFromInput, lowercaseNames,
+  uppercaseNames, INPUT_CAPACITY, ID_MASK, SPELLED_UPPER, STATE_SLOTS, S_AUTH, S_HELD, S_MAXBULK, S_REMAIN, R_CARRY, R_COMMANDS, R_ERROR_BYTE,
   R_ERROR_LINE, R_PARTIAL, R_PAYLOAD_AT, R_PAYLOAD_LEN, R_STOP, ParseStatus,
 } from './wasm.js';
 import { type ProtocolError, protocolErrorText } from './protocol-error.js';
@@ -170,19 +175,25 @@ export class RequestParser {
     const carry = this.#carryLength;
     const room = this.#authenticated ? INPUT_CAPACITY - carry : UNAUTHENTICATED_WINDOW;
     const n = Math.min(chunk.length - pos, room);
-    if (carry > 0) input.set(this.#carry!.subarray(0, carry));
     if (n === chunk.length) input.set(chunk, carry);
     else if (n > 0) input.set(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n), carry);
     copyCounters.toWasm += n;
     const own = this.#state;
     own[S_AUTH] = this.#authenticated ? 1 : 0;
     state.set(own);
-    const status = wasm.parse(carry, carry + n, pos - carry);
+    let status = wasm.parse(carry, carry + n, pos - carry, 0);
+    if (status === ParseStatus.needCarry) {
+      // The carried inline line ends in this window: only now does the parser need it.
+      input.set(this.#carry!.subarray(0, carry));
+      copyCounters.toWasm += carry;
+      state.set(own);
+      status = wasm.parse(carry, carry + n, pos - carry, 1);
+    }
     own.set(state);
     const count = this.#collect(chunk);
     let next = pos + n;
     if (status === ParseStatus.ok) {
-      this.#keepTail(chunk, next);
+      this.#keepTail(chunk, pos, next);
     } else if (status === ParseStatus.yield) {
       next = result[R_STOP];
       this.#carryLength = 0;
@@ -201,14 +212,20 @@ export class RequestParser {
     const byteOffset = chunk.byteOffset;
     let o = 0;
     for (let c = 0; c < count; c++) {
-      let id = output[o];
+      const head = output[o];
       const argc = output[o + 1];
-      const first = output[o + 2];
+      let first = output[o + 2];
       const end = first + output[o + 3];
       o += 4;
+      let id = head & ID_MASK;
       let argv: Buffer[];
       if (first === 0) {
         argv = argc <= PREALLOCATED_ARGS ? new Array<Buffer>(argc) : [];
+        if (head > ID_MASK) {
+          argv[0] = ((head & SPELLED_UPPER) !== 0 ? uppercaseNames : lowercaseNames)[id];
+          first = 1;
+          o += 2;
+        }
       } else {
         argv = this.#pending!;
         this.#pending = null;
@@ -220,7 +237,7 @@ export class RequestParser {
           ? new ArgumentBuffer(buffer, byteOffset + at, output[o + 1])
           : copyFromInput(-1 - at, output[o + 1]);
       }
-      if (id < 0) id = commandIdOf(argv[0]); // its name arrived in pieces
+      if (head < 0) id = commandIdOf(argv[0]); // its name arrived in pieces
       this.#ids[c] = id;
       this.#argvs[c] = argv;
     }
@@ -253,11 +270,11 @@ export class RequestParser {
   }
 
   /** After a window parsed to its end: take over a payload, carry an inline line. */
-  #keepTail(chunk: Buffer, windowEnd: number): void {
+  #keepTail(chunk: Buffer, windowStart: number, windowEnd: number): void {
     const at = result[R_PAYLOAD_AT];
     if (at >= 0) this.#takeOver(chunk, at, windowEnd);
     const carry = result[R_CARRY];
-    if (carry > 0) this.#keepCarry(chunk, windowEnd, carry);
+    if (carry > 0) this.#keepCarry(chunk, windowEnd, carry, Math.min(carry, windowEnd - windowStart));
     else if (this.#carryLength > 0) this.#dropCarry();
   }
 
@@ -283,6 +300,7 @@ export class RequestParser {
   /** Consumes payload bytes from chunk[pos, ...); returns where the payload stops. */
   #takePayload(chunk: Buffer, pos: number): number {
     const available = chunk.length - pos;
+    if (available === 0) return pos;
     if (this.#payloadDeferred) {
       this.#payloadDeferred = false;
       if (available >= this.#payloadLength) {
@@ -321,17 +339,21 @@ export class RequestParser {
     if (this.#assemblyFill === assembly.length) this.#assembly = null;
   }
 
-  /** The last `carry - carried` bytes of the window continue the carried inline line. */
-  #keepCarry(chunk: Buffer, windowEnd: number, carry: number): void {
-    const fresh = carry - this.#carryLength;
-    let kept = this.#carry;
-    if (kept === null || kept.length < carry) {
-      const grown = Buffer.allocUnsafe(Math.max(carry, 2 * (kept?.length ?? 0), 256));
-      if (kept !== null) kept.copy(grown, 0, 0, this.#carryLength);
-      kept = grown;
+  /**
+   * The unfinished inline line is `carry` bytes long, its last `fresh` bytes at the end of
+   * the window. Either it went on through the whole window (fresh is the window, and the
+   * bytes carried before stay in front), or it began in the window (fresh is all of it).
+   */
+  #keepCarry(chunk: Buffer, windowEnd: number, carry: number, fresh: number): void {
+    const kept = carry - fresh;
+    let line = this.#carry;
+    if (line === null || line.length < carry) {
+      const grown = Buffer.allocUnsafe(Math.max(carry, 2 * (line?.length ?? 0), 256));
+      if (line !== null && kept > 0) line.copy(grown, 0, 0, kept);
+      line = grown;
       this.#carry = grown;
     }
-    chunk.copy(kept, this.#carryLength, windowEnd - fresh, windowEnd);
+    chunk.copy(line, kept, windowEnd - fresh, windowEnd);
     this.#carryLength = carry;
   }
 

@@ -30,7 +30,7 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 export interface ParserExports {
   readonly memory: WasmMemory;
-  parse(start: number, end: number, chunkBase: number): number;
+  parse(start: number, end: number, chunkBase: number, carryReady: number): number;
   commandId(length: number): number;
   inputPointer(): number;
   outputPointer(): number;
@@ -54,6 +54,11 @@ export const S_REMAIN = 12;
 export const S_MAXBULK = 14;
 export const S_HELD = 3;
 
+// A complete record's id may carry one of these (the name's spelling, see layout.ts).
+export const SPELLED_LOWER = 65536;
+export const SPELLED_UPPER = 131072;
+export const ID_MASK = 0xffff;
+
 // RESULT slots.
 export const R_STATUS = 0;
 export const R_COMMANDS = 1;
@@ -69,26 +74,27 @@ export const R_PAYLOAD_LEN = 8;
 export const ParseStatus = {
   ok: 0,
   yield: 1,
-  tooBigInline: 2,
-  unbalancedQuotes: 3,
-  tooBigMultibulkCount: 4,
-  invalidMultibulkLength: 5,
-  unauthenticatedMultibulkLength: 6,
-  tooBigBulkCount: 7,
-  expectedDollar: 8,
-  invalidBulkLength: 9,
-  unauthenticatedBulkLength: 10,
-  internalOverflow: 11,
+  needCarry: 2,
+  tooBigInline: 3,
+  unbalancedQuotes: 4,
+  tooBigMultibulkCount: 5,
+  invalidMultibulkLength: 6,
+  unauthenticatedMultibulkLength: 7,
+  tooBigBulkCount: 8,
+  expectedDollar: 9,
+  invalidBulkLength: 10,
+  unauthenticatedBulkLength: 11,
+  internalOverflow: 12,
 } as const;
 export const FIRST_ERROR_STATUS = ParseStatus.tooBigInline;
 
-export const wasm = instantiate();
+export const wasm = instantiate(WASM_URL);
 
 export const INPUT_CAPACITY = wasm.INPUT_CAPACITY.value as number;
 export const NAME_MAX = wasm.NAME_MAX.value as number;
 
 const memory = wasm.memory.buffer;
-/** Bytes to parse: [carried inline line][window of the chunk]. */
+/** Bytes to parse: [room for a carried inline line][window of the chunk]. */
 export const input = new Uint8Array(memory, wasm.inputPointer(), INPUT_CAPACITY);
 /** Command records: [id, argc, first, n] then n (offset, length) pairs. */
 export const output = new Int32Array(memory, wasm.outputPointer(), wasm.OUTPUT_CAPACITY.value as number);
@@ -103,6 +109,13 @@ const nameScratch = new Uint8Array(memory, wasm.nameScratchPointer(), NAME_MAX);
  */
 export const commandNames: readonly string[] = Object.freeze(readNames());
 
+/**
+ * Shared argv[0] Buffers by id, for names sent all lowercase or all uppercase: one
+ * allocation fewer per command. They are never written to (nor is any argument).
+ */
+export const lowercaseNames: readonly Buffer[] = commandNames.map((name) => Buffer.from(name, 'latin1'));
+export const uppercaseNames: readonly Buffer[] = commandNames.map((name) => Buffer.from(name.toUpperCase(), 'latin1'));
+
 /** The id of a command name held in JS (only for a name that arrived split). */
 export function commandIdOf(name: Uint8Array): number {
   if (name.length > NAME_MAX) return 0;
@@ -115,13 +128,14 @@ export function copyFromInput(at: number, length: number): Buffer {
   return Buffer.copyBytesFrom(input, at, length);
 }
 
-function instantiate(): ParserExports {
+/** Compiles and instantiates the parser at `url` (synchronously). */
+export function instantiate(url: URL): ParserExports {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(WASM_URL);
+    bytes = readFileSync(url);
   } catch (cause) {
     throw new Error(
-      `kiwi_resp.wasm is missing (${fileURLToPath(WASM_URL)}): run \`npm run build:wasm\``,
+      `kiwi_resp.wasm is missing (${fileURLToPath(url)}): run \`npm run build:wasm\``,
       { cause },
     );
   }

@@ -1,7 +1,7 @@
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { RedisError } from '../../src/errors.js';
-import { RequestParser, commandNames } from '../../src/protocol/request-parser.js';
+import { ParseStatus, RequestParser, commandNames } from '../../src/protocol/request-parser.js';
 import { allCases, type ProtocolCase } from './cases.js';
 import { commandIds, multibulk as mb, named, parse, parseReference } from './helpers.js';
 
@@ -31,7 +31,7 @@ describe('RequestParser', () => {
     const parser = new RequestParser({ authenticated: false });
     const input = Buffer.from(`PING\r\n${mb('ECHO', 'z'.repeat(20000))}`);
     const error = parser.feed(input, () => {});
-    expect(error).toEqual({ text: RedisError.protocolUnauthenticatedBulk, offset: 20, status: 10 });
+    expect(error).toEqual({ text: RedisError.protocolUnauthenticatedBulk, offset: 20, status: ParseStatus.unauthenticatedBulkLength });
   });
 
   it('After an error feed() returns the same error until reset()', () => {
@@ -54,7 +54,7 @@ describe('RequestParser', () => {
     expect(parser.feed(Buffer.from('-2\r\n'), () => {})).toEqual({
       text: RedisError.protocolInvalidBulkLength,
       offset: 16,
-      status: 9,
+      status: ParseStatus.invalidBulkLength,
     });
   });
 
@@ -75,15 +75,30 @@ describe('RequestParser', () => {
   });
 
   it('Arguments of a command inside one chunk are zero-copy views of that chunk', () => {
-    const chunk = Buffer.from(mb('SET', 'key', 'value') + mb('GET', 'key'));
+    const chunk = Buffer.from(mb('SeT', 'key', 'value') + mb('GET', 'key'));
     const argvs: Buffer[][] = [];
     new RequestParser().feed(chunk, (_id, argv) => argvs.push(argv));
     expect(argvs).toHaveLength(2);
-    for (const arg of argvs.flat()) {
+    for (const arg of [...argvs[0], argvs[1][1]]) {
       expect(Buffer.isBuffer(arg)).toBe(true);
       expect(arg.buffer).toBe(chunk.buffer);
     }
     expect(argvs[0][2].byteOffset - chunk.byteOffset).toBe(chunk.indexOf('value'));
+  });
+
+  it('A known name sent all lowercase or all uppercase is a shared Buffer of the same bytes', () => {
+    const argv0: Buffer[] = [];
+    const feed = (text: string): void => {
+      new RequestParser().feed(Buffer.from(text), (_id, argv) => argv0.push(argv[0]));
+    };
+    feed(mb('GET', 'a') + mb('get', 'b') + mb('GET', 'c') + mb('Get', 'd'));
+    feed(mb('GET', 'e') + mb('get', 'f'));
+    expect(argv0.map(String)).toEqual(['GET', 'get', 'GET', 'Get', 'GET', 'get']);
+    expect(argv0[2]).toBe(argv0[0]);
+    expect(argv0[4]).toBe(argv0[0]);
+    expect(argv0[5]).toBe(argv0[1]);
+    expect(argv0[3]).not.toBe(argv0[0]);
+    expect(argv0.every((name) => Buffer.isBuffer(name))).toBe(true);
   });
 
   it('A command name that arrives in pieces still gets its id', () => {
