@@ -128,6 +128,27 @@ export class TimeoutError extends KiwiError {
   }
 }
 
+/** The circuit breaker is open: storage failed repeatedly and is being given a rest. */
+export class BreakerOpenError extends KiwiError {
+  constructor(message = 'storage unavailable: circuit breaker open') {
+    super('KIWI_ERR_BREAKER_OPEN', message);
+  }
+}
+
+/** A fault injected on purpose (fault injection, tests only); the request did not run. */
+export class InjectedFaultError extends KiwiError {
+  constructor(message = 'injected fault: the request did not run') {
+    super('KIWI_ERR_INJECTED', message);
+  }
+}
+
+/** The storage is read-only after a background error (e.g. disk full); writes are refused. */
+export class StorageReadOnlyError extends KiwiError {
+  constructor(reason: string) {
+    super('KIWI_ERR_READ_ONLY', reason);
+  }
+}
+
 /** The storage runtime is closed or closing. */
 export class ClosedError extends KiwiError {
   constructor(message = 'storage is closed') {
@@ -138,7 +159,10 @@ export class ClosedError extends KiwiError {
 /** Turns anything thrown into one RESP error line's text, without leaking internals. */
 export function errorReplyText(err: unknown): string {
   if (err instanceof ReplyError) return err.text;
-  if (err instanceof TimeoutError) return 'ERR storage request timed out';
+  if (err instanceof TimeoutError) return 'ERR storage request timed out (it did not run)';
+  if (err instanceof BreakerOpenError) return `ERR ${err.message}`;
+  if (err instanceof InjectedFaultError) return `ERR storage error: ${err.message}`;
+  if (err instanceof StorageReadOnlyError) return sanitize(`MISCONF Errors writing to the storage (it is read-only until the cause is fixed): ${err.message}`);
   if (err instanceof BackpressureError) return 'ERR storage busy, try again';
   if (err instanceof ClosedError) return 'ERR server is shutting down';
   if (err instanceof StorageError) return sanitize(`ERR storage error: ${err.message}`);

@@ -130,7 +130,10 @@ void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) 
   if (use_overlay_) overlay_[std::move(data_key)] = std::string(raw);
 }
 
-rocksdb::Status WriteGroup::Commit() { return db_->Write(&batch_); }
+rocksdb::Status WriteGroup::Commit() {
+  if (!poison_.ok()) return poison_;
+  return db_->Write(&batch_);
+}
 
 namespace {
 
@@ -164,6 +167,7 @@ void DispatchWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWri
     case kOp_PERSIST: return PersistCmd(req, c, g, w);
     case kOp_RENAME: return RenameCmd(req, c, g, w);
     case kOp_RAW_SET: return RawSetCmd(req, c, g, w);
+    case kOp_FAIL_WRITE: return FailWriteCmd(req, c, g, w);
     default: return w.Error(kErr_BAD_REQUEST, "not a write command");
   }
 }
@@ -195,10 +199,16 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
   out->append(4, '\0');
   const size_t n = req.commands.size();
   size_t i = 0;
+  rocksdb::Status transient;
   while (i < n) {
     const Command& c = req.commands[i];
     const OpClass cls = ClassOf(c.op);
-    if (c.op == kOp_BATCH) {
+    if (!transient.ok()) {
+      // A write failed with a transient error (busy, stall timeout): nothing after it
+      // runs, so a retry of the rest keeps every client's commands in order.
+      w.Error(StatusCode(transient), "not executed: an earlier write of the batch hit a transient storage error");
+      i += c.op == kOp_BATCH && c.a >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(c.a), n - i - 1) : 1;
+    } else if (c.op == kOp_BATCH) {
       const size_t group = static_cast<size_t>(c.a);
       if (c.a < 0 || group > n - i - 1) {
         w.Error(kErr_BAD_REQUEST, "BATCH count exceeds the batch");
@@ -207,7 +217,8 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
         break;
       }
       w.Array(static_cast<uint32_t>(group));
-      RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      const rocksdb::Status s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      if (IsTransient(s)) transient = s;
       i += 1 + group;
     } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
       size_t j = i + 1;
@@ -215,7 +226,8 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       if (cls == OpClass::kRead) {
         RunReads(req, i, j, w);
       } else {
-        RunWrites(req, i, j, /*atomic=*/false, w);
+        const rocksdb::Status s = RunWrites(req, i, j, /*atomic=*/false, w);
+        if (IsTransient(s)) transient = s;
       }
       replies += static_cast<uint32_t>(j - i - 1);
       i = j;
@@ -268,8 +280,8 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
   }
 }
 
-void Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
-                         ReplyWriter& w) {
+rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
+                                    ReplyWriter& w) {
   std::vector<std::string_view> keys;
   std::vector<size_t> stripes;
   for (size_t i = begin; i < end; i++) {
@@ -304,8 +316,9 @@ void Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atom
       w.Error(kErr_BAD_REQUEST, "command not allowed inside BATCH");
     }
   }
+  rocksdb::Status s;
   if (!g.empty()) {
-    const rocksdb::Status s = g.Commit();
+    s = g.Commit();
     if (!s.ok()) {
       // Nothing of the group was written: every command in it failed.
       w.Truncate(mark);
@@ -314,6 +327,7 @@ void Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atom
     }
   }
   db_->locks().Unlock(stripes);
+  return s;
 }
 
 void Executor::RunSpecial(const Request& req, const Command& c, ReplyWriter& w) {

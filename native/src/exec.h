@@ -45,14 +45,17 @@ class WriteGroup {
            std::string_view payload);
   void Delete(uint8_t db, std::string_view key);
   void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
+  // Makes Commit() fail with `s` and write nothing (FAIL_WRITE).
+  void Poison(const rocksdb::Status& s) { poison_ = s; }
   rocksdb::Status Commit();
-  bool empty() const { return batch_.Count() == 0; }
+  bool empty() const { return batch_.Count() == 0 && poison_.ok(); }
 
  private:
   Database* db_;
   int64_t now_;
   bool use_overlay_;
   rocksdb::WriteBatch batch_;
+  rocksdb::Status poison_;
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
 };
 
@@ -65,7 +68,8 @@ class Executor {
 
  private:
   void RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w);
-  void RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
+  // Returns the commit status: a transient failure stops the rest of the batch.
+  rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
   void RunSpecial(const Request& req, const Command& c, ReplyWriter& w);
 
   Database* db_;
@@ -115,6 +119,7 @@ void ExpireCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void PersistCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void RenameCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 void RawSetCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
+void FailWriteCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
 
 void KeysCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
 void ScanCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);

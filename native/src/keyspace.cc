@@ -167,6 +167,16 @@ void RawSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
   w.Ok();
 }
 
+void FailWriteCmd(const Request&, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  switch (c.a) {
+    case 1: g.Poison(rocksdb::Status::Busy("injected by FAIL_WRITE")); break;
+    case 2: g.Poison(rocksdb::Status::TryAgain("injected by FAIL_WRITE")); break;
+    case 4: g.Poison(rocksdb::Status::NoSpace("injected by FAIL_WRITE")); break;
+    default: g.Poison(rocksdb::Status::IOError("injected by FAIL_WRITE")); break;
+  }
+  w.Ok();
+}
+
 void KeysCmd(Database* db, const Request& req, const Command& c, int64_t now, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   const Glob glob(req.arg(c, 0));

@@ -15,7 +15,9 @@ namespace kiwi {
 //   W = write or read-modify-write (consecutive ones share one WriteBatch under key locks),
 //   S = scans, admin and whole-keyspace operations (run alone).
 // RAW_SET stores bytes as they are, header included: tests use it to plant values of
-// types and formats this version cannot create yet.
+// types and formats this version cannot create yet. FAIL_WRITE makes its write group's
+// commit fail with the status `a` selects (1 busy, 2 try again, 3 I/O error, 4 no space)
+// without writing: tests use it to exercise retries and the circuit breaker.
 #define KIWI_OPS(X)      \
   X(GET, 1, R)           \
   X(SET, 2, W)           \
@@ -47,7 +49,8 @@ namespace kiwi {
   X(PING, 28, S)         \
   X(COMPACT, 29, S)      \
   X(FLUSH_MEMTABLE, 30, S)  \
-  X(RAW_SET, 31, W)
+  X(RAW_SET, 31, W)         \
+  X(FAIL_WRITE, 32, W)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls) kOp_##name = code,

@@ -85,6 +85,8 @@ export interface ServerContext {
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>>;
   /** Graceful shutdown (SHUTDOWN); resolves when done. */
   shutdown(reason: string): Promise<void>;
+  /** Why storage refuses writes now (after a background error), or null. */
+  storageReadOnly(): string | null;
   /** Every command row, for COMMAND. */
   readonly commands: ReadonlyMap<string, CommandRow>;
   resetStats(): void;

@@ -41,6 +41,17 @@ export interface KiwiConfig {
     };
     priority: { enabled: boolean; highWeight: number; normalWeight: number; lowWeight: number };
     faultInjection: { enabled: boolean; errorRate: number; delayMs: number; dropRate: number; logEvents: boolean };
+    retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+    breaker: {
+      enabled: boolean;
+      failureThreshold: number;
+      failureRate: number;
+      minimumRequests: number;
+      windowMs: number;
+      cooldownMs: number;
+      halfOpenProbes: number;
+    };
+    recovery: { resumeIntervalMs: number };
   };
   storage: {
     blockCacheBytes: number;
@@ -295,6 +306,21 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
         dropRate: n('runtime.fault_injection.drop_rate'),
         logEvents: b('runtime.fault_injection.log_events'),
       },
+      retry: {
+        maxRetries: n('runtime.retry.max_retries'),
+        baseDelayMs: n('runtime.retry.base_delay'),
+        maxDelayMs: n('runtime.retry.max_delay'),
+      },
+      breaker: {
+        enabled: b('runtime.circuit_breaker.enabled'),
+        failureThreshold: n('runtime.circuit_breaker.failure_threshold'),
+        failureRate: n('runtime.circuit_breaker.failure_rate'),
+        minimumRequests: n('runtime.circuit_breaker.minimum_requests'),
+        windowMs: n('runtime.circuit_breaker.window'),
+        cooldownMs: n('runtime.circuit_breaker.cooldown'),
+        halfOpenProbes: n('runtime.circuit_breaker.half_open_probes'),
+      },
+      recovery: { resumeIntervalMs: n('runtime.recovery.resume_interval') },
     },
     storage: {
       blockCacheBytes: n('storage.block_cache_size'),

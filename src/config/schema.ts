@@ -66,6 +66,23 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'runtime.priority.normal_priority_weight', type: 'int', default: 2, min: 1, max: 1000, doc: 'Share for normal-priority requests.' },
   { path: 'runtime.priority.low_priority_weight', type: 'int', default: 1, min: 1, max: 1000, doc: 'Share for low-priority requests (which also never hold every thread).' },
 
+  // [runtime.retry]
+  { path: 'runtime.retry.max_retries', type: 'int', default: 3, min: 0, max: 20, doc: 'Retries of a storage request that failed transiently without running (busy, stall, injected error).' },
+  { path: 'runtime.retry.base_delay', type: 'duration', default: 10, min: 1, max: 60_000, doc: 'First retry backoff; it doubles per attempt, with full jitter.' },
+  { path: 'runtime.retry.max_delay', type: 'duration', default: 1000, min: 1, max: 600_000, doc: 'Longest retry backoff.' },
+
+  // [runtime.circuit_breaker]
+  { path: 'runtime.circuit_breaker.enabled', type: 'bool', default: true, doc: 'Fail storage requests at once after repeated storage failures, instead of letting them pile up.' },
+  { path: 'runtime.circuit_breaker.failure_threshold', type: 'int', default: 5, min: 1, max: 1_000_000, doc: 'Consecutive failed storage batches that open the breaker.' },
+  { path: 'runtime.circuit_breaker.failure_rate', type: 'number', default: 0.5, min: 0.01, max: 1, doc: 'Failure ratio over the window that opens the breaker...' },
+  { path: 'runtime.circuit_breaker.minimum_requests', type: 'int', default: 20, min: 1, max: 1_000_000, doc: '...once the window holds at least this many batches.' },
+  { path: 'runtime.circuit_breaker.window', type: 'duration', default: 10_000, min: 100, max: 3_600_000, doc: 'Window of the failure ratio.' },
+  { path: 'runtime.circuit_breaker.cooldown', type: 'duration', default: 5000, min: 10, max: 3_600_000, doc: 'Time open before probe requests are let through (half-open).' },
+  { path: 'runtime.circuit_breaker.half_open_probes', type: 'int', default: 1, min: 1, max: 1000, doc: 'Probe batches at once while half-open; others wait, each until its deadline.' },
+
+  // [runtime.recovery]
+  { path: 'runtime.recovery.resume_interval', type: 'duration', default: 1000, min: 10, max: 3_600_000, doc: 'After a RocksDB background error (e.g. disk full) the database is read-only; resume is retried from this interval, doubling up to 30 s.' },
+
   // [runtime.fault_injection]
   { path: 'runtime.fault_injection.enabled', type: 'bool', default: false, doc: 'Allow fault injection (tests only; also --fault-injection).' },
   { path: 'runtime.fault_injection.error_rate', type: 'number', default: 0, min: 0, max: 1, doc: 'Fraction of storage batches failed with an injected error.', configName: 'fault-injection-error-rate', mutable: true },

@@ -17,6 +17,8 @@ import { StorageClient } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
 import { Logger } from '../logger.js';
 import { KeyspaceStats } from './keyspace-stats.js';
+import { RecoveryManager } from './recovery.js';
+import { StorageScaler } from './scaler.js';
 import { KiwiServerContext } from './server-context.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -25,7 +27,15 @@ export interface HealthReport {
   status: HealthStatus;
   checkedAt: number | null;
   network: { status: HealthStatus; eventLoopDelayP99Ms: number; connections: number; readingPaused: boolean };
-  storage: { status: HealthStatus; pingMs: number | null; lastError: string | null; degraded: boolean };
+  storage: {
+    status: HealthStatus;
+    pingMs: number | null;
+    lastError: string | null;
+    degraded: boolean;
+    breaker: string;
+    recovery: string;
+    readOnly: string | null;
+  };
   channel: { status: HealthStatus; pending: number; capacity: number; fill: number };
 }
 
@@ -49,6 +59,8 @@ export class RuntimeManager {
   #context: KiwiServerContext | null = null;
   #network: NetworkServer | null = null;
   #keyspace: KeyspaceStats | null = null;
+  #recovery: RecoveryManager | null = null;
+  #scaler: StorageScaler | null = null;
   #addresses: BoundAddress[] = [];
   #startedAt = 0;
   #healthTimer: NodeJS.Timeout | null = null;
@@ -91,8 +103,23 @@ export class RuntimeManager {
       highWater: c.runtime.backpressureHighWater,
       lowWater: c.runtime.backpressureLowWater,
     });
-    this.#client = new StorageClient(this.#channel, { batchSize: c.runtime.batchSize, requestTimeoutMs: c.runtime.requestTimeoutMs, retryDelayMs: c.runtime.batchTimeoutMs });
+    const fi = c.runtime.faultInjection;
+    this.#client = new StorageClient(this.#channel, {
+      batchSize: c.runtime.batchSize,
+      requestTimeoutMs: c.runtime.requestTimeoutMs,
+      retryDelayMs: c.runtime.batchTimeoutMs,
+      retry: c.runtime.retry,
+      breaker: c.runtime.breaker,
+      faults: fi.enabled ? { errorRate: fi.errorRate, delayMs: fi.delayMs, dropRate: fi.dropRate, logEvents: fi.logEvents } : undefined,
+      log: (message) => this.log.log('notice', message),
+    });
+    this.#client.breaker.onTransition = ((previous) => (from, to) => {
+      previous(from, to);
+      this.log.log(to === 'open' ? 'warning' : 'notice', `storage circuit breaker: ${from} -> ${to}`);
+    })(this.#client.breaker.onTransition);
     this.#keyspace = new KeyspaceStats(this.#client, c.server.databases);
+    this.#recovery = new RecoveryManager(this.#storage, c.runtime.recovery.resumeIntervalMs, (level, message) => this.log.log(level, message));
+    this.#scaler = new StorageScaler(this.#storage, () => this.config.values.runtime.scaling, (message) => this.log.log('notice', message));
   }
 
   storageClient(): StorageClient {
@@ -117,6 +144,7 @@ export class RuntimeManager {
         sections: () => this.#infoSections(),
         shutdown: (reason) => this.stop(reason),
         resetStats: () => this.#channel?.resetStats(),
+        readOnly: () => this.#recovery?.readOnlyReason ?? null,
       });
       const dispatcher = new Dispatcher(this.#context, commandNames);
       dispatcher.priorities = c.runtime.priority.enabled;
@@ -135,6 +163,7 @@ export class RuntimeManager {
       this.config.onChange((path, value) => this.#applyChange(path, value));
       this.#addresses = await this.#network.listen();
       this.#startHealthChecks();
+      this.#scaler!.start();
       this.#keyspace!.refresh().catch(() => {});
       this.#state = 'running';
       this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.storageThreads} storage threads)`);
@@ -167,6 +196,17 @@ export class RuntimeManager {
       case 'server.log_level':
         this.log.level = String(value);
         break;
+      case 'runtime.scaling.enabled':
+        this.#scaler?.start();
+        break;
+      case 'runtime.fault_injection.error_rate':
+      case 'runtime.fault_injection.delay_ms':
+      case 'runtime.fault_injection.drop_rate': {
+        const fi = c.runtime.faultInjection;
+        if (this.#client?.faults) this.#client.faults.settings = { errorRate: fi.errorRate, delayMs: fi.delayMs, dropRate: fi.dropRate, logEvents: fi.logEvents };
+        this.log.log('notice', `fault injection: ${path.split('.').pop()} = ${String(value)}`);
+        break;
+      }
       default:
         break;
     }
@@ -208,6 +248,7 @@ export class RuntimeManager {
 
   async #teardown(): Promise<void> {
     if (this.#healthTimer) clearInterval(this.#healthTimer);
+    this.#scaler?.stop();
     this.#loopDelay?.disable();
     if (this.#storage?.running) {
       const closed = this.#storage.stop();
@@ -259,11 +300,14 @@ export class RuntimeManager {
         pingError = (err as Error).message;
       }
     }
+    this.#recovery?.check();
     const native = this.#storage?.running ? this.#storage.health() : null;
+    const breaker = this.#client?.breaker.state ?? 'closed';
     const channel = this.#channel;
     const fill = channel ? channel.fill : 0;
     const networkStatus: HealthStatus = delayMs > c.runtime.maxEventLoopDelayMs ? 'unhealthy' : 'healthy';
-    const storageStatus: HealthStatus = pingError !== null || !this.#storage?.running ? 'unhealthy' : native?.degraded ? 'degraded' : 'healthy';
+    const storageStatus: HealthStatus =
+      pingError !== null || !this.#storage?.running || breaker === 'open' ? 'unhealthy' : native?.degraded || breaker === 'half_open' ? 'degraded' : 'healthy';
     const channelStatus: HealthStatus = channel?.paused || fill >= c.runtime.backpressureHighWater ? 'degraded' : 'healthy';
     const worst = [networkStatus, storageStatus, channelStatus].includes('unhealthy')
       ? 'unhealthy'
@@ -273,7 +317,10 @@ export class RuntimeManager {
       status: worst,
       checkedAt: Date.now(),
       network: { status: networkStatus, eventLoopDelayP99Ms: round(delayMs), connections: this.#network?.count() ?? 0, readingPaused: this.#network?.readingPaused ?? false },
-      storage: { status: storageStatus, pingMs: pingMs === null ? null : round(pingMs), lastError: pingError ?? native?.lastError ?? null, degraded: native?.degraded ?? false },
+      storage: {
+        status: storageStatus, pingMs: pingMs === null ? null : round(pingMs), lastError: pingError ?? native?.lastError ?? null,
+        degraded: native?.degraded ?? false, breaker, recovery: this.#recovery?.state ?? 'ok', readOnly: this.#recovery?.readOnlyReason ?? null,
+      },
       channel: { status: channelStatus, pending: channel?.pending ?? 0, capacity: c.runtime.channelBufferSize, fill: round(fill) },
     };
     return this.#health;
@@ -300,6 +347,7 @@ export class RuntimeManager {
       ['runtime', () => this.#runtimeSection()],
       ['channel', () => this.#channelSection()],
       ['storage', () => this.#storageSection()],
+      ['circuit_breaker', () => this.#breakerSection()],
     ]);
   }
 
@@ -314,6 +362,23 @@ export class RuntimeManager {
       ['storage_ping_ms', h.storage.pingMs ?? -1], ['batch_size', c.runtime.batchSize], ['batch_timeout_ms', c.runtime.batchTimeoutMs],
       ['request_timeout_ms', c.runtime.requestTimeoutMs], ['priority_enabled', c.runtime.priority.enabled ? 1 : 0], ['scaling_enabled', c.runtime.scaling.enabled ? 1 : 0],
     ];
+  }
+
+  #breakerSection(): InfoSection {
+    const cl = this.#client?.stats();
+    if (!cl) return [];
+    const b = cl.breaker;
+    const r = this.#recovery?.stats();
+    const sc = this.#scaler?.stats();
+    const out: InfoSection = [
+      ['circuit_breaker_state', b.state], ['circuit_breaker_failures', b.failures], ['circuit_breaker_successes', b.successes],
+      ['circuit_breaker_consecutive_failures', b.consecutiveFailures], ['circuit_breaker_opened', b.opened], ['circuit_breaker_rejected', b.rejected],
+      ['retried_requests', cl.retried], ['parked_batches', cl.parked], ['request_timeouts', cl.timeouts], ['failed_requests', cl.failed],
+      ['recovery_state', r?.state ?? 'ok'], ['recovery_reason', r?.reason ?? ''], ['recovery_attempts', r?.attempts ?? 0], ['recoveries', r?.recoveries ?? 0],
+      ['scaling_enabled', sc?.enabled ? 1 : 0], ['scaling_last_fill_percent', sc?.lastFillPercent ?? 0], ['scaling_ups', sc?.scaleUps ?? 0], ['scaling_downs', sc?.scaleDowns ?? 0],
+    ];
+    if (cl.faults) out.push(['fault_injection_errors', cl.faults.errors], ['fault_injection_drops', cl.faults.drops], ['fault_injection_delays', cl.faults.delays]);
+    return out;
   }
 
   #channelSection(): InfoSection {
@@ -360,7 +425,7 @@ function initialHealth(): HealthReport {
     status: 'healthy',
     checkedAt: null,
     network: { status: 'healthy', eventLoopDelayP99Ms: 0, connections: 0, readingPaused: false },
-    storage: { status: 'healthy', pingMs: null, lastError: null, degraded: false },
+    storage: { status: 'healthy', pingMs: null, lastError: null, degraded: false, breaker: 'closed', recovery: 'ok', readOnly: null },
     channel: { status: 'healthy', pending: 0, capacity: 0, fill: 0 },
   };
 }

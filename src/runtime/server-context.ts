@@ -27,6 +27,7 @@ export interface ContextParts {
   sections: () => Map<string, () => InfoSection | Promise<InfoSection>>;
   shutdown: (reason: string) => Promise<void>;
   resetStats: () => void;
+  readOnly: () => string | null;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -52,6 +53,10 @@ export class KiwiServerContext implements ServerContext {
 
   shutdown(reason: string): Promise<void> {
     return this.#parts.shutdown(reason);
+  }
+
+  storageReadOnly(): string | null {
+    return this.#parts.readOnly();
   }
 
   resetStats(): void {

@@ -1,7 +1,7 @@
 // The dispatcher alone does lookup, authentication, arity, parse and exec (Redis'
 // processCommand), then routes the outcome: a reply now, a storage call answered later
 // through the connection's slot, or a promise.
-import { errorReplyText, RedisError, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
+import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
@@ -12,6 +12,7 @@ const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 interface Prepared {
   row: CommandRow<any>;
   noAuth: boolean;
+  write: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
 }
@@ -37,7 +38,7 @@ export class Dispatcher {
 
   #prepare(row: CommandRow<any>): Prepared {
     const subs = row.subcommands?.length ? new Map(row.subcommands.map((s) => [s.name.split('|')[1], this.#prepare(s)] as const)) : null;
-    return { row, noAuth: row.flags.includes('no_auth'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs };
+    return { row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs };
   }
 
   #context(conn: Connection): ExecContext {
@@ -82,6 +83,14 @@ export class Dispatcher {
       p = sub;
     }
     conn.lastCommand = p.row.name;
+    if (p.write) {
+      // Like Redis' MISCONF: while storage is read-only, writes fail fast; reads go on.
+      const reason = this.#server.storageReadOnly();
+      if (reason !== null) {
+        conn.reply(new ReplyError(errorReplyText(new StorageReadOnlyError(reason))));
+        return;
+      }
+    }
     this.#run(conn, p, argv);
   }
 

@@ -35,6 +35,8 @@ export const Op = {
   FLUSH_MEMTABLE: 30,
   /** Stores bytes as they are, header included (tests plant other types/formats). */
   RAW_SET: 31,
+  /** Fails its write group's commit without writing (tests): a = 1 busy, 2 try again, 3 I/O error, 4 no space. */
+  FAIL_WRITE: 32,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

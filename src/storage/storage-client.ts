@@ -5,20 +5,35 @@
 //   poll phase that delivered them: a lone request never waits for a timer or a full batch.
 // - Ordering: requests carry an origin (a connection id). An origin never has requests in
 //   two batches at once: its requests in one flush share a batch (which runs them in
-//   order), and later ones wait until that batch completes. So each connection's
-//   commands execute in the order it sent them, while batches of different connections
-//   run on several storage threads in parallel.
+//   order), and later ones wait until that batch completes (retries included). So each
+//   connection's commands execute in the order it sent them, while batches of different
+//   connections run on several storage threads in parallel.
 // - Deadlines: a batch still queued at its deadline is cancelled and its requests fail
 //   with TimeoutError. A batch that has started always completes and is answered: no
 //   caller is told "failed" about work that then executes.
 // - Backpressure: a batch the storage queue refuses waits in a FIFO backlog and is
-//   retried as completions free room; the MessageChannel pauses socket reads meanwhile.
-import { ClosedError, StorageError, TimeoutError } from '../errors.js';
-import { encodeBatch, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
+//   offered again as completions free room; the MessageChannel pauses socket reads.
+// - Retries: a transient storage failure (busy, try again, stall timeout, an injected
+//   error) means the command did not run: the storage runtime stops a batch at the first
+//   such failure, so the rest is retried in order, with exponential backoff and jitter,
+//   within the request's deadline. Nothing that may have run is retried.
+// - Circuit breaker: repeated failures open it; then requests fail at once, and while it
+//   probes (half-open) they wait in a bounded queue, each until its deadline.
+import { BreakerOpenError, ClosedError, InjectedFaultError, StorageError, TimeoutError } from '../errors.js';
+import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
+import { encodeBatch, OpError, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
+import { backoffDelay, FaultInjector, type FaultSettings } from './fault-injector.js';
 import type { MessageChannel } from './message-channel.js';
-import { BatchStatus, Priority } from './ops.js';
+import { BatchStatus, ErrorCode, isTransientCode, Priority } from './ops.js';
 
 export type ReplyCallback = (err: Error | null, reply: StorageReply) => void;
+
+export interface RetryOptions {
+  /** Retries after the first attempt (0 disables retrying). */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
 
 export interface StorageClientOptions {
   /** Requests per batch (batch_size). */
@@ -27,6 +42,11 @@ export interface StorageClientOptions {
   requestTimeoutMs?: number;
   /** How soon a batch the full storage queue refused is offered again (batch_timeout). */
   retryDelayMs?: number;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  /** Present only when fault injection is enabled. */
+  faults?: FaultSettings;
+  log?: (message: string) => void;
 }
 
 export interface RequestOptions {
@@ -40,10 +60,14 @@ export interface StorageClientStats {
   completed: number;
   timeouts: number;
   failed: number;
+  retried: number;
   queued: number;
   held: number;
   backlog: number;
+  parked: number;
   inflightBatches: number;
+  breaker: BreakerStats;
+  faults: { errors: number; drops: number; delays: number } | null;
 }
 
 interface Entry {
@@ -61,6 +85,8 @@ interface Outgoing {
   deadline: number;
   id: number;
   encoded: EncodedBatch | null;
+  attempt: number;
+  probe: boolean;
 }
 
 interface OriginState {
@@ -68,17 +94,33 @@ interface OriginState {
   held: Entry[];
 }
 
+// Outcomes decided on this side, next to the native BatchStatus values.
+const INJECTED_ERROR = 100;
+const BREAKER_OPEN = 101;
+const DROPPED = 102;
+
 const SWEEP_INTERVAL_MS = 25;
+const DEFAULT_RETRY: RetryOptions = { maxRetries: 3, baseDelayMs: 10, maxDelayMs: 1000 };
+const DEFAULT_BREAKER: BreakerOptions = {
+  enabled: true, failureThreshold: 5, failureRate: 0.5, minimumRequests: 20, windowMs: 10_000, cooldownMs: 5000, halfOpenProbes: 1,
+};
 
 export class StorageClient {
   #channel: MessageChannel;
   #batchSize: number;
   #timeoutMs: number;
+  #retry: RetryOptions;
+  readonly breaker: CircuitBreaker;
+  readonly faults: FaultInjector | null;
   #queue: Entry[] = [];
   #scheduled = false;
   #origins = new Map<number, OriginState>();
   #inflight = new Map<number, Outgoing>();
   #backlog: Outgoing[] = [];
+  /** Batches waiting while the breaker probes (half-open). */
+  #parked: Outgoing[] = [];
+  /** Dropped (fault injection) or delayed batches, and batches waiting to be retried. */
+  #limbo = new Set<Outgoing>();
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: Array<() => void> = [];
   #closed = false;
@@ -89,6 +131,7 @@ export class StorageClient {
   #completed = 0;
   #timeouts = 0;
   #failed = 0;
+  #retried = 0;
   readonly #flush = (): void => this.flush();
 
   constructor(channel: MessageChannel, options: StorageClientOptions = {}) {
@@ -96,10 +139,11 @@ export class StorageClient {
     this.#batchSize = Math.max(1, options.batchSize ?? 100);
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#retryDelayMs = Math.max(1, options.retryDelayMs ?? 10);
-  }
-
-  set retryDelayMs(ms: number) {
-    this.#retryDelayMs = Math.max(1, ms);
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.breaker = new CircuitBreaker(options.breaker ?? DEFAULT_BREAKER);
+    this.breaker.onTransition = (_from, to) => this.#onBreaker(to);
+    const log = options.log ?? (() => {});
+    this.faults = options.faults ? new FaultInjector(options.faults, log) : null;
   }
 
   get channel(): MessageChannel {
@@ -116,6 +160,14 @@ export class StorageClient {
 
   set batchSize(n: number) {
     this.#batchSize = Math.max(1, n);
+  }
+
+  set retryDelayMs(ms: number) {
+    this.#retryDelayMs = Math.max(1, ms);
+  }
+
+  set retryOptions(o: RetryOptions) {
+    this.#retry = o;
   }
 
   /**
@@ -179,7 +231,7 @@ export class StorageClient {
       if (batch === undefined) {
         batch = current[e.priority];
         if (batch === undefined || batch.entries.length >= this.#batchSize) {
-          batch = { entries: [], priority: e.priority, origins: null, deadline: Infinity, id: 0, encoded: null };
+          batch = { entries: [], priority: e.priority, origins: null, deadline: Infinity, id: 0, encoded: null, attempt: 0, probe: false };
           current[e.priority] = batch;
           batches.push(batch);
         }
@@ -192,11 +244,9 @@ export class StorageClient {
       batch.entries.push(e);
       if (e.deadline < batch.deadline) batch.deadline = e.deadline;
     }
-    for (const b of batches) {
-      if (this.#backlog.length > 0 || !this.#trySend(b)) this.#backlog.push(b);
-    }
+    for (const b of batches) this.#dispatch(b);
     this.#ensureSweeper();
-    this.#scheduleRetry();
+    this.#scheduleBacklogRetry();
   }
 
   #originState(origin: number): OriginState {
@@ -208,8 +258,55 @@ export class StorageClient {
     return state;
   }
 
+  /** Through the breaker, then to storage (or the backlog when it is full). */
+  #dispatch(out: Outgoing): void {
+    switch (this.breaker.acquire()) {
+      case 'reject':
+        this.#finish(out, BREAKER_OPEN, null);
+        return;
+      case 'wait':
+        if (this.#parked.length >= this.#channel.stats().capacity) this.#finish(out, BREAKER_OPEN, null);
+        else this.#parked.push(out);
+        this.#ensureSweeper();
+        return;
+      case 'probe':
+        out.probe = true;
+        break;
+      case 'allow':
+        break;
+    }
+    if (this.#backlog.length > 0 || !this.#send(out)) this.#backlog.push(out);
+  }
+
   /** False when the storage queue is full (the batch stays with the caller). */
-  #trySend(out: Outgoing): boolean {
+  #send(out: Outgoing): boolean {
+    const now = performance.now();
+    if (out.deadline <= now) {
+      this.#finish(out, BatchStatus.DEADLINE_EXCEEDED, null);
+      return true;
+    }
+    if (this.faults?.active) {
+      const fault = this.faults.decide(out.entries.length);
+      if (fault.drop) {
+        // Never sent: the sweeper answers it as timed out at its deadline.
+        this.#limbo.add(out);
+        this.#ensureSweeper();
+        return true;
+      }
+      if (fault.error || fault.delayMs > 0) {
+        this.#limbo.add(out);
+        setTimeout(() => {
+          this.#limbo.delete(out);
+          if (fault.error) this.#finish(out, INJECTED_ERROR, null);
+          else if (!this.#submit(out)) this.#backlog.push(out);
+        }, fault.delayMs).unref();
+        return true;
+      }
+    }
+    return this.#submit(out);
+  }
+
+  #submit(out: Outgoing): boolean {
     const now = performance.now();
     if (out.deadline <= now) {
       this.#finish(out, BatchStatus.DEADLINE_EXCEEDED, null);
@@ -233,23 +330,70 @@ export class StorageClient {
 
   #finish(out: Outgoing, status: number, replies: StorageReply[] | null): void {
     const entries = out.entries;
+    const retry: Entry[] = [];
+    let storageFailure = false;
     if (status === BatchStatus.OK && replies !== null && replies.length === entries.length) {
-      this.#completed += entries.length;
-      for (let i = 0; i < entries.length; i++) entries[i].cb(null, replies[i]);
+      for (let i = 0; i < entries.length; i++) {
+        const r = replies[i];
+        const code = failureCode(r);
+        if (code !== 0) storageFailure = true;
+        if (code !== 0 && isTransientCode(code)) retry.push(entries[i]);
+        else this.#deliver(entries[i], null, r);
+      }
+    } else if (status === INJECTED_ERROR) {
+      storageFailure = true;
+      retry.push(...entries);
     } else {
+      storageFailure = status !== BatchStatus.CLOSED && status !== BREAKER_OPEN;
       const err = batchError(status);
-      if (err instanceof TimeoutError) this.#timeouts += entries.length;
-      else this.#failed += entries.length;
-      for (const e of entries) e.cb(err, null);
+      for (const e of entries) this.#deliver(e, err, null);
     }
-    this.#releaseOrigins(out);
+    if (status !== BREAKER_OPEN && status !== BatchStatus.CLOSED) this.breaker.record(!storageFailure, out.probe);
+    const keep = retry.length > 0 ? this.#scheduleRetry(out, retry, status === INJECTED_ERROR, replies) : null;
+    this.#releaseOrigins(out, keep);
     this.#pumpBacklog();
     this.#notifyDrained();
   }
 
-  #releaseOrigins(out: Outgoing): void {
+  #deliver(e: Entry, err: Error | null, reply: StorageReply): void {
+    if (err === null) this.#completed++;
+    else if (err instanceof TimeoutError) this.#timeouts++;
+    else this.#failed++;
+    e.cb(err, reply);
+  }
+
+  /**
+   * Retries entries that did not run, in order, as one batch after a backoff. Returns
+   * the origins that stay busy until the retry completes.
+   */
+  #scheduleRetry(out: Outgoing, entries: Entry[], injected: boolean, replies: StorageReply[] | null): Set<number> | null {
+    const attempt = out.attempt + 1;
+    const delay = backoffDelay(attempt, this.#retry.baseDelayMs, this.#retry.maxDelayMs);
+    const deadline = Math.min(...entries.map((e) => e.deadline));
+    if (attempt > this.#retry.maxRetries || performance.now() + delay >= deadline) {
+      const err = injected ? new InjectedFaultError() : null;
+      entries.forEach((e) => this.#deliver(e, err, err ? null : lastReply(out, e, replies)));
+      return null;
+    }
+    const origins = new Set(entries.map((e) => e.origin).filter((o) => o !== 0));
+    const next: Outgoing = {
+      entries, priority: out.priority, origins: origins.size > 0 ? [...origins] : null, deadline, id: 0, encoded: null, attempt, probe: false,
+    };
+    this.#retried += entries.length;
+    this.#limbo.add(next);
+    setTimeout(() => {
+      this.#limbo.delete(next);
+      this.#dispatch(next);
+      this.#ensureSweeper();
+    }, delay).unref();
+    return origins;
+  }
+
+  /** Ends the batch's hold on its origins, except those a retry keeps busy. */
+  #releaseOrigins(out: Outgoing, keep: Set<number> | null): void {
     if (out.origins === null) return;
     for (const origin of out.origins) {
+      if (keep?.has(origin)) continue;
       const state = this.#origins.get(origin);
       if (state === undefined || --state.inflight > 0) continue;
       if (state.held.length === 0) {
@@ -262,14 +406,25 @@ export class StorageClient {
     }
   }
 
+  #onBreaker(to: string): void {
+    if (to === 'half_open' || this.#parked.length === 0) return;
+    const parked = this.#parked;
+    this.#parked = [];
+    // Closed: the parked batches go now. Open again: they fail now (they never ran).
+    for (const out of parked) {
+      if (to === 'closed') this.#dispatch(out);
+      else this.#finish(out, BREAKER_OPEN, null);
+    }
+  }
+
   #pumpBacklog(): void {
-    // #trySend may finish a batch, whose completion pumps again: one pump at a time.
+    // #send may finish a batch, whose completion pumps again: one pump at a time.
     if (this.#pumping) return;
     this.#pumping = true;
     try {
       while (this.#backlog.length > 0) {
         const next = this.#backlog[0];
-        if (!this.#trySend(next)) break;
+        if (!this.#send(next)) break;
         if (this.#backlog[0] === next) this.#backlog.shift();
       }
     } finally {
@@ -278,44 +433,65 @@ export class StorageClient {
   }
 
   // Completions pump the backlog; this timer covers the case where none is due soon.
-  #scheduleRetry(): void {
+  #scheduleBacklogRetry(): void {
     if (this.#retryTimer !== null || this.#backlog.length === 0) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       this.#pumpBacklog();
-      this.#scheduleRetry();
+      this.#scheduleBacklogRetry();
     }, this.#retryDelayMs);
     this.#retryTimer.unref();
   }
 
   #ensureSweeper(): void {
-    if (this.#sweeper !== null || (this.#inflight.size === 0 && this.#backlog.length === 0)) return;
+    if (this.#sweeper !== null || !this.#sweepable()) return;
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
 
+  #sweepable(): boolean {
+    return this.#inflight.size > 0 || this.#backlog.length > 0 || this.#parked.length > 0 || this.#limbo.size > 0;
+  }
+
   // Cancels queued batches past their deadline. The storage side checks deadlines too,
-  // but only when a thread takes the batch; this catches batches stuck behind slow work.
+  // but only when a thread takes the batch; this catches batches stuck behind slow work,
+  // in the backlog, parked by the breaker, or dropped by fault injection.
   #sweep(): void {
     const now = performance.now();
     for (const out of this.#inflight.values()) {
       if (out.deadline <= now) this.#channel.cancel(out.id);
     }
-    if (this.#backlog.length > 0) {
-      const expired = this.#backlog.filter((b) => b.deadline <= now);
-      if (expired.length > 0) {
-        this.#backlog = this.#backlog.filter((b) => b.deadline > now);
-        for (const b of expired) this.#finish(b, BatchStatus.DEADLINE_EXCEEDED, null);
+    this.#backlog = this.#expire(this.#backlog, now, BatchStatus.DEADLINE_EXCEEDED);
+    this.#parked = this.#expire(this.#parked, now, BatchStatus.DEADLINE_EXCEEDED);
+    for (const out of this.#limbo) {
+      // Only dropped batches time out here; delayed and retrying ones have a timer.
+      if (out.deadline <= now && out.attempt === 0 && out.id === 0 && this.#isDropped(out)) {
+        this.#limbo.delete(out);
+        this.#finish(out, DROPPED, null);
       }
     }
-    if (this.#inflight.size === 0 && this.#backlog.length === 0 && this.#sweeper !== null) {
+    if (!this.#sweepable() && this.#sweeper !== null) {
       clearInterval(this.#sweeper);
       this.#sweeper = null;
     }
   }
 
+  #isDropped(out: Outgoing): boolean {
+    return out.encoded === null;
+  }
+
+  #expire(list: Outgoing[], now: number, status: number): Outgoing[] {
+    if (!list.some((b) => b.deadline <= now)) return list;
+    const keep: Outgoing[] = [];
+    for (const b of list) {
+      if (b.deadline <= now) this.#finish(b, status, null);
+      else keep.push(b);
+    }
+    return keep;
+  }
+
   get idle(): boolean {
-    return this.#queue.length === 0 && this.#inflight.size === 0 && this.#backlog.length === 0 && this.#origins.size === 0;
+    return this.#queue.length === 0 && !this.#sweepable() && this.#origins.size === 0;
   }
 
   #notifyDrained(): void {
@@ -345,10 +521,14 @@ export class StorageClient {
       completed: this.#completed,
       timeouts: this.#timeouts,
       failed: this.#failed,
+      retried: this.#retried,
       queued: this.#queue.length,
       held,
       backlog: this.#backlog.length,
+      parked: this.#parked.length,
       inflightBatches: this.#inflight.size,
+      breaker: this.breaker.stats(),
+      faults: this.faults ? { ...this.faults.counts } : null,
     };
   }
 }
@@ -365,13 +545,35 @@ function flatten(entries: Entry[]): StorageCommand[] {
   return out;
 }
 
+/** A storage failure's code in a reply (0 for success or a command error like WRONGTYPE). */
+function failureCode(r: StorageReply): number {
+  if (r instanceof OpError) return r.code >= ErrorCode.IO_ERROR ? r.code : 0;
+  // An atomic group fails as a whole: any storage failure inside is the group's.
+  if (Array.isArray(r)) {
+    for (const item of r) {
+      const code = failureCode(item);
+      if (code !== 0) return code;
+    }
+  }
+  return 0;
+}
+
+function lastReply(out: Outgoing, e: Entry, replies: StorageReply[] | null): StorageReply {
+  const i = out.entries.indexOf(e);
+  return replies !== null && i >= 0 ? replies[i] : new OpError(ErrorCode.UNKNOWN, 'storage failure');
+}
+
 function batchError(status: number): Error {
   switch (status) {
     case BatchStatus.DEADLINE_EXCEEDED:
     case BatchStatus.CANCELLED:
       return new TimeoutError('storage request timed out before it ran');
+    case DROPPED:
+      return new TimeoutError('storage request timed out: dropped by fault injection, it did not run');
     case BatchStatus.CLOSED:
       return new ClosedError();
+    case BREAKER_OPEN:
+      return new BreakerOpenError();
     default:
       return new StorageError('BAD_REQUEST', 'storage rejected a malformed batch');
   }
