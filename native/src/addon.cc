@@ -415,6 +415,7 @@ Napi::Value NativeStorage::Stats(const Napi::CallbackInfo& info) {
   set("waitAvgUs", s.wait_avg_us);
   set("waitP99Us", s.wait_p99_us);
   set("expiredKeys", db_ ? db_->expired_keys() : 0);
+  set("stallMicros", db_ ? db_->TickerCount(rocksdb::STALL_MICROS) : 0);
   set("pending", pending_);
   return o;
 }

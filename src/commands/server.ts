@@ -12,6 +12,8 @@ const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'
 const ADMIN: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'runtime', 'channel', 'storage', 'circuit_breaker'];
+// Sections only `INFO all` / `INFO everything` (or their name) bring, as in Redis.
+const EXTRA_SECTIONS = ['commandstats'];
 const runId = Array.from({ length: 40 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
 let peakMemory = 0;
 
@@ -90,8 +92,10 @@ function title(name: string): string {
 async function info(sections: string[], ctx: ExecContext): Promise<Reply> {
   const providers = ctx.server.infoSections();
   let wanted = sections.length === 0 ? ['default'] : sections;
-  if (wanted.some((w) => w === 'all' || w === 'everything' || w === 'default')) {
-    wanted = [...DEFAULT_SECTIONS, ...[...providers.keys()].filter((k) => !DEFAULT_SECTIONS.includes(k)), ...wanted.filter((w) => !['all', 'everything', 'default'].includes(w))];
+  const all = wanted.some((w) => w === 'all' || w === 'everything');
+  if (all || wanted.includes('default')) {
+    const extra = all ? [...EXTRA_SECTIONS, ...[...providers.keys()].filter((k) => !DEFAULT_SECTIONS.includes(k) && !EXTRA_SECTIONS.includes(k))] : [];
+    wanted = [...DEFAULT_SECTIONS, ...extra, ...wanted.filter((w) => !['all', 'everything', 'default'].includes(w))];
   }
   const parts: string[] = [];
   for (const name of new Set(wanted)) {

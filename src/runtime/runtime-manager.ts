@@ -17,6 +17,8 @@ import { StorageClient } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
 import { Logger } from '../logger.js';
 import { KeyspaceStats } from './keyspace-stats.js';
+import { HttpEndpoint } from './http-server.js';
+import { createMetrics } from './metrics.js';
 import { RecoveryManager } from './recovery.js';
 import { StorageScaler } from './scaler.js';
 import { KiwiServerContext } from './server-context.js';
@@ -61,6 +63,8 @@ export class RuntimeManager {
   #keyspace: KeyspaceStats | null = null;
   #recovery: RecoveryManager | null = null;
   #scaler: StorageScaler | null = null;
+  #dispatcher: Dispatcher | null = null;
+  #http: HttpEndpoint | null = null;
   #addresses: BoundAddress[] = [];
   #startedAt = 0;
   #healthTimer: NodeJS.Timeout | null = null;
@@ -143,10 +147,14 @@ export class RuntimeManager {
         commands,
         sections: () => this.#infoSections(),
         shutdown: (reason) => this.stop(reason),
-        resetStats: () => this.#channel?.resetStats(),
+        resetStats: () => {
+          this.#channel?.resetStats();
+          this.#dispatcher?.stats.reset();
+        },
         readOnly: () => this.#recovery?.readOnlyReason ?? null,
       });
       const dispatcher = new Dispatcher(this.#context, commandNames);
+      this.#dispatcher = dispatcher;
       dispatcher.priorities = c.runtime.priority.enabled;
       dispatcher.onError = (err, command) => this.log.log('warning', `command ${command} failed: ${(err as Error)?.stack ?? String(err)}`);
       this.#network = new NetworkServer(this.#context, dispatcher, {
@@ -162,6 +170,11 @@ export class RuntimeManager {
       this.#channel!.on('resume', () => this.#network?.resumeReading());
       this.config.onChange((path, value) => this.#applyChange(path, value));
       this.#addresses = await this.#network.listen();
+      if (c.http.port > 0) {
+        this.#http = new HttpEndpoint(() => this.checkHealth(), createMetrics(this, () => this.#dispatcher?.stats ?? null), (m) => this.log.log('warning', m));
+        const port = await this.#http.listen(c.http.port, c.http.bind);
+        this.log.log('notice', `health and metrics on http://${c.http.bind}:${port}/health and /metrics`);
+      }
       this.#startHealthChecks();
       this.#scaler!.start();
       this.#keyspace!.refresh().catch(() => {});
@@ -261,6 +274,7 @@ export class RuntimeManager {
       }
     }
     this.#network?.closeAll();
+    await this.#http?.close();
   }
 
   async #withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -330,6 +344,34 @@ export class RuntimeManager {
     return this.#health;
   }
 
+  get context(): KiwiServerContext | null {
+    return this.#context;
+  }
+
+  get httpPort(): number {
+    return this.#http?.port ?? 0;
+  }
+
+  channelStats() {
+    return this.#channel?.stats() ?? null;
+  }
+
+  clientStats() {
+    return this.#client?.stats() ?? null;
+  }
+
+  storageStats() {
+    return this.#storage?.running ? this.#storage.stats() : null;
+  }
+
+  storageHealth() {
+    return this.#storage?.running ? this.#storage.health() : null;
+  }
+
+  storageProperty(name: string): string | undefined {
+    return this.#storage?.running ? this.#storage.property(name) : undefined;
+  }
+
   stats(): RuntimeStats {
     const ch = this.#channel?.stats();
     return {
@@ -348,6 +390,7 @@ export class RuntimeManager {
       ['channel', () => this.#channelSection()],
       ['storage', () => this.#storageSection()],
       ['circuit_breaker', () => this.#breakerSection()],
+      ['commandstats', () => this.#commandStatsSection()],
     ]);
   }
 
@@ -362,6 +405,16 @@ export class RuntimeManager {
       ['storage_ping_ms', h.storage.pingMs ?? -1], ['batch_size', c.runtime.batchSize], ['batch_timeout_ms', c.runtime.batchTimeoutMs],
       ['request_timeout_ms', c.runtime.requestTimeoutMs], ['priority_enabled', c.runtime.priority.enabled ? 1 : 0], ['scaling_enabled', c.runtime.scaling.enabled ? 1 : 0],
     ];
+  }
+
+  #commandStatsSection(): InfoSection {
+    const out: InfoSection = [];
+    for (const st of this.#dispatcher?.stats.all() ?? []) {
+      if (st.calls + st.rejected === 0) continue;
+      const perCall = st.calls > 0 ? (st.usec / st.calls).toFixed(2) : '0.00';
+      out.push([`cmdstat_${st.name}`, `calls=${st.calls},usec=${Math.round(st.usec)},usec_per_call=${perCall},rejected_calls=${st.rejected},failed_calls=${st.failed}`]);
+    }
+    return out;
   }
 
   #breakerSection(): InfoSection {

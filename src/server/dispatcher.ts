@@ -5,6 +5,7 @@ import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCo
 import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
+import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
@@ -15,6 +16,7 @@ interface Prepared {
   write: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
+  stat: CommandStat;
 }
 
 export class Dispatcher {
@@ -23,6 +25,7 @@ export class Dispatcher {
   readonly #server: ServerContext;
   readonly #contexts = new WeakMap<Connection, ExecContext>();
   #priorities = true;
+  readonly stats = new CommandStats();
   onError: (err: unknown, command: string) => void = () => {};
 
   constructor(server: ServerContext, commandNames: readonly string[]) {
@@ -38,7 +41,10 @@ export class Dispatcher {
 
   #prepare(row: CommandRow<any>): Prepared {
     const subs = row.subcommands?.length ? new Map(row.subcommands.map((s) => [s.name.split('|')[1], this.#prepare(s)] as const)) : null;
-    return { row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs };
+    return {
+      row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs,
+      stat: this.stats.get(row.name),
+    };
   }
 
   #context(conn: Connection): ExecContext {
@@ -62,11 +68,13 @@ export class Dispatcher {
       }
     }
     if (authRequired && !p.noAuth) {
+      p.stat.rejected++;
       conn.reply(new ReplyError(RedisError.noAuth));
       return;
     }
     const arity = p.row.arity;
     if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
+      p.stat.rejected++;
       conn.reply(new ReplyError(wrongArity(p.row.name)));
       return;
     }
@@ -77,6 +85,7 @@ export class Dispatcher {
         return;
       }
       if (sub.row.arity > 0 ? argv.length !== sub.row.arity : argv.length < -sub.row.arity) {
+        sub.stat.rejected++;
         conn.reply(new ReplyError(wrongArity(sub.row.name)));
         return;
       }
@@ -87,6 +96,7 @@ export class Dispatcher {
       // Like Redis' MISCONF: while storage is read-only, writes fail fast; reads go on.
       const reason = this.#server.storageReadOnly();
       if (reason !== null) {
+        p.stat.rejected++;
         conn.reply(new ReplyError(errorReplyText(new StorageReadOnlyError(reason))));
         return;
       }
@@ -96,17 +106,19 @@ export class Dispatcher {
 
   #run(conn: Connection, p: Prepared, argv: Buffer[]): void {
     const ctx = this.#context(conn);
+    const started = performance.now();
     let outcome;
     try {
       const args = p.row.parse(argv, ctx);
       if (args instanceof ReplyError) {
+        p.stat.rejected++;
         conn.reply(args);
         return;
       }
       outcome = p.row.exec(args, ctx);
     } catch (err) {
       this.onError(err, p.row.name);
-      conn.reply(new ReplyError(errorReplyText(err)));
+      this.#answer(conn, -1, p.stat, started, new ReplyError(errorReplyText(err)));
       return;
     }
     if (outcome instanceof StorageCall) {
@@ -114,21 +126,29 @@ export class Dispatcher {
       const call = outcome;
       this.#server.storage.enqueue(
         call.request,
-        (err: Error | null, r: StorageReply) => conn.fill(slot, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, p.row.name)),
+        (err: Error | null, r: StorageReply) =>
+          this.#answer(conn, slot, p.stat, started, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, p.row.name)),
         { origin: conn.id, priority: this.#priorities ? p.priority : PRIORITY.normal },
       );
     } else if (outcome instanceof Promise) {
       const slot = conn.reserve();
       outcome.then(
-        (r) => conn.fill(slot, r),
+        (r) => this.#answer(conn, slot, p.stat, started, r),
         (err) => {
           this.onError(err, p.row.name);
-          conn.fill(slot, new ReplyError(errorReplyText(err)));
+          this.#answer(conn, slot, p.stat, started, new ReplyError(errorReplyText(err)));
         },
       );
     } else {
-      conn.reply(outcome);
+      this.#answer(conn, -1, p.stat, started, outcome);
     }
+  }
+
+  /** Records the command's latency and queues its reply (slot -1: reply now). */
+  #answer(conn: Connection, slot: number, stat: CommandStat, started: number, r: Reply): void {
+    stat.record((performance.now() - started) * 1000, r instanceof ReplyError);
+    if (slot < 0) conn.reply(r);
+    else conn.fill(slot, r);
   }
 
   #map(call: StorageCall, r: StorageReply, command: string): Reply {

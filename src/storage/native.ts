@@ -40,6 +40,8 @@ export interface NativeStats {
   waitAvgUs: number;
   waitP99Us: number;
   expiredKeys: number;
+  /** RocksDB's STALL_MICROS ticker: time writes spent stalled. */
+  stallMicros: number;
   pending: number;
 }
 

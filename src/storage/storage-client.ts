@@ -230,7 +230,10 @@ export class StorageClient {
       if (e.origin !== 0) batch = (byOrigin ??= new Map()).get(e.origin);
       if (batch === undefined) {
         batch = current[e.priority];
-        if (batch === undefined || batch.entries.length >= this.#batchSize) {
+        // Low-priority requests (KEYS, SCAN, FLUSH...) are slow one by one: batching them
+        // saves nothing and would run them in series on one thread.
+        const limit = e.priority === Priority.LOW ? 1 : this.#batchSize;
+        if (batch === undefined || batch.entries.length >= limit) {
           batch = { entries: [], priority: e.priority, origins: null, deadline: Infinity, id: 0, encoded: null, attempt: 0, probe: false };
           current[e.priority] = batch;
           batches.push(batch);
