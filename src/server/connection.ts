@@ -6,6 +6,7 @@
 // comes, and filled slots at the head of the queue are written as soon as they are ready.
 // Output is flushed once per burst of work (a socket read, or a storage completion).
 import type { Socket } from 'node:net';
+import { tick } from '../clock.js';
 import { ReplyError } from '../errors.js';
 import type { Reply } from '../commands/reply.js';
 import type { ClientState } from '../commands/types.js';
@@ -103,6 +104,7 @@ export class Connection implements ClientState {
   }
 
   #onData(chunk: Buffer): void {
+    tick();
     this.lastInteraction = Date.now();
     this.#host.onBytes(chunk.length, 0);
     const error = this.#parser.feed(chunk, this.#onCommand);

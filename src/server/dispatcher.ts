@@ -5,6 +5,7 @@ import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCo
 import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
+import { coarseNow } from '../clock.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 
@@ -106,7 +107,7 @@ export class Dispatcher {
 
   #run(conn: Connection, p: Prepared, argv: Buffer[]): void {
     const ctx = this.#context(conn);
-    const started = performance.now();
+    const started = coarseNow();
     let outcome;
     try {
       const args = p.row.parse(argv, ctx);
@@ -146,7 +147,7 @@ export class Dispatcher {
 
   /** Records the command's latency and queues its reply (slot -1: reply now). */
   #answer(conn: Connection, slot: number, stat: CommandStat, started: number, r: Reply): void {
-    stat.record((performance.now() - started) * 1000, r instanceof ReplyError);
+    stat.record((coarseNow() - started) * 1000, r instanceof ReplyError);
     if (slot < 0) conn.reply(r);
     else conn.fill(slot, r);
   }

@@ -121,10 +121,25 @@ export class RespWriter {
 
   #line(prefix: string, text: string): void {
     this.#reserve(text.length * 3 + 3);
-    this.#buf[this.#off++] = prefix.charCodeAt(0);
-    this.#off += this.#buf.write(text, this.#off, 'utf8');
-    this.#buf[this.#off++] = 13;
-    this.#buf[this.#off++] = 10;
+    const buf = this.#buf;
+    let off = this.#off;
+    buf[off++] = prefix.charCodeAt(0);
+    // Lengths, integers and statuses are short ASCII: a byte loop beats Buffer.write's
+    // call overhead there; anything else takes the UTF-8 path.
+    const n = text.length;
+    let i = 0;
+    if (n <= 32) {
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[off + i] = c;
+      }
+    }
+    if (i === n) off += n;
+    else off += buf.write(text, off, 'utf8');
+    buf[off++] = 13;
+    buf[off++] = 10;
+    this.#off = off;
   }
 
   #bulk(v: Buffer): void {

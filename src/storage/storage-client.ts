@@ -19,6 +19,7 @@
 //   within the request's deadline. Nothing that may have run is retried.
 // - Circuit breaker: repeated failures open it; then requests fail at once, and while it
 //   probes (half-open) they wait in a bounded queue, each until its deadline.
+import { tick } from '../clock.js';
 import { BreakerOpenError, ClosedError, InjectedFaultError, StorageError, TimeoutError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
 import { encodeBatch, OpError, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
@@ -332,6 +333,7 @@ export class StorageClient {
   }
 
   #finish(out: Outgoing, status: number, replies: StorageReply[] | null): void {
+    tick();
     const entries = out.entries;
     const retry: Entry[] = [];
     let storageFailure = false;
