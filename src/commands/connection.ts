@@ -162,7 +162,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
     exec: () => OK,
   }),
   sub({
-    name: 'client|help', arity: 2, flags: CONN, since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
+    name: 'client|help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
     parse: () => null,
     exec: () => ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GETNAME', 'SETNAME <name>', 'ID', 'INFO', 'LIST [TYPE normal] [ID id ...]', 'KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME yes|no', 'NO-EVICT ON|OFF', 'SETINFO LIB-NAME|LIB-VER <value>', 'HELP'].map((s) => new StatusReply(s)),
   }),
@@ -170,7 +170,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
 
 export const connectionCommands: readonly CommandRow<any>[] = [
   row({
-    name: 'ping', arity: -1, flags: ['fast', 'stale', 'loading'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
+    name: 'ping', arity: -1, flags: ['fast'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
     parse: (argv) => (argv.length > 2 ? new ReplyError("ERR wrong number of arguments for 'ping' command") : argv[1] ?? null),
     exec: (msg) => msg ?? PONG,
   }),

@@ -50,9 +50,9 @@ const ttlRow = (name: string, ms: boolean, absolute: boolean, since: string, sum
     exec: (key, ctx) => new StorageCall(Cmd.ttl(key, { ms, absolute }, ctx.client.db), generic(name)),
   });
 
-const delRow = (name: string, since: string, summary: string) =>
+const delRow = (name: string, since: string, summary: string, fast = false) =>
   row({
-    name, arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1, since, summary,
+    name, arity: -2, flags: fast ? ['write', 'fast'] : ['write'], firstKey: 1, lastKey: -1, step: 1, since, summary,
     complexity: 'O(N) where N is the number of keys that will be removed.',
     parse: (argv) => argv.slice(1),
     exec: (keys, ctx) => new StorageCall(Cmd.del(keys, ctx.client.db), generic(name)),
@@ -142,7 +142,7 @@ function parseFlushMode(argv: Buffer[]): true | ReplyError {
 export const keyspaceCommands: readonly CommandRow<any>[] = [
   delRow('del', '1.0.0', 'Deletes one or more keys.'),
   // Deleting a big key is one metadata write here, so UNLINK and DEL cost the same.
-  delRow('unlink', '4.0.0', 'Asynchronously deletes one or more keys.'),
+  delRow('unlink', '4.0.0', 'Asynchronously deletes one or more keys.', true),
   row({
     name: 'exists', arity: -2, flags: RF, firstKey: 1, lastKey: -1, step: 1, since: '1.0.0', summary: 'Determines whether one or more keys exist.',
     complexity: 'O(N) where N is the number of keys to check.',
@@ -168,7 +168,7 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     exec: (key, ctx) => new StorageCall(Cmd.type(key, ctx.client.db), generic('type')),
   }),
   row({
-    name: 'keys', arity: 2, flags: ['readonly'], ...noKeys, since: '1.0.0', priority: 'low', summary: 'Returns all key names that match a pattern.',
+    name: 'keys', arity: 2, flags: ['readonly'], acl: ['@keyspace', '@dangerous'], ...noKeys, since: '1.0.0', priority: 'low', summary: 'Returns all key names that match a pattern.',
     complexity: 'O(N) with N being the number of keys in the database',
     parse: (argv) => argv[1],
     exec: (pattern, ctx) => new StorageCall(Cmd.keys(pattern, ctx.client.db), generic('keys')),
@@ -198,19 +198,20 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     }),
   ),
   row({
-    name: 'dbsize', arity: 1, flags: ['readonly'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    // Not @fast as in Redis: an exact count scans the database.
+    name: 'dbsize', arity: 1, flags: ['readonly'], acl: ['@keyspace'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Returns the number of keys in the database.', complexity: 'O(N): an exact count by scanning the database',
     parse: () => null,
     exec: (_a, ctx) => new StorageCall(Cmd.dbsize(ctx.client.db), generic('dbsize')),
   }),
   row({
-    name: 'flushdb', arity: -1, flags: ['write'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    name: 'flushdb', arity: -1, flags: ['write'], acl: ['@keyspace', '@dangerous'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Remove all keys from the current database.', complexity: 'O(1): one range deletion',
     parse: parseFlushMode,
     exec: (_a, ctx) => new StorageCall(Cmd.flushdb(ctx.client.db), generic('flushdb')),
   }),
   row({
-    name: 'flushall', arity: -1, flags: ['write'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    name: 'flushall', arity: -1, flags: ['write'], acl: ['@keyspace', '@dangerous'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Removes all keys from all databases.', complexity: 'O(1): one range deletion',
     parse: parseFlushMode,
     exec: () => new StorageCall(Cmd.flushall(), (r) => (r === 'OK' ? OK : toReply(r, 'flushall'))),

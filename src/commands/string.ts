@@ -138,7 +138,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
     }),
   ),
   row({
-    name: 'getset', arity: 3, flags: WF, ...key1, since: '1.0.0', summary: 'Returns the previous string value of a key after setting it to a new value.', complexity: 'O(1)',
+    name: 'getset', arity: 3, flags: WF, ...key1, since: '1.0.0', deprecated: { since: '6.2.0', replacedBy: '`SET` with the `!GET` argument' }, summary: 'Returns the previous string value of a key after setting it to a new value.', complexity: 'O(1)',
     parse: (argv) => ({ key: argv[1], value: argv[2] }),
     exec: (a, ctx) => setGeneric(ctx, a.key, a.value, { get: true }, 'set', 'getset'),
   }),
@@ -196,6 +196,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
   ...(['getrange', 'substr'] as const).map((name) =>
     row({
       name, arity: 4, flags: ['readonly'], ...key1, since: name === 'getrange' ? '2.4.0' : '1.0.0', summary: 'Returns a substring of the string stored at a key.',
+      ...(name === 'substr' ? { deprecated: { since: '2.0.0', replacedBy: '`GETRANGE`' } } : {}),
       complexity: 'O(N) where N is the length of the returned string.',
       parse: (argv) => {
         const start = int64Arg(argv[2]);
