@@ -99,13 +99,30 @@ interface ScanArgs {
   type: number;
 }
 
-const UNSIGNED = /^\d{1,20}$/;
+const STRTOUL = /^([+-]?)(\d+)$/;
+const ULONG_MAX = 18446744073709551615n;
 const NO_SUCH_TYPE = 0xfe;
 
+/**
+ * Redis parseScanCursorOrReply: strtoul() on the argument as a C string, refusing a
+ * leading space, trailing bytes and overflow. So "" is 0, "+5" is 5 and "-1" wraps to
+ * ULONG_MAX. Returns the cursor in canonical decimal.
+ */
+export function parseCursor(buf: Buffer): string | undefined {
+  const nul = buf.indexOf(0);
+  const text = buf.toString('latin1', 0, nul < 0 ? buf.length : nul);
+  if (text === '') return '0';
+  const m = STRTOUL.exec(text);
+  if (m === null) return undefined;
+  const n = BigInt(m[2]);
+  if (n > ULONG_MAX) return undefined;
+  return String(m[1] === '-' && n !== 0n ? ULONG_MAX + 1n - n : n);
+}
+
 function parseScan(argv: Buffer[]): ScanArgs | ReplyError {
-  const cursor = argv[1].toString('latin1');
-  if (!UNSIGNED.test(cursor) || BigInt(cursor) > 18446744073709551615n) return new ReplyError(RedisError.cursorInvalid);
-  const a: ScanArgs = { cursor: cursor.replace(/^0+(?=\d)/, ''), count: 10, type: 0 };
+  const cursor = parseCursor(argv[1]);
+  if (cursor === undefined) return new ReplyError(RedisError.cursorInvalid);
+  const a: ScanArgs = { cursor, count: 10, type: 0 };
   for (let i = 2; i < argv.length; i += 2) {
     if (i + 1 >= argv.length) return syntaxError();
     if (is(argv[i], 'count')) {
