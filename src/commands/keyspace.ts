@@ -3,7 +3,7 @@
 import { RedisError, ReplyError } from '../errors.js';
 import type { StorageReply } from '../storage/codec.js';
 import { Cmd, TypeTag, type ExpireOptions } from '../storage/requests.js';
-import { int64Arg, intInRange, is, lower, syntaxError } from './args.js';
+import { argText, int64Arg, intInRange, is, lower, syntaxError } from './args.js';
 import { OK, type Reply } from './reply.js';
 import { generic, toReply } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -22,7 +22,7 @@ function parseExpireFlags(argv: Buffer[]): ExpireOptions | ReplyError {
     else if (is(opt, 'xx')) o.xx = true;
     else if (is(opt, 'gt')) o.gt = true;
     else if (is(opt, 'lt')) o.lt = true;
-    else return new ReplyError(`ERR Unsupported option ${opt.toString('latin1')}`);
+    else return new ReplyError(`ERR Unsupported option ${argText(opt)}`);
   }
   if (o.nx && (o.xx || o.gt || o.lt)) return new ReplyError(RedisError.expireOptionsNxXx);
   if (o.gt && o.lt) return new ReplyError(RedisError.expireOptionsGtLt);
