@@ -43,9 +43,11 @@ export function commandInfo(r: CommandRow): Reply {
     r.lastKey,
     r.step,
     new SetReply(categories(r).map((c) => new StatusReply(c))),
+    // Tips and key specifications are not implemented; Redis sends both as sets (RESP3 ~),
+    // and subcommands as an array, or an empty set when there are none.
     new SetReply([]),
-    [],
-    (r.subcommands ?? []).map(commandInfo),
+    new SetReply([]),
+    r.subcommands?.length ? r.subcommands.map(commandInfo) : new SetReply([]),
   ];
 }
 
