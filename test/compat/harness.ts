@@ -54,33 +54,34 @@ export interface ReferenceRedis {
   stop(): Promise<void>;
 }
 
-/** Debian's redis-server on a free loopback port, no persistence, in the foreground. */
+/**
+ * Debian's redis-server on a free loopback port, no persistence, in the foreground.
+ * A watchdog shell holds a pipe from this process and kills the server when the pipe
+ * closes, so the server stops with the test process even if that dies without afterAll.
+ */
 export async function startReferenceRedis(extraArgs: string[] = []): Promise<ReferenceRedis> {
-  for (let attempt = 0; ; attempt++) {
+  let log = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    // If the test process dies without afterAll, the server must not outlive it.
-    const reap = () => child.kill('SIGKILL');
-    process.once('exit', reap);
+    const keep = (d: Buffer) => (log = (log + d.toString()).slice(-2000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (await waitReady(port, child)) {
-      return {
-        port,
-        async stop() {
-          process.removeListener('exit', reap);
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          await exited;
-        },
-      };
-    }
-    child.kill('SIGKILL');
-    await exited;
-    process.removeListener('exit', reap);
+    const watchdog = spawn('sh', ['-c', `read _; kill ${child.pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog.unref();
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      watchdog.stdin!.end();
+    };
+    if (await waitReady(port, child)) return { port, stop };
     // Someone took the port between freePort() and the bind: try another one.
-    if (attempt === 2) throw new Error('redis-server did not start');
+    await stop();
   }
+  throw new Error(`redis-server did not start: ${log}`);
 }
 
 async function waitReady(port: number, child: ChildProcess): Promise<boolean> {
