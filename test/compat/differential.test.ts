@@ -397,6 +397,31 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential'), () => {
     same('CLIENT KILL by a type or user no client has kills nobody', [['CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'no'], ['CLIENT', 'KILL', 'TYPE', 'master', 'SKIPME', 'no'], ['PING']]);
     same('CLIENT KILL by type normal and user default', [['CLIENT', 'KILL', 'TYPE', 'normal', 'USER', 'default', 'SKIPME', 'no'], ['PING']]);
     same('CLIENT KILL SKIPME no kills the caller too', [['CLIENT', 'KILL', 'SKIPME', 'no'], ['PING']]);
+    it('CLIENT KILL ID and ADDR close another connection, CLIENT LIST ID shows it (ids and addresses differ)', async () => {
+      const run = async (port: number): Promise<string[]> => {
+        const [a, b] = await Promise.all([RespConnection.open(port), RespConnection.open(port)]);
+        try {
+          const id = (decode(await b.command(['CLIENT', 'ID'])) as string).slice(1);
+          const addr = /addr=(\S+)/.exec(await b.command(['CLIENT', 'INFO']))![1];
+          const out = [
+            (await a.command(['CLIENT', 'LIST', 'ID', id])).replace(/=[^ \r\n]*/g, '=').replace(/^\$\d+/, '$<length>'),
+            await a.command(['CLIENT', 'KILL', 'ID', id]),
+            await b.command(['PING']),
+            await a.command(['CLIENT', 'KILL', 'ID', id]),
+          ];
+          const c = await RespConnection.open(port);
+          const cAddr = /addr=(\S+)/.exec(await c.command(['CLIENT', 'INFO']))![1];
+          out.push(await a.command(['CLIENT', 'KILL', cAddr]), await c.command(['PING']), await a.command(['CLIENT', 'KILL', addr]), await a.command(['PING']));
+          c.close();
+          return out;
+        } finally {
+          a.close();
+          b.close();
+        }
+      };
+      const [expected, actual] = await Promise.all([run(redis.port), run(kiwi.port)]);
+      expect(actual).toEqual(expected);
+    });
     same('RESET restores the connection defaults', [['SELECT', '5'], ['SET', 'x', '5'], ['CLIENT', 'SETNAME', 'n'], ['RESET'], ['GET', 'x'], ['CLIENT', 'GETNAME'], ['RESET', 'x']]);
     same('RESET after HELLO 3 goes back to RESP2', [hello(['HELLO', '3']), ['GET', 'none'], ['RESET'], ['GET', 'none']]);
   });
@@ -480,6 +505,7 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential'), () => {
       ['SET', 'p', '1'], ['PING'], ['INCR', 'p'], ['ECHO', 'x'], ['GET', 'p'], ['SELECT', '1'], ['GET', 'p'], ['NOSUCH'], ['SET', 'p', 'v', 'EX', '0'],
       ['INCRBYFLOAT', 'p', '1.5'], ['SELECT', '0'], ['MGET', 'p', 'q'], ['GETRANGE', 'p', '0', '-1'], ['DEL', 'p'], ['EXISTS', 'p'], ['GET'],
     ] }]);
+    same('Nothing after QUIT in a pipeline runs', [{ pipeline: [['SET', 'a', '1'], ['QUIT'], ['SET', 'b', '2'], ['GET', 'a']] }]);
     same('A pipeline of many commands with big values', [{ pipeline: Array.from({ length: 50 }, (_, i): Arg[] => (i % 2 ? ['GET', `k${i - 1}`] : ['SET', `k${i}`, big(10_000 * i, String(i))])) }]);
   });
 
@@ -555,6 +581,8 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential with requirepass'), () =>
     hello(['HELLO', '2', 'AUTH', 'default', 'secret']), ['GET', 'x'],
   ]);
   unauthed('QUIT and RESET work before AUTH', [['RESET'], ['QUIT']]);
+  unauthed('HELLO with AUTH and SETNAME at once (version and id normalised)', [hello(['HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'n']), ['CLIENT', 'GETNAME'], ['GET', 'x']]);
+  unauthed('HELLO with a wrong password sets nothing', [['HELLO', '3', 'AUTH', 'default', 'wrong', 'SETNAME', 'n'], ['AUTH', 'secret'], ['CLIENT', 'GETNAME'], ['GET', 'none']]);
   authed('RESET drops the authentication', [['SET', 'x', 'v'], ['RESET'], ['GET', 'x']]);
   authed('AUTH wrong after AUTH keeps the connection authenticated', [['AUTH', 'wrong'], ['SET', 'x', 'v'], ['GET', 'x']]);
 });
