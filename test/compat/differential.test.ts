@@ -279,6 +279,10 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential'), () => {
       ['EXPIRETIME', 'x'], ['EXPIRE', 'x', '100', 'GT'], ['EXPIRE', 'x', '100', 'LT'], between(['TTL', 'x'], 99, 100),
     ]);
     same('EXPIRE GT and LT with the same time return 0', [['SET', 'x', 'v'], ['PEXPIREAT', 'x', '4102444800000'], ['PEXPIREAT', 'x', '4102444800000', 'GT'], ['PEXPIREAT', 'x', '4102444800000', 'LT'], ['PEXPIREAT', 'x', '4102444800000', 'XX']]);
+    same('EXPIRE options are checked before a past time deletes the key', [
+      ['SET', 'x', 'v'], ['EXPIRE', 'x', '0', 'GT'], ['EXPIRE', 'x', '-1', 'XX'], ['EXISTS', 'x'], ['EXPIRE', 'x', '-1', 'NX'], ['EXISTS', 'x'],
+      ['SET', 'y', 'v', 'EX', '100'], ['EXPIRE', 'y', '-1', 'NX'], ['EXPIRE', 'y', '-1', 'GT'], ['EXISTS', 'y'], ['PEXPIREAT', 'y', '0', 'XX'], ['EXISTS', 'y'],
+    ]);
     same('EXPIRE LT with a past time deletes the key', [['SET', 'x', 'v', 'EX', '100'], ['EXPIRE', 'x', '-1', 'LT'], ['EXISTS', 'x']]);
     same('EXPIRE with conflicting options fails', [
       ['SET', 'x', 'v'], ['EXPIRE', 'x', '100', 'NX', 'XX'], ['EXPIRE', 'x', '100', 'NX', 'GT'], ['EXPIRE', 'x', '100', 'LT', 'NX'],
@@ -506,6 +510,10 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential'), () => {
       ['INCRBYFLOAT', 'p', '1.5'], ['SELECT', '0'], ['MGET', 'p', 'q'], ['GETRANGE', 'p', '0', '-1'], ['DEL', 'p'], ['EXISTS', 'p'], ['GET'],
     ] }]);
     same('Nothing after QUIT in a pipeline runs', [{ pipeline: [['SET', 'a', '1'], ['QUIT'], ['SET', 'b', '2'], ['GET', 'a']] }]);
+    same('Commands with thousands of keys', [
+      ['MSET', ...Array.from({ length: 3000 }, (_, i) => [`k${i}`, String(i)]).flat()], ['MGET', ...Array.from({ length: 3000 }, (_, i) => `k${2999 - i}`)],
+      ['EXISTS', ...Array.from({ length: 3000 }, (_, i) => `k${i % 1500}`)], ['MSETNX', 'new', '1', 'k2999', 'x'], ['DEL', ...Array.from({ length: 3001 }, (_, i) => `k${i}`)], ['DBSIZE'],
+    ]);
     same('A pipeline of many commands with big values', [{ pipeline: Array.from({ length: 50 }, (_, i): Arg[] => (i % 2 ? ['GET', `k${i - 1}`] : ['SET', `k${i}`, big(10_000 * i, String(i))])) }]);
   });
 
@@ -581,6 +589,9 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential with requirepass'), () =>
     hello(['HELLO', '2', 'AUTH', 'default', 'secret']), ['GET', 'x'],
   ]);
   unauthed('QUIT and RESET work before AUTH', [['RESET'], ['QUIT']]);
+  unauthed('More than 10 arguments before AUTH is a protocol error', [['MGET', ...'abcdefghij'.split('')], ['PING']]);
+  unauthed('A bulk over 16 KB before AUTH is a protocol error', [['ECHO', big(16 * 1024 + 1)], ['PING']]);
+  unauthed('Arguments within the limits before AUTH are fine', [['MGET', ...'abcdefghi'.split('')], ['ECHO', big(16 * 1024)], ['AUTH', 'secret'], ['MGET', ...'abcdefghijk'.split('')]]);
   unauthed('HELLO with AUTH and SETNAME at once (version and id normalised)', [hello(['HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'n']), ['CLIENT', 'GETNAME'], ['GET', 'x']]);
   unauthed('HELLO with a wrong password sets nothing', [['HELLO', '3', 'AUTH', 'default', 'wrong', 'SETNAME', 'n'], ['AUTH', 'secret'], ['CLIENT', 'GETNAME'], ['GET', 'none']]);
   authed('RESET drops the authentication', [['SET', 'x', 'v'], ['RESET'], ['GET', 'x']]);
