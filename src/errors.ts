@@ -21,6 +21,8 @@ export const RedisError = {
   dbIndexOutOfRange: 'ERR DB index is out of range',
   invalidDbIndex: 'ERR invalid DB index',
   noAuth: 'NOAUTH Authentication required.',
+  helloNoAuth:
+    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   authNotConfigured:
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
@@ -51,18 +53,29 @@ export function wrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }
 
+/** What C's %s prints of an argument: everything before the first NUL. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
 /** Redis 7.0 processCommand(): the name and up to 128 bytes of quoted arguments. */
 export function unknownCommand(name: string, args: readonly string[]): string {
   let list = '';
   for (let i = 0; i < args.length && list.length < 128; i++) {
-    list += `'${args[i].slice(0, 128 - list.length)}' `;
+    list += `'${cString(args[i]).slice(0, 128 - list.length)}' `;
   }
-  return sanitize(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`);
+  return sanitize(`ERR unknown command '${cString(name).slice(0, 128)}', with args beginning with: ${list}`);
 }
 
 /** Redis 7.0: "unknown subcommand '%.128s'. Try %s HELP." */
 export function unknownSubcommand(sub: string, command: string): string {
-  return sanitize(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+  return sanitize(`ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+}
+
+/** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */
+export function valueOutOfRange(min: number, max: number): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
 }
 
 /** Redis: "invalid expire time in '%s' command". */

@@ -229,13 +229,14 @@ void GetDelCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
 
 void GetExCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  int64_t expire = 0;
-  if (!ResolveExpire(c, g.now(), &expire)) return w.Error(kErr_INVALID_EXPIRE);
   const std::string_view key = req.arg(c, 0);
   Lookup l;
   g.Read(c.db, key, &l);
   if (!StringOrMissing(l, w)) return;
   if (!l.value.exists()) return w.Nil();
+  // After the lookup, as in Redis: a missing key is nil even when now + EX overflows.
+  int64_t expire = 0;
+  if (!ResolveExpire(c, g.now(), &expire)) return w.Error(kErr_INVALID_EXPIRE);
   if (c.flags & (kFlag_EXPIRE_RELATIVE | kFlag_EXPIRE_ABSOLUTE)) {
     // An absolute time already past deletes the key (Put does), as Redis' GETEX does.
     g.Put(c.db, key, l.value.type, expire, l.value.payload);

@@ -1,5 +1,5 @@
 // Argument parsing with Redis' rules. Pure functions: no storage, no clock.
-import { invalidExpireTime, RedisError, ReplyError } from '../errors.js';
+import { invalidExpireTime, RedisError, ReplyError, valueOutOfRange } from '../errors.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -48,6 +48,26 @@ export function intInRange(buf: Buffer, min: number, max: number, error = RedisE
   const n = parseInt64(buf);
   if (typeof n !== 'number' || n < min || n > max) return new ReplyError(error);
   return n;
+}
+
+/**
+ * Redis getRangeLongFromObjectOrReply with no message of its own: "not an integer" when
+ * it does not parse as a 64-bit integer, "out of range" (naming the bounds) outside them.
+ */
+export function rangeArg(buf: Buffer, min: number, max: number): number | ReplyError {
+  const n = parseInt64(buf);
+  if (n === undefined) return new ReplyError(RedisError.notInteger);
+  if (n < min || n > max) return new ReplyError(valueOutOfRange(min, max));
+  return Number(n);
+}
+
+/**
+ * An argument as Redis prints it into an error with %s: the bytes up to the first NUL,
+ * one character per byte (the dispatcher's latin1 convention for client bytes).
+ */
+export function argText(buf: Buffer): string {
+  const nul = buf.indexOf(0);
+  return buf.toString('latin1', 0, nul < 0 ? buf.length : nul);
 }
 
 export function lower(buf: Buffer): string {

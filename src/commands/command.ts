@@ -3,36 +3,51 @@
 import { ReplyError, unknownSubcommand } from '../errors.js';
 import { is, lower, syntaxError } from './args.js';
 import { MapReply, SetReply, StatusReply, type Reply } from './reply.js';
-import { defineCommand, type CommandRow, type ExecContext } from './types.js';
+import { defineCommand, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
 
-const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', server: '@admin' };
+const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection' };
 
-function categories(r: CommandRow): string[] {
-  const c = new Set<string>();
-  if (r.flags.includes('write')) c.add('@write');
-  if (r.flags.includes('readonly')) c.add('@read');
-  const group = GROUP_CATEGORY[r.group];
-  if (group) c.add(group);
-  c.add(r.flags.includes('fast') ? '@fast' : '@slow');
-  if (r.flags.includes('admin')) c.add('@dangerous');
-  return [...c];
+// The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
+const FLAG_ORDER: readonly CommandFlag[] = [
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_multi', 'allow_busy',
+];
+const CATEGORY_ORDER = [
+  '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap', '@hyperloglog', '@geo', '@stream',
+  '@pubsub', '@admin', '@fast', '@slow', '@blocking', '@dangerous', '@connection', '@transaction', '@scripting',
+];
+const byOrder = <T>(order: readonly T[]) => (a: T, b: T) => order.indexOf(a) - order.indexOf(b);
+
+/** Explicit categories plus those Redis' setImplicitACLCategories() derives from flags. */
+export function categories(r: CommandRow): string[] {
+  const family = r.subcommands?.length ? undefined : GROUP_CATEGORY[r.group];
+  const c = new Set<string>(r.acl ?? (family ? [family] : []));
+  const has = (f: CommandFlag) => r.flags.includes(f);
+  if (has('write')) c.add('@write');
+  if (has('readonly')) c.add('@read');
+  if (has('admin')) c.add('@admin').add('@dangerous');
+  if (has('pubsub')) c.add('@pubsub');
+  if (has('blocking')) c.add('@blocking');
+  c.add(has('fast') ? '@fast' : '@slow');
+  return [...c].sort(byOrder(CATEGORY_ORDER));
 }
 
 export function commandInfo(r: CommandRow): Reply {
   return [
     r.name,
     r.arity,
-    new SetReply(r.flags.map((f) => new StatusReply(f))),
+    new SetReply([...r.flags].sort(byOrder(FLAG_ORDER)).map((f) => new StatusReply(f))),
     r.firstKey,
     r.lastKey,
     r.step,
     new SetReply(categories(r).map((c) => new StatusReply(c))),
+    // Tips and key specifications are not implemented; Redis sends both as sets (RESP3 ~),
+    // and subcommands as an array, or an empty set when there are none.
     new SetReply([]),
-    [],
-    (r.subcommands ?? []).map(commandInfo),
+    new SetReply([]),
+    r.subcommands?.length ? r.subcommands.map(commandInfo) : new SetReply([]),
   ];
 }
 
@@ -43,6 +58,9 @@ function commandDocs(r: CommandRow): Reply {
     ['group', r.group],
   ];
   if (r.complexity) entries.push(['complexity', r.complexity]);
+  if (r.deprecated) {
+    entries.push(['doc_flags', new SetReply([new StatusReply('deprecated')])], ['deprecated_since', r.deprecated.since], ['replaced_by', r.deprecated.replacedBy]);
+  }
   if (r.subcommands?.length) entries.push(['subcommands', new MapReply(r.subcommands.map((s) => [s.name, commandDocs(s)] as const))]);
   return new MapReply(entries);
 }
@@ -68,9 +86,9 @@ function getKeys(argv: Buffer[], ctx: ExecContext): Reply {
 }
 
 const subcommands: readonly CommandRow<any>[] = [
-  row({ name: 'command|count', arity: 2, flags: ['loading', 'stale'], since: '2.8.13', summary: 'Returns a count of commands.', parse: () => null, exec: (_a, ctx) => ctx.server.commands.size }),
+  row({ name: 'command|count', arity: 2, flags: ['loading', 'stale'], acl: ['@connection'], since: '2.8.13', summary: 'Returns a count of commands.', parse: () => null, exec: (_a, ctx) => ctx.server.commands.size }),
   row({
-    name: 'command|info', arity: -2, flags: ['loading', 'stale'], since: '2.8.13', summary: 'Returns information about one, multiple or all commands.',
+    name: 'command|info', arity: -2, flags: ['loading', 'stale'], acl: ['@connection'], since: '2.8.13', summary: 'Returns information about one, multiple or all commands.',
     parse: (argv) => argv.slice(2).map((b) => b.toString()),
     exec: (names, ctx) => {
       if (names.length === 0) return [...ctx.server.commands.values()].map(commandInfo);
@@ -81,7 +99,7 @@ const subcommands: readonly CommandRow<any>[] = [
     },
   }),
   row({
-    name: 'command|docs', arity: -2, flags: ['loading', 'stale'], since: '7.0.0', summary: 'Returns documentary information about one, multiple or all commands.',
+    name: 'command|docs', arity: -2, flags: ['loading', 'stale'], acl: ['@connection'], since: '7.0.0', summary: 'Returns documentary information about one, multiple or all commands.',
     parse: (argv) => argv.slice(2).map((b) => b.toString()),
     exec: (names, ctx) => {
       const rows = names.length === 0 ? [...ctx.server.commands.values()] : names.map((n) => find(ctx, n)).filter((r): r is CommandRow => r !== undefined);
@@ -89,7 +107,7 @@ const subcommands: readonly CommandRow<any>[] = [
     },
   }),
   row({
-    name: 'command|list', arity: -2, flags: ['loading', 'stale'], since: '7.0.0', summary: 'Returns a list of command names.',
+    name: 'command|list', arity: -2, flags: ['loading', 'stale'], acl: ['@connection'], since: '7.0.0', summary: 'Returns a list of command names.',
     parse: (argv) => {
       if (argv.length === 2) return null;
       if (argv.length !== 5 || !is(argv[2], 'filterby')) return syntaxError();
@@ -107,12 +125,12 @@ const subcommands: readonly CommandRow<any>[] = [
     },
   }),
   row({
-    name: 'command|getkeys', arity: -3, flags: ['loading', 'stale'], since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.',
+    name: 'command|getkeys', arity: -4, flags: ['loading', 'stale'], acl: ['@connection'], since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.',
     parse: (argv) => argv.slice(2),
     exec: getKeys,
   }),
   row({
-    name: 'command|help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
+    name: 'command|help', arity: 2, flags: ['loading', 'stale'], acl: ['@connection'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
     parse: () => null,
     exec: () => ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'INFO [<command-name> ...]', 'DOCS [<command-name> ...]', 'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]', 'GETKEYS <full-command>', 'HELP'].map((s) => new StatusReply(s)),
   }),
@@ -120,7 +138,7 @@ const subcommands: readonly CommandRow<any>[] = [
 
 export const commandCommands: readonly CommandRow<any>[] = [
   row({
-    name: 'command', arity: -1, flags: ['loading', 'stale'], since: '2.8.13', summary: 'Returns detailed information about all commands.', complexity: 'O(N) where N is the total number of Redis commands',
+    name: 'command', arity: -1, flags: ['loading', 'stale'], acl: ['@connection'], since: '2.8.13', summary: 'Returns detailed information about all commands.', complexity: 'O(N) where N is the total number of Redis commands',
     // With no subcommand: every command's info. With an unknown one: Redis' error.
     parse: (argv) => (argv.length === 1 ? null : new ReplyError(unknownSubcommand(argv[1].toString(), 'command'))),
     exec: (_a, ctx) => [...ctx.server.commands.values()].map(commandInfo),

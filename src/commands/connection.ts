@@ -1,7 +1,7 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET and CLIENT.
 import { timingSafeEqual } from 'node:crypto';
 import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
-import { intInRange, is, lower, syntaxError } from './args.js';
+import { argText, int64Arg, is, lower, parseInt64, rangeArg, syntaxError } from './args.js';
 import { MapReply, OK, PONG, StatusReply, VerbatimReply, type Reply } from './reply.js';
 import { defineCommand, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
@@ -22,14 +22,28 @@ function passwordMatches(ctx: ExecContext, password: Buffer): boolean {
   return expected.length === password.length && timingSafeEqual(expected, password);
 }
 
-/** ACL-less AUTH: only the default user exists. */
+const DEFAULT_USER = Buffer.from('default');
+
+/**
+ * ACL-less AUTH: only the default user exists. Without requirepass it is a "nopass"
+ * user, so AUTH default <anything> succeeds while the one-argument form is refused.
+ */
 function authenticate(ctx: ExecContext, user: Buffer | null, password: Buffer): ReplyError | null {
-  if (ctx.server.config.values.server.requirepass === '' && user === null) return new ReplyError(RedisError.authNotConfigured);
-  if ((user !== null && user.toString() !== 'default') || !passwordMatches(ctx, password)) {
+  const noPassword = ctx.server.config.values.server.requirepass === '';
+  if (noPassword && user === null) return new ReplyError(RedisError.authNotConfigured);
+  if ((user !== null && !user.equals(DEFAULT_USER)) || (!noPassword && !passwordMatches(ctx, password))) {
     return new ReplyError(RedisError.wrongPass);
   }
   ctx.client.authenticated = true;
   return null;
+}
+
+/** Redis getClientTypeByName; every client here is a normal one. */
+const CLIENT_TYPES = ['normal', 'slave', 'replica', 'pubsub', 'master'];
+
+function clientType(v: Buffer): string | ReplyError {
+  const type = lower(v);
+  return CLIENT_TYPES.includes(type) ? type : new ReplyError(`ERR Unknown client type '${argText(v)}'`);
 }
 
 /** Redis validateClientName: printable ASCII without spaces. */
@@ -65,34 +79,44 @@ function helloReply(ctx: ExecContext): MapReply {
 }
 
 interface KillFilter {
-  id?: number;
+  id?: number | bigint;
   addr?: string;
   laddr?: string;
+  /** A type other than normal, or a user other than default: matches no client here. */
+  none?: boolean;
+  /** Seconds: only clients connected longer than this (Redis 7.4's MAXAGE). */
+  maxAge?: number | bigint;
   skipMe: boolean;
   legacy: boolean;
 }
 
+/** Redis clientKillCommand's filters, checked one pair at a time in order. */
 function parseKill(argv: Buffer[]): KillFilter | ReplyError {
   if (argv.length === 3) return { addr: argv[2].toString(), skipMe: false, legacy: true };
   const f: KillFilter = { skipMe: true, legacy: false };
-  if (argv.length % 2 !== 0) return syntaxError();
   for (let i = 2; i < argv.length; i += 2) {
+    if (i + 1 >= argv.length) return syntaxError();
     const v = argv[i + 1];
     if (is(argv[i], 'id')) {
-      const id = intInRange(v, 1, Number.MAX_SAFE_INTEGER, 'ERR client-id should be greater than 0');
-      if (id instanceof ReplyError) return id;
+      const id = parseInt64(v);
+      if (id === undefined || id < 1) return new ReplyError('ERR client-id should be greater than 0');
       f.id = id;
+    } else if (is(argv[i], 'type')) {
+      const type = clientType(v);
+      if (type instanceof ReplyError) return type;
+      if (type !== 'normal') f.none = true;
+    } else if (is(argv[i], 'user')) {
+      if (!v.equals(DEFAULT_USER)) return new ReplyError(`ERR No such user '${argText(v)}'`);
+    } else if (is(argv[i], 'maxage')) {
+      const age = int64Arg(v);
+      if (age instanceof ReplyError) return age;
+      f.maxAge = age;
     } else if (is(argv[i], 'addr')) f.addr = v.toString();
     else if (is(argv[i], 'laddr')) f.laddr = v.toString();
     else if (is(argv[i], 'skipme')) {
       if (is(v, 'yes')) f.skipMe = true;
       else if (is(v, 'no')) f.skipMe = false;
       else return syntaxError();
-    } else if (is(argv[i], 'type') || is(argv[i], 'user') || is(argv[i], 'maxage')) {
-      // Every client here is a normal one of the default user.
-      if (is(argv[i], 'type') && !['normal', 'master', 'replica', 'slave', 'pubsub'].includes(lower(v))) {
-        return new ReplyError(`ERR Unknown client type '${v.toString()}'`);
-      }
     } else return syntaxError();
   }
   return f;
@@ -100,8 +124,11 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
 
 function killClients(f: KillFilter, ctx: ExecContext): Reply {
   const victims: number[] = [];
+  const now = Date.now();
   for (const c of ctx.server.clients.list()) {
-    if (f.id !== undefined && c.id !== f.id) continue;
+    if (f.none) break;
+    if (f.id !== undefined && c.id !== Number(f.id)) continue;
+    if (f.maxAge !== undefined && (now - c.createdAt) / 1000 <= Number(f.maxAge)) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
     if (f.skipMe && c.id === ctx.client.id) continue;
@@ -125,7 +152,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({
     name: 'client|setinfo', arity: 4, flags: CONN, since: '7.2.0', summary: 'Sets information specific to the client or connection.',
-    parse: (argv) => (is(argv[2], 'lib-name') || is(argv[2], 'lib-ver') ? null : new ReplyError(`ERR Unrecognized option '${argv[2].toString()}'`)),
+    parse: (argv) => (is(argv[2], 'lib-name') || is(argv[2], 'lib-ver') ? null : new ReplyError(`ERR Unrecognized option '${argText(argv[2])}'`)),
     exec: () => OK,
   }),
   sub({
@@ -134,24 +161,28 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({
     name: 'client|list', arity: -2, flags: ADMIN, summary: 'Lists open connections.',
-    parse: (argv) => {
-      const ids = new Set<number>();
-      for (let i = 2; i < argv.length; i++) {
-        if (is(argv[i], 'type') && i + 1 < argv.length) i++;
-        else if (is(argv[i], 'id') && i + 1 < argv.length) {
-          for (i++; i < argv.length; i++) {
-            const id = intInRange(argv[i], 1, Number.MAX_SAFE_INTEGER, 'ERR Invalid client ID');
-            if (id instanceof ReplyError) return id;
-            ids.add(id);
-          }
-        } else return syntaxError();
+    // Redis: exactly TYPE <type>, or ID followed by one or more ids, or nothing.
+    parse: (argv): { type: string | null; ids: Set<number> | null } | ReplyError => {
+      if (argv.length === 4 && is(argv[2], 'type')) {
+        const type = clientType(argv[3]);
+        return type instanceof ReplyError ? type : { type, ids: null };
       }
-      return ids;
+      if (argv.length > 3 && is(argv[2], 'id')) {
+        const ids = new Set<number>();
+        for (let i = 3; i < argv.length; i++) {
+          const id = parseInt64(argv[i]);
+          if (id === undefined) return new ReplyError('ERR Invalid client ID');
+          ids.add(Number(id));
+        }
+        return { type: null, ids };
+      }
+      return argv.length === 2 ? { type: null, ids: null } : syntaxError();
     },
-    exec: (ids, ctx) => {
+    exec: (a, ctx) => {
       const now = Date.now();
       let text = '';
-      for (const c of ctx.server.clients.list()) if (ids.size === 0 || ids.has(c.id)) text += `${clientLine(c, now)}\n`;
+      if (a.type !== null && a.type !== 'normal') return new VerbatimReply(text);
+      for (const c of ctx.server.clients.list()) if (a.ids === null || a.ids.has(c.id)) text += `${clientLine(c, now)}\n`;
       return new VerbatimReply(text);
     },
   }),
@@ -162,7 +193,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
     exec: () => OK,
   }),
   sub({
-    name: 'client|help', arity: 2, flags: CONN, since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
+    name: 'client|help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
     parse: () => null,
     exec: () => ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GETNAME', 'SETNAME <name>', 'ID', 'INFO', 'LIST [TYPE normal] [ID id ...]', 'KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME yes|no', 'NO-EVICT ON|OFF', 'SETINFO LIB-NAME|LIB-VER <value>', 'HELP'].map((s) => new StatusReply(s)),
   }),
@@ -170,7 +201,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
 
 export const connectionCommands: readonly CommandRow<any>[] = [
   row({
-    name: 'ping', arity: -1, flags: ['fast', 'stale', 'loading'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
+    name: 'ping', arity: -1, flags: ['fast'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
     parse: (argv) => (argv.length > 2 ? new ReplyError("ERR wrong number of arguments for 'ping' command") : argv[1] ?? null),
     exec: (msg) => msg ?? PONG,
   }),
@@ -187,7 +218,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
   row({
     name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], since: '1.0.0', summary: 'Changes the selected database.', complexity: 'O(1)',
     parse: (argv, ctx) => {
-      const id = intInRange(argv[1], -2147483648, 2147483647, RedisError.invalidDbIndex);
+      const id = rangeArg(argv[1], -2147483648, 2147483647);
       if (id instanceof ReplyError) return id;
       if (id < 0 || id >= ctx.server.config.values.server.databases) return new ReplyError(RedisError.dbIndexOutOfRange);
       return id;
@@ -205,9 +236,9 @@ export const connectionCommands: readonly CommandRow<any>[] = [
       let ver: number | null = null;
       let i = 1;
       if (argv.length >= 2) {
-        const v = intInRange(argv[1], -Infinity, Infinity, 'ERR Protocol version is not an integer or out of range');
-        if (v instanceof ReplyError) return v;
-        if (v < 2 || v > 3) return new ReplyError(RedisError.unsupportedProtocol);
+        const v = parseInt64(argv[1]);
+        if (v === undefined) return new ReplyError('ERR Protocol version is not an integer or out of range');
+        if (v !== 2 && v !== 3) return new ReplyError(RedisError.unsupportedProtocol);
         ver = v;
         i = 2;
       }
@@ -222,7 +253,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
           if (!validName(argv[i + 1])) return new ReplyError(BAD_NAME);
           name = argv[++i].toString();
         } else {
-          return new ReplyError(`ERR Syntax error in HELLO option '${argv[i].toString()}'`);
+          return new ReplyError(`ERR Syntax error in HELLO option '${argText(argv[i])}'`);
         }
       }
       return { ver, auth, name };
@@ -233,7 +264,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
         if (err) return err;
       }
       if (authRequired(ctx.client, ctx)) {
-        return new ReplyError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+        return new ReplyError(RedisError.helloNoAuth);
       }
       if (a.name !== null) ctx.client.name = a.name;
       if (a.ver !== null) ctx.client.resp = a.ver as 2 | 3;
@@ -254,7 +285,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'client', arity: -2, flags: [], since: '2.4.0', summary: 'A container for client connection commands.', complexity: 'Depends on subcommand.',
-    parse: (argv) => new ReplyError(unknownSubcommand(argv[1].toString(), 'client')),
+    parse: (argv) => new ReplyError(unknownSubcommand(argText(argv[1]), 'client')),
     exec: () => null,
     subcommands: clientSubcommands,
   }),

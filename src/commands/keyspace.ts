@@ -3,7 +3,7 @@
 import { RedisError, ReplyError } from '../errors.js';
 import type { StorageReply } from '../storage/codec.js';
 import { Cmd, TypeTag, type ExpireOptions } from '../storage/requests.js';
-import { int64Arg, intInRange, is, lower, syntaxError } from './args.js';
+import { argText, int64Arg, intInRange, is, lower, syntaxError } from './args.js';
 import { OK, type Reply } from './reply.js';
 import { generic, toReply } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -22,7 +22,7 @@ function parseExpireFlags(argv: Buffer[]): ExpireOptions | ReplyError {
     else if (is(opt, 'xx')) o.xx = true;
     else if (is(opt, 'gt')) o.gt = true;
     else if (is(opt, 'lt')) o.lt = true;
-    else return new ReplyError(`ERR Unsupported option ${opt.toString('latin1')}`);
+    else return new ReplyError(`ERR Unsupported option ${argText(opt)}`);
   }
   if (o.nx && (o.xx || o.gt || o.lt)) return new ReplyError(RedisError.expireOptionsNxXx);
   if (o.gt && o.lt) return new ReplyError(RedisError.expireOptionsGtLt);
@@ -50,9 +50,9 @@ const ttlRow = (name: string, ms: boolean, absolute: boolean, since: string, sum
     exec: (key, ctx) => new StorageCall(Cmd.ttl(key, { ms, absolute }, ctx.client.db), generic(name)),
   });
 
-const delRow = (name: string, since: string, summary: string) =>
+const delRow = (name: string, since: string, summary: string, fast = false) =>
   row({
-    name, arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1, since, summary,
+    name, arity: -2, flags: fast ? ['write', 'fast'] : ['write'], firstKey: 1, lastKey: -1, step: 1, since, summary,
     complexity: 'O(N) where N is the number of keys that will be removed.',
     parse: (argv) => argv.slice(1),
     exec: (keys, ctx) => new StorageCall(Cmd.del(keys, ctx.client.db), generic(name)),
@@ -99,13 +99,30 @@ interface ScanArgs {
   type: number;
 }
 
-const UNSIGNED = /^\d{1,20}$/;
+const STRTOUL = /^([+-]?)(\d+)$/;
+const ULONG_MAX = 18446744073709551615n;
 const NO_SUCH_TYPE = 0xfe;
 
+/**
+ * Redis parseScanCursorOrReply: strtoul() on the argument as a C string, refusing a
+ * leading space, trailing bytes and overflow. So "" is 0, "+5" is 5 and "-1" wraps to
+ * ULONG_MAX. Returns the cursor in canonical decimal.
+ */
+export function parseCursor(buf: Buffer): string | undefined {
+  const nul = buf.indexOf(0);
+  const text = buf.toString('latin1', 0, nul < 0 ? buf.length : nul);
+  if (text === '') return '0';
+  const m = STRTOUL.exec(text);
+  if (m === null) return undefined;
+  const n = BigInt(m[2]);
+  if (n > ULONG_MAX) return undefined;
+  return String(m[1] === '-' && n !== 0n ? ULONG_MAX + 1n - n : n);
+}
+
 function parseScan(argv: Buffer[]): ScanArgs | ReplyError {
-  const cursor = argv[1].toString('latin1');
-  if (!UNSIGNED.test(cursor) || BigInt(cursor) > 18446744073709551615n) return new ReplyError(RedisError.cursorInvalid);
-  const a: ScanArgs = { cursor: cursor.replace(/^0+(?=\d)/, ''), count: 10, type: 0 };
+  const cursor = parseCursor(argv[1]);
+  if (cursor === undefined) return new ReplyError(RedisError.cursorInvalid);
+  const a: ScanArgs = { cursor, count: 10, type: 0 };
   for (let i = 2; i < argv.length; i += 2) {
     if (i + 1 >= argv.length) return syntaxError();
     if (is(argv[i], 'count')) {
@@ -142,7 +159,7 @@ function parseFlushMode(argv: Buffer[]): true | ReplyError {
 export const keyspaceCommands: readonly CommandRow<any>[] = [
   delRow('del', '1.0.0', 'Deletes one or more keys.'),
   // Deleting a big key is one metadata write here, so UNLINK and DEL cost the same.
-  delRow('unlink', '4.0.0', 'Asynchronously deletes one or more keys.'),
+  delRow('unlink', '4.0.0', 'Asynchronously deletes one or more keys.', true),
   row({
     name: 'exists', arity: -2, flags: RF, firstKey: 1, lastKey: -1, step: 1, since: '1.0.0', summary: 'Determines whether one or more keys exist.',
     complexity: 'O(N) where N is the number of keys to check.',
@@ -168,7 +185,7 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     exec: (key, ctx) => new StorageCall(Cmd.type(key, ctx.client.db), generic('type')),
   }),
   row({
-    name: 'keys', arity: 2, flags: ['readonly'], ...noKeys, since: '1.0.0', priority: 'low', summary: 'Returns all key names that match a pattern.',
+    name: 'keys', arity: 2, flags: ['readonly'], acl: ['@keyspace', '@dangerous'], ...noKeys, since: '1.0.0', priority: 'low', summary: 'Returns all key names that match a pattern.',
     complexity: 'O(N) with N being the number of keys in the database',
     parse: (argv) => argv[1],
     exec: (pattern, ctx) => new StorageCall(Cmd.keys(pattern, ctx.client.db), generic('keys')),
@@ -198,19 +215,20 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     }),
   ),
   row({
-    name: 'dbsize', arity: 1, flags: ['readonly'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    // Not @fast as in Redis: an exact count scans the database.
+    name: 'dbsize', arity: 1, flags: ['readonly'], acl: ['@keyspace'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Returns the number of keys in the database.', complexity: 'O(N): an exact count by scanning the database',
     parse: () => null,
     exec: (_a, ctx) => new StorageCall(Cmd.dbsize(ctx.client.db), generic('dbsize')),
   }),
   row({
-    name: 'flushdb', arity: -1, flags: ['write'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    name: 'flushdb', arity: -1, flags: ['write'], acl: ['@keyspace', '@dangerous'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Remove all keys from the current database.', complexity: 'O(1): one range deletion',
     parse: parseFlushMode,
     exec: (_a, ctx) => new StorageCall(Cmd.flushdb(ctx.client.db), generic('flushdb')),
   }),
   row({
-    name: 'flushall', arity: -1, flags: ['write'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
+    name: 'flushall', arity: -1, flags: ['write'], acl: ['@keyspace', '@dangerous'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Removes all keys from all databases.', complexity: 'O(1): one range deletion',
     parse: parseFlushMode,
     exec: () => new StorageCall(Cmd.flushall(), (r) => (r === 'OK' ? OK : toReply(r, 'flushall'))),

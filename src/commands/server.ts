@@ -190,7 +190,7 @@ function sleepBlocking(ms: number): void {
 
 export const serverCommands: readonly CommandRow<any>[] = [
   row({
-    name: 'info', arity: -1, flags: ['loading', 'stale'], since: '1.0.0', priority: 'high', summary: 'Returns information and statistics about the server.', complexity: 'O(1)',
+    name: 'info', arity: -1, flags: ['loading', 'stale'], acl: ['@dangerous'], since: '1.0.0', priority: 'high', summary: 'Returns information and statistics about the server.', complexity: 'O(1)',
     parse: (argv) => argv.slice(1).map(lower),
     exec: info,
   }),
@@ -221,7 +221,7 @@ export const serverCommands: readonly CommandRow<any>[] = [
     exec: (a) => (sleepBlocking(a.sleepMs), OK),
   }),
   row({
-    name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
+    name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], since: '1.0.0', summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
     complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
     parse: (argv) => {
       for (const a of argv.slice(1)) {

@@ -2,7 +2,7 @@
 // runtime executes them atomically (native/src/strings.cc).
 import { RedisError, ReplyError, wrongArity } from '../errors.js';
 import { OpError, type StorageReply } from '../storage/codec.js';
-import { Cmd, type SetOptions } from '../storage/requests.js';
+import { Cmd, type GetExOptions, type SetOptions } from '../storage/requests.js';
 import { expireArg, int64Arg, is, syntaxError } from './args.js';
 import { OK, type Reply } from './reply.js';
 import { generic, storageErrorReply, toReply } from './storage-reply.js';
@@ -60,6 +60,9 @@ function resolveExpiry(o: ExpiryOptions, command: string): Pick<SetOptions, 'ttl
   if (ms instanceof ReplyError) return ms;
   return o.unit === 'ex' || o.unit === 'px' ? { ttlMs: ms } : { expireAtMs: ms };
 }
+
+/** GETEX arguments, or (for a bad time, reported after the lookup) the error to report. */
+type GetExArgs = { key: Buffer; options: GetExOptions } | { key: Buffer; invalidTime: ReplyError };
 
 const countHit = (ctx: ExecContext, r: StorageReply): void => {
   if (r instanceof OpError) return;
@@ -135,7 +138,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
     }),
   ),
   row({
-    name: 'getset', arity: 3, flags: WF, ...key1, since: '1.0.0', summary: 'Returns the previous string value of a key after setting it to a new value.', complexity: 'O(1)',
+    name: 'getset', arity: 3, flags: WF, ...key1, since: '1.0.0', deprecated: { since: '6.2.0', replacedBy: '`SET` with the `!GET` argument' }, summary: 'Returns the previous string value of a key after setting it to a new value.', complexity: 'O(1)',
     parse: (argv) => ({ key: argv[1], value: argv[2] }),
     exec: (a, ctx) => setGeneric(ctx, a.key, a.value, { get: true }, 'set', 'getset'),
   }),
@@ -163,14 +166,22 @@ export const stringCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'getex', arity: -2, flags: ['write', 'fast'], ...key1, since: '6.2.0', summary: 'Returns the string value of a key after setting its expiration time.', complexity: 'O(1)',
-    parse: (argv) => {
+    parse: (argv): GetExArgs | ReplyError => {
       const o = parseExpiryOptions(argv, 2, 'get');
       if (o instanceof ReplyError) return o;
       const expiry = resolveExpiry(o, 'getex');
-      if (expiry instanceof ReplyError) return expiry;
+      // Redis' getexCommand checks the time only after the lookup: a missing key answers
+      // nil and another type WRONGTYPE even when the time is invalid.
+      if (expiry instanceof ReplyError) return { key: argv[1], invalidTime: expiry };
       return { key: argv[1], options: { ...expiry, persist: o.persist } };
     },
-    exec: (a, ctx) => new StorageCall(Cmd.getEx(a.key, a.options, ctx.client.db), (r) => (countHit(ctx, r), toReply(r, 'getex'))),
+    exec: (a, ctx) => {
+      if ('invalidTime' in a) {
+        const invalid = a.invalidTime;
+        return new StorageCall(Cmd.get(a.key, ctx.client.db), (r) => (r === null || r instanceof OpError ? toReply(r, 'getex') : invalid));
+      }
+      return new StorageCall(Cmd.getEx(a.key, a.options, ctx.client.db), (r) => (countHit(ctx, r), toReply(r, 'getex')));
+    },
   }),
   row({
     name: 'append', arity: 3, flags: WF, ...key1, since: '2.0.0', summary: 'Appends a string to the value of a key. Creates the key if it doesn\'t exist.', complexity: 'O(1).',
@@ -185,6 +196,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
   ...(['getrange', 'substr'] as const).map((name) =>
     row({
       name, arity: 4, flags: ['readonly'], ...key1, since: name === 'getrange' ? '2.4.0' : '1.0.0', summary: 'Returns a substring of the string stored at a key.',
+      ...(name === 'substr' ? { deprecated: { since: '2.0.0', replacedBy: '`GETRANGE`' } } : {}),
       complexity: 'O(N) where N is the length of the returned string.',
       parse: (argv) => {
         const start = int64Arg(argv[2]);

@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'skip_monitor'
   | 'fast'
   | 'no_auth'
+  | 'no_multi'
   | 'allow_busy';
 
 export type Priority = 'high' | 'normal' | 'low';
@@ -122,6 +123,14 @@ export interface CommandRow<A = unknown> {
   since: string;
   summary: string;
   complexity?: string;
+  /**
+   * Redis' explicit ACL categories (acl_categories in its command JSON). Unset: the
+   * family's own (@string, @keyspace, @connection), none for a container. Those implied
+   * by the flags (@write, @read, @admin, @fast or @slow...) are added by COMMAND.
+   */
+  acl?: readonly string[];
+  /** COMMAND DOCS: the Redis version that deprecated the command, and what replaces it. */
+  deprecated?: { since: string; replacedBy: string };
   /** Storage queue for this command (default normal). */
   priority?: Priority;
   /** Pure: validates and types the arguments, or returns the reply error. */

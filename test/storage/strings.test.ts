@@ -378,6 +378,16 @@ describe('GETDEL, GETEX', () => {
     expect(await s.send(Cmd.exists(['foo']))).toBe(0);
     expect(await s.send(Cmd.getEx('nokey', { ttlMs: 10 }))).toBeNull();
   });
+
+  it('GETEX checks that now + TTL fits only after the lookup, as Redis does', async () => {
+    const overflowing = { ttlMs: 9223372036854775000n };
+    expect(await s.send(Cmd.getEx('nokey', overflowing))).toBeNull();
+    await plantHash('h');
+    expect(errorName(await s.send(Cmd.getEx('h', overflowing)))).toBe('WRONGTYPE');
+    await s.send(Cmd.set('foo', 'bar'));
+    expect(errorName(await s.send(Cmd.getEx('foo', overflowing)))).toBe('INVALID_EXPIRE');
+    expect(await s.send(Cmd.ttl('foo'))).toBe(-1);
+  });
 });
 
 describe('atomic groups', () => {
