@@ -73,6 +73,7 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetThreads(const Napi::CallbackInfo& info);
   Napi::Value SetCapacity(const Napi::CallbackInfo& info);
+  Napi::Value TakeQueuePeak(const Napi::CallbackInfo& info);
   Napi::Value Property(const Napi::CallbackInfo& info);
   Napi::Value Health(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
@@ -106,6 +107,7 @@ Napi::Function NativeStorage::Define(Napi::Env env) {
                       InstanceMethod<&NativeStorage::Stats>("stats"),
                       InstanceMethod<&NativeStorage::SetThreads>("setThreads"),
                       InstanceMethod<&NativeStorage::SetCapacity>("setCapacity"),
+                      InstanceMethod<&NativeStorage::TakeQueuePeak>("takeQueuePeak"),
                       InstanceMethod<&NativeStorage::Property>("property"),
                       InstanceMethod<&NativeStorage::Health>("health"),
                       InstanceMethod<&NativeStorage::Resume>("resume")});
@@ -432,6 +434,11 @@ Napi::Value NativeStorage::SetCapacity(const Napi::CallbackInfo& info) {
     pool_->SetCapacity(static_cast<size_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value())));
   }
   return info.Env().Undefined();
+}
+
+Napi::Value NativeStorage::TakeQueuePeak(const Napi::CallbackInfo& info) {
+  const size_t peak = state_ == State::kOpen ? pool_->TakePeak() : 0;
+  return Napi::Number::New(info.Env(), static_cast<double>(peak));
 }
 
 Napi::Value NativeStorage::Property(const Napi::CallbackInfo& info) {

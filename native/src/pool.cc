@@ -39,6 +39,7 @@ SubmitResult Pool::Submit(Job* job) {
     queues_[q].push_back(job);
     queued_commands_ += job->commands;
     high_water_ = std::max(high_water_, queued_commands_);
+    peak_ = std::max(peak_, queued_commands_);
     // Waking a sleeping thread costs a futex call and, on a busy machine, a context
     // switch on the submitting (JS) thread. A thread already running point work takes
     // the next batch when it finishes, so wake another only when the queued point work
@@ -200,6 +201,13 @@ void Pool::Shutdown(bool run_queued) {
     job->status = kBatch_CLOSED;
     done_(job);
   }
+}
+
+size_t Pool::TakePeak() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t peak = peak_;
+  peak_ = queued_commands_;
+  return peak;
 }
 
 void Pool::SetCapacity(size_t capacity) {

@@ -79,6 +79,8 @@ class Pool {
   void Shutdown(bool run_queued);
   void SetCapacity(size_t capacity);
   PoolStats Stats() const;
+  // The most commands queued since the last call (for the scaler), then starts over.
+  size_t TakePeak();
   void ResetStats();
 
  private:
@@ -111,6 +113,7 @@ class Pool {
   Counter submitted_batches_, submitted_commands_, completed_batches_, completed_commands_;
   Counter failed_commands_, deadline_exceeded_, cancelled_, backpressure_;
   size_t high_water_ = 0;  // guarded by mu_
+  size_t peak_ = 0;        // guarded by mu_
   LatencyHistogram service_, wait_;
 };
 

@@ -45,7 +45,9 @@ export class StorageScaler {
     const c = this.#config();
     if (!this.#storage.running) return 0;
     const s = this.#storage.stats();
-    const fill = s.capacity > 0 ? (s.queueDepth / s.capacity) * 100 : 0;
+    // The peak since the last evaluation, not a snapshot: a burst between two
+    // evaluations still counts.
+    const fill = s.capacity > 0 ? (this.#storage.takeQueuePeak() / s.capacity) * 100 : 0;
     this.#lastFill = fill;
     let threads = s.threads;
     if (fill >= c.scaleUpThreshold && threads < c.maxStorageThreads) {

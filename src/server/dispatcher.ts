@@ -68,10 +68,15 @@ export class Dispatcher {
         return;
       }
     }
-    if (authRequired && !p.noAuth) {
-      p.stat.rejected++;
-      conn.reply(new ReplyError(RedisError.noAuth));
-      return;
+    // Redis' processCommand order: the (sub)command is resolved and its arity checked
+    // before authentication, so those errors come first even for a client without AUTH.
+    if (p.subcommands !== null && argv.length >= 2) {
+      const sub = p.subcommands.get(argv[1].toString('latin1').toLowerCase());
+      if (sub === undefined) {
+        conn.reply(new ReplyError(unknownSubcommand(argv[1].toString('latin1'), p.row.name)));
+        return;
+      }
+      p = sub;
     }
     const arity = p.row.arity;
     if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
@@ -79,18 +84,10 @@ export class Dispatcher {
       conn.reply(new ReplyError(wrongArity(p.row.name)));
       return;
     }
-    if (p.subcommands !== null && argv.length >= 2) {
-      const sub = p.subcommands.get(argv[1].toString('latin1').toLowerCase());
-      if (sub === undefined) {
-        conn.reply(new ReplyError(unknownSubcommand(argv[1].toString('latin1'), p.row.name)));
-        return;
-      }
-      if (sub.row.arity > 0 ? argv.length !== sub.row.arity : argv.length < -sub.row.arity) {
-        sub.stat.rejected++;
-        conn.reply(new ReplyError(wrongArity(sub.row.name)));
-        return;
-      }
-      p = sub;
+    if (authRequired && !p.noAuth) {
+      p.stat.rejected++;
+      conn.reply(new ReplyError(RedisError.noAuth));
+      return;
     }
     conn.lastCommand = p.row.name;
     if (p.write) {

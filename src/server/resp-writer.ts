@@ -16,6 +16,13 @@ const NIL3 = Buffer.from('_\r\n');
 const NULL_ARRAY2 = Buffer.from('*-1\r\n');
 const SMALL_INTS = Array.from({ length: 64 }, (_, i) => Buffer.from(`:${i}\r\n`));
 
+// Error and status texts quote client bytes decoded as latin1 (one char per byte), so
+// they go back out the same way; only text made of wider characters is UTF-8.
+function isLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
 export class RespWriter {
   #buf = Buffer.allocUnsafe(INITIAL);
   #off = 0;
@@ -136,7 +143,7 @@ export class RespWriter {
       }
     }
     if (i === n) off += n;
-    else off += buf.write(text, off, 'utf8');
+    else off += buf.write(text, off, isLatin1(text) ? 'latin1' : 'utf8');
     buf[off++] = 13;
     buf[off++] = 10;
     this.#off = off;

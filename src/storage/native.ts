@@ -59,6 +59,8 @@ export interface NativeStorageHandle {
   stats(): NativeStats;
   setThreads(n: number): void;
   setCapacity(n: number): void;
+  /** The most requests queued since the last call. */
+  takeQueuePeak(): number;
   property(name: string): string | undefined;
   health(): NativeHealth;
   resume(): Error | null;

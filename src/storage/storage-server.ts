@@ -134,6 +134,11 @@ export class StorageServer {
     this.#native.setThreads(n);
   }
 
+  /** The most requests queued since the last call (the scaler's signal). */
+  takeQueuePeak(): number {
+    return this.#stopping ? 0 : this.#native.takeQueuePeak();
+  }
+
   setCapacity(n: number): void {
     this.#native.setCapacity(n);
   }
