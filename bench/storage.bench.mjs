@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds ?? (args.quick ? 1 : 3));
 const maxTime = args['max-time'] ?? (args.quick ? '0.5' : '1');
-// A trial whose margin of error is above 3% measures once more for twice as long (not in
+// A trial whose margin of error is above 5% measures once more for twice as long (not in
 // --quick, which is a smoke run).
 const maxExtra = args.quick ? '0' : '1';
 const contenders = args.contenders.split(',');
