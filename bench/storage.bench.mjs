@@ -82,6 +82,15 @@ function progress(line) {
   else process.stderr.write(`${line}\n`);
 }
 
+/** Whether the loaded addon uses the system's shared librocksdb or one linked into it. */
+function rocksdbLinkage() {
+  const lib = readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .map((line) => line.split(/\s+/)[5])
+    .find((path) => path && /\/librocksdb\.so/.test(path));
+  return lib ? `system library ${lib}` : 'linked into the addon (bundled build)';
+}
+
 function machine() {
   const require = createRequire(import.meta.url);
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -94,7 +103,7 @@ function machine() {
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    kiwi: `kiwi_storage addon, RocksDB ${kiwi.rocksdbVersion}`,
+    kiwi: `kiwi_storage addon, RocksDB ${kiwi.rocksdbVersion} (${rocksdbLinkage()})`,
     'classic-level': `classic-level ${version('classic-level')}, LevelDB 1.20 (bundled; not RocksDB)`,
     'rocksdb-native': `rocksdb-native ${version('rocksdb-native')}, RocksDB 10.5.1 (bundled prebuild)`,
     benchmark: `benchmark.js ${version('benchmark')}`,
