@@ -1,7 +1,7 @@
 // The batch wire format, TS side, without the addon.
 import { describe, expect, it } from 'vitest';
 import { BLOB_THRESHOLD, decodeReplies, encodeBatch, OpError } from '../../src/storage/codec.js';
-import { BLOB_MARKER, ErrorCode, Op, ReplyKind } from '../../src/storage/ops.js';
+import { BLOB_MARKER, ErrorCode, Flag, Op, ReplyKind } from '../../src/storage/ops.js';
 import { Cmd } from '../../src/storage/requests.js';
 
 describe('encodeBatch', () => {
@@ -21,12 +21,21 @@ describe('encodeBatch', () => {
   });
 
   it('writes 64-bit numbers exactly, from numbers and bigints', () => {
-    for (const v of [0, 1, -1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+    for (const v of [0, 1, -1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
       const { buffer } = encodeBatch([Cmd.incrBy('k', v)]);
       expect(buffer.readBigInt64LE(12)).toBe(BigInt(v));
     }
     const { buffer } = encodeBatch([Cmd.incrBy('k', -9223372036854775808n)]);
     expect(buffer.readBigInt64LE(12)).toBe(-9223372036854775808n);
+  });
+
+  it('refuses a number beyond 64 bits instead of wrapping it', () => {
+    expect(() => encodeBatch([Cmd.incrBy('k', 2 ** 64)])).toThrow(RangeError);
+  });
+
+  it('writes every flag bit of the 16-bit flags field', () => {
+    const { buffer } = encodeBatch([Cmd.set('k', 'v', { nx: true, get: true, keepTtl: true, expireAtMs: 1 })]);
+    expect(buffer.readUInt16LE(6)).toBe(Flag.SET_NX | Flag.SET_GET | Flag.SET_KEEPTTL | Flag.EXPIRE_ABSOLUTE);
   });
 
   it('passes large arguments as blobs instead of copying them', () => {
