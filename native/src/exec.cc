@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <mutex>
 #include <shared_mutex>
 
@@ -76,8 +77,36 @@ void FinishLookup(Lookup* l, int64_t now) {
   if (l->value.expired(now)) l->value = Value();
 }
 
+namespace {
+
+// A data key as RocksDB slice parts, without building it: the db byte, then the key.
+// Writes take the parts as they are; nothing is allocated per key.
+class KeyParts {
+ public:
+  KeyParts(uint8_t db, std::string_view key) : db_(static_cast<char>(db)) {
+    parts_[0] = rocksdb::Slice(&db_, 1);
+    parts_[1] = rocksdb::Slice(key.data(), key.size());
+  }
+  KeyParts(const KeyParts&) = delete;
+  KeyParts& operator=(const KeyParts&) = delete;
+  rocksdb::SliceParts slices() const { return rocksdb::SliceParts(parts_, 2); }
+
+ private:
+  char db_;
+  rocksdb::Slice parts_[2];
+};
+
+}  // namespace
+
+const std::string& WriteGroup::KeyOf(uint8_t db, std::string_view key) {
+  scratch_.clear();
+  scratch_.push_back(static_cast<char>(db));
+  scratch_.append(key.data(), key.size());
+  return scratch_;
+}
+
 void WriteGroup::Read(uint8_t db, std::string_view key, Lookup* out) {
-  const std::string data_key = DataKey(db, key);
+  const std::string& data_key = KeyOf(db, key);
   out->pinned.Reset();
   if (use_overlay_) {
     auto it = overlay_.find(data_key);
@@ -102,32 +131,38 @@ void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t exp
     Delete(db, key);
     return;
   }
-  const std::string data_key = DataKey(db, key);
+  const KeyParts data_key(db, key);
   char header[kMaxHeaderSize];
   const size_t header_size = EncodeHeader(type, expire_ms, header);
-  const rocksdb::Slice key_part(data_key);
   const rocksdb::Slice value_parts[2] = {rocksdb::Slice(header, header_size),
                                          rocksdb::Slice(payload.data(), payload.size())};
-  batch_.Put(db_->data(), rocksdb::SliceParts(&key_part, 1), rocksdb::SliceParts(value_parts, 2))
-      .PermitUncheckedError();
-  if (expire_ms != 0) batch_.Put(db_->expire(), ExpireKey(expire_ms, data_key), "").PermitUncheckedError();
+  batch_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(value_parts, 2)).PermitUncheckedError();
+  if (expire_ms != 0) {
+    std::string when;
+    PutFixed64BE(&when, static_cast<uint64_t>(expire_ms));
+    const char d = static_cast<char>(db);
+    const rocksdb::Slice index_parts[3] = {when, rocksdb::Slice(&d, 1), rocksdb::Slice(key.data(), key.size())};
+    const rocksdb::Slice empty;
+    batch_.Put(db_->expire(), rocksdb::SliceParts(index_parts, 3), rocksdb::SliceParts(&empty, 1)).PermitUncheckedError();
+  }
   if (use_overlay_) {
     std::string encoded;
     EncodeValue(type, expire_ms, payload, &encoded);
-    overlay_[data_key] = std::move(encoded);
+    overlay_[DataKey(db, key)] = std::move(encoded);
   }
 }
 
 void WriteGroup::Delete(uint8_t db, std::string_view key) {
-  std::string data_key = DataKey(db, key);
-  batch_.Delete(db_->data(), data_key).PermitUncheckedError();
-  if (use_overlay_) overlay_[std::move(data_key)] = std::nullopt;
+  const KeyParts data_key(db, key);
+  batch_.Delete(db_->data(), data_key.slices()).PermitUncheckedError();
+  if (use_overlay_) overlay_[DataKey(db, key)] = std::nullopt;
 }
 
 void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) {
-  std::string data_key = DataKey(db, key);
-  batch_.Put(db_->data(), data_key, rocksdb::Slice(raw.data(), raw.size())).PermitUncheckedError();
-  if (use_overlay_) overlay_[std::move(data_key)] = std::string(raw);
+  const KeyParts data_key(db, key);
+  const rocksdb::Slice value(raw.data(), raw.size());
+  batch_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(&value, 1)).PermitUncheckedError();
+  if (use_overlay_) overlay_[DataKey(db, key)] = std::string(raw);
 }
 
 rocksdb::Status WriteGroup::Commit() {
@@ -252,11 +287,18 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
     key_dbs.resize(keys.size(), req.commands[i].db);
     key_counts.push_back(keys.size() - before);
   }
-  std::vector<std::string> data_keys(keys.size());
+  // All data keys in one buffer (reserved up front, so the slices stay valid): one
+  // allocation for the run instead of one per key.
+  size_t total = 0;
+  for (const auto& k : keys) total += k.size() + 1;
+  std::string buffer;
+  buffer.reserve(total);
   std::vector<rocksdb::Slice> slices(keys.size());
   for (size_t k = 0; k < keys.size(); k++) {
-    data_keys[k] = DataKey(key_dbs[k], keys[k]);
-    slices[k] = data_keys[k];
+    const size_t at = buffer.size();
+    buffer.push_back(static_cast<char>(key_dbs[k]));
+    buffer.append(keys[k].data(), keys[k].size());
+    slices[k] = rocksdb::Slice(buffer.data() + at, keys[k].size() + 1);
   }
   std::vector<Lookup> values(keys.size());
   rocksdb::ReadOptions ro;
@@ -293,9 +335,22 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
   }
   std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
   db_->locks().Lock(&stripes);
-  // The overlay only matters when a key repeats within the group; distinct stripes prove
-  // it does not, which is the common case (and saves a copy per write).
-  const bool repeats = stripes.size() < keys.size();
+  // The overlay only matters when a key repeats within the group. Distinct stripes prove
+  // it does not; when stripes collide (likely in big groups: 1,024 stripes), compare the
+  // keys themselves before paying a copy per write.
+  bool repeats = false;
+  if (stripes.size() < keys.size()) {
+    std::vector<std::pair<uint8_t, std::string_view>> seen;
+    seen.reserve(keys.size());
+    size_t k = 0;
+    for (size_t i = begin; i < end; i++) {
+      std::vector<std::string_view> own;
+      CommandKeys(req, req.commands[i], &own);
+      for (const auto& key : own) seen.emplace_back(req.commands[i].db, key), k++;
+    }
+    std::sort(seen.begin(), seen.end());
+    repeats = std::adjacent_find(seen.begin(), seen.end()) != seen.end();
+  }
   WriteGroup g(db_, NowMs(), repeats);
   const size_t mark = w.size();
   const uint32_t failed_mark = t_failed;

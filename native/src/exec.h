@@ -54,8 +54,12 @@ class WriteGroup {
   Database* db_;
   int64_t now_;
   bool use_overlay_;
+  // The contiguous data key for a point read, rebuilt in place (no allocation per read).
+  const std::string& KeyOf(uint8_t db, std::string_view key);
+
   rocksdb::WriteBatch batch_;
   rocksdb::Status poison_;
+  std::string scratch_;
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
 };
 
