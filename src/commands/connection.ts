@@ -22,10 +22,15 @@ function passwordMatches(ctx: ExecContext, password: Buffer): boolean {
   return expected.length === password.length && timingSafeEqual(expected, password);
 }
 
-/** ACL-less AUTH: only the default user exists. */
+/**
+ * ACL-less AUTH: only the default user exists. Without requirepass it is Redis' "nopass"
+ * default user, which accepts any password when named (AUTH default x, HELLO 3 AUTH
+ * default x); only the one-argument form is refused, with Redis' explanation.
+ */
 function authenticate(ctx: ExecContext, user: Buffer | null, password: Buffer): ReplyError | null {
-  if (ctx.server.config.values.server.requirepass === '' && user === null) return new ReplyError(RedisError.authNotConfigured);
-  if ((user !== null && user.toString() !== 'default') || !passwordMatches(ctx, password)) {
+  const noPassword = ctx.server.config.values.server.requirepass === '';
+  if (noPassword && user === null) return new ReplyError(RedisError.authNotConfigured);
+  if ((user !== null && user.toString() !== 'default') || (!noPassword && !passwordMatches(ctx, password))) {
     return new ReplyError(RedisError.wrongPass);
   }
   ctx.client.authenticated = true;
@@ -38,6 +43,16 @@ function validName(name: Buffer): boolean {
   return true;
 }
 const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+// Redis 7.0's wording (7.2 changed it to "HELLO <proto> AUTH").
+const HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
+const CLIENT_TYPES = ['normal', 'master', 'replica', 'slave', 'pubsub'];
+
+/** CLIENT LIST/KILL TYPE: Redis' error for an unknown type; every client here is 'normal'. */
+function clientType(v: Buffer): string | ReplyError {
+  const t = lower(v);
+  return CLIENT_TYPES.includes(t) ? t : new ReplyError(`ERR Unknown client type '${v.toString()}'`);
+}
 
 /** One CLIENT LIST line, in Redis 7.0's field order. */
 export function clientLine(c: ClientState, now: number): string {
@@ -68,6 +83,8 @@ interface KillFilter {
   id?: number;
   addr?: string;
   laddr?: string;
+  /** TYPE other than normal, or USER other than default: matches no client here. */
+  matchesNone?: boolean;
   skipMe: boolean;
   legacy: boolean;
 }
@@ -88,11 +105,16 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
       if (is(v, 'yes')) f.skipMe = true;
       else if (is(v, 'no')) f.skipMe = false;
       else return syntaxError();
-    } else if (is(argv[i], 'type') || is(argv[i], 'user') || is(argv[i], 'maxage')) {
-      // Every client here is a normal one of the default user.
-      if (is(argv[i], 'type') && !['normal', 'master', 'replica', 'slave', 'pubsub'].includes(lower(v))) {
-        return new ReplyError(`ERR Unknown client type '${v.toString()}'`);
-      }
+    } else if (is(argv[i], 'type')) {
+      // Every client here is a normal one.
+      const t = clientType(v);
+      if (t instanceof ReplyError) return t;
+      if (t !== 'normal') f.matchesNone = true;
+    } else if (is(argv[i], 'user')) {
+      // Only the default user exists (Redis looks the user up and fails the same way).
+      if (v.toString() !== 'default') return new ReplyError(`ERR No such user '${v.toString()}'`);
+    } else if (is(argv[i], 'maxage')) {
+      // Accepted (Redis 7.4); age filters are not implemented, so it filters nothing.
     } else return syntaxError();
   }
   return f;
@@ -100,7 +122,7 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
 
 function killClients(f: KillFilter, ctx: ExecContext): Reply {
   const victims: number[] = [];
-  for (const c of ctx.server.clients.list()) {
+  for (const c of f.matchesNone ? [] : ctx.server.clients.list()) {
     if (f.id !== undefined && c.id !== f.id) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
@@ -136,22 +158,27 @@ const clientSubcommands: readonly CommandRow<any>[] = [
     name: 'client|list', arity: -2, flags: ADMIN, summary: 'Lists open connections.',
     parse: (argv) => {
       const ids = new Set<number>();
+      let none = false;
       for (let i = 2; i < argv.length; i++) {
-        if (is(argv[i], 'type') && i + 1 < argv.length) i++;
-        else if (is(argv[i], 'id') && i + 1 < argv.length) {
+        if (is(argv[i], 'type') && i + 1 < argv.length) {
+          const t = clientType(argv[++i]);
+          if (t instanceof ReplyError) return t;
+          none ||= t !== 'normal';
+        } else if (is(argv[i], 'id') && i + 1 < argv.length) {
           for (i++; i < argv.length; i++) {
-            const id = intInRange(argv[i], 1, Number.MAX_SAFE_INTEGER, 'ERR Invalid client ID');
+            // Any integer is a valid ID to ask for (Redis: getLongLongFromObjectOrReply).
+            const id = intInRange(argv[i], -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'ERR Invalid client ID');
             if (id instanceof ReplyError) return id;
             ids.add(id);
           }
         } else return syntaxError();
       }
-      return ids;
+      return { ids, none };
     },
-    exec: (ids, ctx) => {
+    exec: ({ ids, none }, ctx) => {
       const now = Date.now();
       let text = '';
-      for (const c of ctx.server.clients.list()) if (ids.size === 0 || ids.has(c.id)) text += `${clientLine(c, now)}\n`;
+      if (!none) for (const c of ctx.server.clients.list()) if (ids.size === 0 || ids.has(c.id)) text += `${clientLine(c, now)}\n`;
       return new VerbatimReply(text);
     },
   }),
@@ -187,7 +214,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
   row({
     name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], since: '1.0.0', summary: 'Changes the selected database.', complexity: 'O(1)',
     parse: (argv, ctx) => {
-      const id = intInRange(argv[1], -2147483648, 2147483647, RedisError.invalidDbIndex);
+      const id = intInRange(argv[1], -2147483648, 2147483647);
       if (id instanceof ReplyError) return id;
       if (id < 0 || id >= ctx.server.config.values.server.databases) return new ReplyError(RedisError.dbIndexOutOfRange);
       return id;
@@ -233,7 +260,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
         if (err) return err;
       }
       if (authRequired(ctx.client, ctx)) {
-        return new ReplyError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+        return new ReplyError(HELLO_NOAUTH);
       }
       if (a.name !== null) ctx.client.name = a.name;
       if (a.ver !== null) ctx.client.resp = a.ver as 2 | 3;
