@@ -388,6 +388,35 @@ describe('CONFIG SET', () => {
     }
   });
 
+  it('proto-max-bulk-len applies to connections opened after it', async () => {
+    expect(await r.config('SET', 'proto-max-bulk-len', '1mb')).toBe('OK');
+    try {
+      expect(await get('proto-max-bulk-len')).toBe('1048576');
+      const c = await raw(server.port);
+      const expected = '-ERR Protocol error: invalid bulk length\r\n';
+      expect(await c.roundTrip('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n', expected)).toBe(expected);
+    } finally {
+      expect(await r.config('SET', 'proto-max-bulk-len', '512mb')).toBe('OK');
+    }
+  });
+
+  // BUG (src/server/network-server.ts / connection.ts): each connection's RequestParser
+  // takes maxBulkLength once, when the connection opens, so CONFIG SET proto-max-bulk-len
+  // does not reach connections already open. Redis checks server.proto_max_bulk_len on
+  // every bulk header, for every client.
+  it.fails('proto-max-bulk-len applies to connections already open', async () => {
+    const c = await raw(server.port);
+    expect(await call(c, 'PING')).toBe('PONG');
+    expect(await r.config('SET', 'proto-max-bulk-len', '1mb')).toBe('OK');
+    try {
+      const expected = '-ERR Protocol error: invalid bulk length\r\n';
+      c.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n');
+      expect(await c.read(expected.length, 1000)).toBe(expected);
+    } finally {
+      expect(await r.config('SET', 'proto-max-bulk-len', '512mb')).toBe('OK');
+    }
+  });
+
   it('an immutable parameter is refused', async () => {
     await expect(r.config('SET', 'port', '1')).rejects.toThrow("ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
     await expect(r.config('SET', 'databases', '4')).rejects.toThrow("ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config");
