@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // kiwi-server [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--preset NAME] ...
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, KiwiError } from './errors.js';
 import { loadConfig } from './config/config.js';
-import { KEYS, PRESETS } from './config/schema.js';
+import { KEY_BY_PATH, PRESETS } from './config/schema.js';
 import { Logger } from './logger.js';
 import { RuntimeManager } from './runtime/runtime-manager.js';
 
@@ -21,6 +22,15 @@ const USAGE = `Usage: kiwi-server [options]
                        e.g. --set runtime.batch_size=200
   --help, --version
 `;
+
+/** The version in package.json (one level above both src/ and dist/), so it cannot drift. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function fail(message: string): never {
   process.stderr.write(`kiwi-server: ${message}\n`);
@@ -55,7 +65,7 @@ async function main(): Promise<void> {
     return;
   }
   if (v.version) {
-    process.stdout.write(`kiwi-server ${process.env.npm_package_version ?? '0.1.0'}\n`);
+    process.stdout.write(`kiwi-server ${packageVersion()}\n`);
     return;
   }
   const overrides: Record<string, unknown> = {};
@@ -63,8 +73,9 @@ async function main(): Promise<void> {
     const eq = item.indexOf('=');
     if (eq <= 0) fail(`--set expects KEY=VALUE, got ${JSON.stringify(item)}`);
     const key = item.slice(0, eq);
-    if (!KEYS.some((k) => k.path === key)) fail(`--set: unknown configuration key ${JSON.stringify(key)}`);
-    overrides[key] = item.slice(eq + 1);
+    const value = item.slice(eq + 1);
+    if (!KEY_BY_PATH.has(key)) fail(new ConfigError(key, value, 'unknown configuration key (--set)').message);
+    overrides[key] = value;
   }
   if (v.port !== undefined) overrides['server.port'] = v.port;
   if (v.bind !== undefined) overrides['server.bind'] = v.bind;

@@ -28,6 +28,15 @@ function human(bytes: number): string {
   return i === 0 ? `${v}B` : `${v.toFixed(2)}${units[i]}`;
 }
 
+/**
+ * The port the server listens on. With `port 0` the configured value says nothing, so it
+ * is read from the connection asking: every bound address shares one port.
+ */
+function boundPort(ctx: ExecContext): number {
+  const port = Number(ctx.client.laddr.slice(ctx.client.laddr.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 ? port : ctx.server.config.values.server.port;
+}
+
 /** The sections the network runtime itself knows; the rest come from infoSections(). */
 function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined {
   const s = ctx.server;
@@ -38,7 +47,7 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
       return [
         ['redis_version', s.version], ['kiwi_version', process.env.npm_package_version ?? '0.1.0'], ['redis_mode', 'standalone'],
         ['os', `${osType()} ${release()} ${arch()}`], ['arch_bits', 64], ['multiplexing_api', 'libuv'], ['node_version', process.versions.node],
-        ['process_id', process.pid], ['run_id', runId], ['hostname', hostname()], ['tcp_port', s.config.values.server.port],
+        ['process_id', process.pid], ['run_id', runId], ['hostname', hostname()], ['tcp_port', boundPort(ctx)],
         ['server_time_usec', now * 1000], ['uptime_in_seconds', uptime], ['uptime_in_days', Math.floor(uptime / 86400)],
         ['executable', process.argv[1] ?? ''], ['config_file', ''],
       ];

@@ -123,8 +123,9 @@ export function coerce(spec: KeySpec, raw: unknown, name = spec.path): unknown {
     }
     case 'list': {
       const items = typeof raw === 'string' ? raw.split(/[\s,]+/).filter(Boolean) : raw;
-      if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === 'string')) {
-        fail('expected a string or a non-empty list of strings');
+      // An empty item would reach listen() as host '' and bind every interface.
+      if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === 'string' && i.trim() !== '')) {
+        fail('expected a string or a non-empty list of non-empty strings');
       }
       value = items;
       break;
@@ -145,13 +146,18 @@ function flatten(doc: Record<string, unknown>, file: string, prefix = '', out = 
       out.set(path, v);
     } else if (KEY_BY_PATH.has(path)) {
       out.set(path, v);
-    } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && isTable(path)) {
       flatten(v as Record<string, unknown>, file, path, out);
     } else {
       throw new ConfigError(path, v, `unknown configuration key (in ${file})`);
     }
   }
   return out;
+}
+
+/** Whether `path` is a table of the schema ([server], [runtime.scaling], ...). */
+function isTable(path: string): boolean {
+  return KEYS.some((k) => k.path.startsWith(`${path}.`));
 }
 
 export interface LoadOptions {
@@ -222,7 +228,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
     try {
       doc = parseToml(text) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError('--config', options.file, `not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+      const e = err as Error & { line?: number; column?: number };
+      const where = e.line !== undefined ? ` at line ${e.line}, column ${e.column}` : '';
+      throw new ConfigError('--config', options.file, `not valid TOML${where}: ${e.message.split('\n')[0]}`);
     }
     fromFile = flatten(doc, options.file);
   }
