@@ -73,7 +73,7 @@ const ArgumentBuffer = bufferMaker();
 
 export class RequestParser {
   readonly #state = new Int32Array(STATE_SLOTS);
-  readonly #maxBulkLength: number;
+  #maxBulkLength: number;
   #authenticated: boolean;
   #error: ProtocolError | null = null;
   #busy = false;
@@ -107,6 +107,20 @@ export class RequestParser {
     this.#maxBulkLength = max;
     this.#authenticated = options.authenticated ?? true;
     this.#initState();
+  }
+
+  /** proto-max-bulk-len; a change applies to the next bulk header parsed. */
+  get maxBulkLength(): number {
+    return this.#maxBulkLength;
+  }
+
+  set maxBulkLength(max: number) {
+    if (!Number.isSafeInteger(max) || max < 0 || max > bufferConstants.MAX_LENGTH) {
+      throw new RangeError(`maxBulkLength must be an integer from 0 to ${bufferConstants.MAX_LENGTH}, got ${max}`);
+    }
+    this.#maxBulkLength = max;
+    this.#state[S_MAXBULK] = max % TWO_POW_32;
+    this.#state[S_MAXBULK + 1] = Math.floor(max / TWO_POW_32);
   }
 
   get authenticated(): boolean {

@@ -19,7 +19,15 @@ type Slot = Reply | typeof PENDING;
 export const PauseReason = {
   STORAGE_BACKPRESSURE: 1,
   OUTPUT_BACKPRESSURE: 2,
+  PENDING_REPLIES: 4,
 } as const;
+
+/**
+ * Replies a connection may owe before it stops reading. Redis reads on while it answers
+ * in order; here answers wait for storage, so a client that pipelines without reading
+ * would otherwise make the server read, parse and hold requests without bound.
+ */
+export const MAX_PENDING_REPLIES = 4096;
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
@@ -107,6 +115,11 @@ export class Connection implements ClientState {
     tick();
     this.lastInteraction = Date.now();
     this.#host.onBytes(chunk.length, 0);
+    // Limits that CONFIG SET may have changed since the last read (requirepass, and
+    // proto-max-bulk-len) apply to open connections too, as in Redis.
+    this.#parser.authenticated = !this.#host.authRequired(this);
+    const maxBulk = this.#host.maxBulkLength;
+    if (this.#parser.maxBulkLength !== maxBulk) this.#parser.maxBulkLength = maxBulk;
     const error = this.#parser.feed(chunk, this.#onCommand);
     if (error !== null && !this.#closeAfterReply) {
       this.#host.onProtocolError();
@@ -114,6 +127,7 @@ export class Connection implements ClientState {
       this.reply(new ReplyError(error.text));
       this.closeAfterReply();
     }
+    if (this.#slots.length - this.#head > MAX_PENDING_REPLIES) this.pause(PauseReason.PENDING_REPLIES);
     this.flush();
   }
 
@@ -148,6 +162,9 @@ export class Connection implements ClientState {
       this.#head = 0;
     } else {
       this.#head = head;
+    }
+    if ((this.#paused & PauseReason.PENDING_REPLIES) !== 0 && this.#slots.length - this.#head <= MAX_PENDING_REPLIES / 2) {
+      this.resume(PauseReason.PENDING_REPLIES);
     }
     if (!this.#flushQueued) {
       this.#flushQueued = true;

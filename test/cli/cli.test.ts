@@ -254,11 +254,8 @@ describe('running', () => {
     expect((await finish(second)).code).toBe(0);
   });
 
-  // BUG (not wired; belongs with src/runtime/): --help, the schema (http.port, http.bind)
-  // and config.example.toml promise GET /health and GET /metrics on --http-port, and the
-  // flag is accepted, but nothing under src/ opens an HTTP listener (RuntimeManager.
-  // checkHealth() says "also run by /health"; prom-client is a dependency nobody imports).
-  it.fails('--http-port serves GET /health', async () => {
+  // --http-port serves GET /health (and /metrics) on 127.0.0.1.
+  it('--http-port serves GET /health', async () => {
     const httpPort = await freePort();
     const run = kiwi('--port', '0', '--dir', newDir(), '--http-port', String(httpPort));
     await ready(run);
