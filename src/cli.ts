@@ -84,7 +84,22 @@ async function main(): Promise<void> {
   if (v['http-port'] !== undefined) overrides['http.port'] = v['http-port'];
   if (v['fault-injection']) overrides['runtime.fault_injection.enabled'] = true;
 
-  let runtime: RuntimeManager;
+  // Signals are handled from the start: one during start-up stops the server as soon as
+  // it is up (or exits at once if nothing was opened yet), instead of killing it mid-open.
+  let runtime: RuntimeManager | undefined;
+  let signals = 0;
+  let stopRequested: string | null = null;
+  const onSignal = (signal: string) => {
+    if (++signals > 1) {
+      process.stderr.write(`kiwi-server: second ${signal}, exiting now\n`);
+      process.exit(1);
+    }
+    if (runtime === undefined) process.exit(0);
+    if (runtime.state === 'starting') stopRequested = `received ${signal}`;
+    else void runtime.stop(`received ${signal}`);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   try {
     const config = loadConfig({ file: v.config, preset: v.preset, overrides });
     runtime = new RuntimeManager(config, { logger: new Logger(config.values.server.logLevel) });
@@ -96,19 +111,10 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  let signals = 0;
-  const onSignal = (signal: string) => {
-    if (++signals > 1) {
-      process.stderr.write(`kiwi-server: second ${signal}, exiting now\n`);
-      process.exit(1);
-    }
-    void runtime.stop(`received ${signal}`);
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  runtime.onStop(() => {
+  const running = runtime;
+  running.onStop(() => {
     // Exit once the shutdown sequence is over, whoever asked for it (signal or SHUTDOWN).
-    void runtime.stop().then(
+    void running.stop().then(
       () => process.exit(0),
       (err) => {
         process.stderr.write(`kiwi-server: shutdown failed: ${(err as Error).message}\n`);
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
       },
     );
   });
+  if (stopRequested !== null) void running.stop(stopRequested);
 }
 
 main().catch((err) => {

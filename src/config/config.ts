@@ -113,6 +113,7 @@ export function coerce(spec: KeySpec, raw: unknown, name = spec.path): unknown {
     }
     case 'string':
       if (typeof raw !== 'string') fail('expected a string');
+      if (spec.nonEmpty && (raw as string).trim() === '') fail('must not be empty');
       value = raw;
       break;
     case 'enum': {
