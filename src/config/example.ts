@@ -124,3 +124,13 @@ export function renderExampleToml(): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** The README's configuration reference: one markdown table row per key. */
+export function renderConfigMarkdown(): string {
+  const rows = KEYS.map((spec) => {
+    const runtime = spec.configName ? `\`${spec.configName}\`${spec.mutable ? ' (settable)' : ''}` : '';
+    const doc = spec.doc.replace(/\|/g, '\\|');
+    return `| \`${spec.path}\` | ${tomlValue(spec, spec.default).replace(/\|/g, '\\|')} | ${describeType(spec)} | ${runtime} | ${doc} |`;
+  });
+  return ['| key | default | type | CONFIG GET/SET name | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+}
