@@ -20,12 +20,13 @@
 // - Circuit breaker: repeated failures open it; then requests fail at once, and while it
 //   probes (half-open) they wait in a bounded queue, each until its deadline.
 import { tick } from '../clock.js';
-import { BreakerOpenError, ClosedError, InjectedFaultError, StorageError, TimeoutError } from '../errors.js';
+import { ClosedError, InjectedFaultError, TimeoutError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
-import { encodeBatch, OpError, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
+import { BREAKER_OPEN, batchError, flatten, DROPPED, failureCode, INJECTED_ERROR, lastReply } from './batch-outcome.js';
+import { encodeBatch, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
 import { backoffDelay, FaultInjector, type FaultSettings } from './fault-injector.js';
 import type { MessageChannel } from './message-channel.js';
-import { BatchStatus, ErrorCode, isTransientCode, Priority } from './ops.js';
+import { BatchStatus, isTransientCode, Priority } from './ops.js';
 
 export type ReplyCallback = (err: Error | null, reply: StorageReply) => void;
 
@@ -94,11 +95,6 @@ interface OriginState {
   inflight: number;
   held: Entry[];
 }
-
-// Outcomes decided on this side, next to the native BatchStatus values.
-const INJECTED_ERROR = 100;
-const BREAKER_OPEN = 101;
-const DROPPED = 102;
 
 const SWEEP_INTERVAL_MS = 25;
 const DEFAULT_RETRY: RetryOptions = { maxRetries: 3, baseDelayMs: 10, maxDelayMs: 1000 };
@@ -316,7 +312,7 @@ export class StorageClient {
       this.#finish(out, BatchStatus.DEADLINE_EXCEEDED, null);
       return true;
     }
-    out.encoded ??= encodeBatch(flatten(out.entries));
+    out.encoded ??= encodeBatch(flatten(out.entries.map((e) => e.commands)));
     const timeout = out.deadline === Infinity ? 0 : out.deadline - now;
     const sent = this.#channel.send(out.encoded, out.priority, timeout, (status, replies) => {
       this.#inflight.delete(out.id);
@@ -377,7 +373,7 @@ export class StorageClient {
     const deadline = Math.min(...entries.map((e) => e.deadline));
     if (attempt > this.#retry.maxRetries || performance.now() + delay >= deadline) {
       const err = injected ? new InjectedFaultError() : null;
-      entries.forEach((e) => this.#deliver(e, err, err ? null : lastReply(out, e, replies)));
+      entries.forEach((e) => this.#deliver(e, err, err ? null : lastReply(out.entries.indexOf(e), replies)));
       return null;
     }
     const origins = new Set(entries.map((e) => e.origin).filter((o) => o !== 0));
@@ -535,51 +531,5 @@ export class StorageClient {
       breaker: this.breaker.stats(),
       faults: this.faults ? { ...this.faults.counts } : null,
     };
-  }
-}
-
-function flatten(entries: Entry[]): StorageCommand[] {
-  const out: StorageCommand[] = [];
-  for (const e of entries) {
-    if (Array.isArray(e.commands)) {
-      for (const c of e.commands) out.push(c);
-    } else {
-      out.push(e.commands);
-    }
-  }
-  return out;
-}
-
-/** A storage failure's code in a reply (0 for success or a command error like WRONGTYPE). */
-function failureCode(r: StorageReply): number {
-  if (r instanceof OpError) return r.code >= ErrorCode.IO_ERROR ? r.code : 0;
-  // An atomic group fails as a whole: any storage failure inside is the group's.
-  if (Array.isArray(r)) {
-    for (const item of r) {
-      const code = failureCode(item);
-      if (code !== 0) return code;
-    }
-  }
-  return 0;
-}
-
-function lastReply(out: Outgoing, e: Entry, replies: StorageReply[] | null): StorageReply {
-  const i = out.entries.indexOf(e);
-  return replies !== null && i >= 0 ? replies[i] : new OpError(ErrorCode.UNKNOWN, 'storage failure');
-}
-
-function batchError(status: number): Error {
-  switch (status) {
-    case BatchStatus.DEADLINE_EXCEEDED:
-    case BatchStatus.CANCELLED:
-      return new TimeoutError('storage request timed out before it ran');
-    case DROPPED:
-      return new TimeoutError('storage request timed out: dropped by fault injection, it did not run');
-    case BatchStatus.CLOSED:
-      return new ClosedError();
-    case BREAKER_OPEN:
-      return new BreakerOpenError();
-    default:
-      return new StorageError('BAD_REQUEST', 'storage rejected a malformed batch');
   }
 }

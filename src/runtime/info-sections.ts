@@ -1,0 +1,91 @@
+// The INFO sections the runtime adds to Redis' own: keyspace, runtime, channel, storage,
+// circuit_breaker (with recovery and scaling) and commandstats. Read from
+// RuntimeManager's public statistics, so this module holds no state.
+import type { InfoSection } from '../commands/types.js';
+import { loadAddon } from '../storage/native.js';
+import { round, type RuntimeManager } from './runtime-manager.js';
+
+export function runtimeInfoSections(rt: RuntimeManager): Map<string, () => InfoSection> {
+  return new Map<string, () => InfoSection>([
+    ['keyspace', () => rt.keyspaceSection()],
+    ['runtime', () => runtimeSection(rt)],
+    ['channel', () => channelSection(rt)],
+    ['storage', () => storageSection(rt)],
+    ['circuit_breaker', () => breakerSection(rt)],
+    ['commandstats', () => commandStatsSection(rt)],
+  ]);
+}
+
+function runtimeSection(rt: RuntimeManager): InfoSection {
+  const c = rt.config.values;
+  const s = rt.stats();
+  const h = rt.health();
+  return [
+    ['preset', c.preset], ['network_threads', c.runtime.networkThreads], ['storage_threads', rt.storageStats()?.threads ?? 0],
+    ['active_tasks', s.activeTasks], ['total_tasks', s.totalTasks], ['uptime_ms', s.uptimeMs], ['health_status', s.health],
+    ['last_health_check_ms_ago', h.checkedAt === null ? -1 : Date.now() - h.checkedAt], ['event_loop_delay_p99_ms', h.network.eventLoopDelayP99Ms],
+    ['storage_ping_ms', h.storage.pingMs ?? -1], ['batch_size', c.runtime.batchSize], ['batch_timeout_ms', c.runtime.batchTimeoutMs],
+    ['request_timeout_ms', c.runtime.requestTimeoutMs], ['priority_enabled', c.runtime.priority.enabled ? 1 : 0], ['scaling_enabled', c.runtime.scaling.enabled ? 1 : 0],
+  ];
+}
+
+function commandStatsSection(rt: RuntimeManager): InfoSection {
+  const out: InfoSection = [];
+  for (const st of rt.commandStats?.all() ?? []) {
+    if (st.calls + st.rejected === 0) continue;
+    const perCall = st.calls > 0 ? (st.usec / st.calls).toFixed(2) : '0.00';
+    out.push([`cmdstat_${st.name}`, `calls=${st.calls},usec=${Math.round(st.usec)},usec_per_call=${perCall},rejected_calls=${st.rejected},failed_calls=${st.failed}`]);
+  }
+  return out;
+}
+
+function breakerSection(rt: RuntimeManager): InfoSection {
+  const cl = rt.clientStats();
+  if (!cl) return [];
+  const b = cl.breaker;
+  const r = rt.recoveryStats();
+  const sc = rt.scalerStats();
+  const out: InfoSection = [
+    ['circuit_breaker_state', b.state], ['circuit_breaker_failures', b.failures], ['circuit_breaker_successes', b.successes],
+    ['circuit_breaker_consecutive_failures', b.consecutiveFailures], ['circuit_breaker_opened', b.opened], ['circuit_breaker_rejected', b.rejected],
+    ['retried_requests', cl.retried], ['parked_batches', cl.parked], ['request_timeouts', cl.timeouts], ['failed_requests', cl.failed],
+    ['recovery_state', r?.state ?? 'ok'], ['recovery_reason', r?.reason ?? ''], ['recovery_attempts', r?.attempts ?? 0], ['recoveries', r?.recoveries ?? 0],
+    ['scaling_enabled', sc?.enabled ? 1 : 0], ['scaling_last_fill_percent', sc?.lastFillPercent ?? 0], ['scaling_ups', sc?.scaleUps ?? 0], ['scaling_downs', sc?.scaleDowns ?? 0],
+  ];
+  if (cl.faults) out.push(['fault_injection_errors', cl.faults.errors], ['fault_injection_drops', cl.faults.drops], ['fault_injection_delays', cl.faults.delays]);
+  return out;
+}
+
+function channelSection(rt: RuntimeManager): InfoSection {
+  const ch = rt.channelStats();
+  const cl = rt.clientStats();
+  if (!ch || !cl) return [];
+  return [
+    ['channel_capacity', ch.capacity], ['channel_pending', ch.pending], ['channel_fill', round(ch.pending / ch.capacity)], ['channel_paused', ch.paused ? 1 : 0],
+    ['requests_sent', ch.requestsSent], ['requests_received', ch.requestsReceived], ['responses_received', ch.responsesReceived], ['timeouts', ch.timeouts],
+    ['send_failures', ch.sendFailures], ['backpressure_events', ch.backpressureEvents], ['avg_processing_ms', round(ch.avgProcessingMs)],
+    ['client_backlog_batches', cl.backlog], ['client_held_requests', cl.held],
+  ];
+}
+
+function storageSection(rt: RuntimeManager): InfoSection {
+  const s = rt.storageStats();
+  const h = rt.storageHealth();
+  if (!s || !h) return [['storage_state', 'closed']];
+  const prop = (name: string) => rt.storageProperty(name) ?? '0';
+  return [
+    ['rocksdb_version', loadAddon().rocksdbVersion], ['storage_dir', rt.storageDir], ['storage_state', h.degraded ? 'degraded' : 'ok'],
+    ['storage_threads', s.threads], ['queue_capacity', s.capacity], ['queue_depth', s.queueDepth], ['queue_high_water', s.queueHighWater],
+    ['queued_high', s.queuedHigh], ['queued_normal', s.queuedNormal], ['queued_low', s.queuedLow], ['running_batches', s.running],
+    ['submitted_batches', s.submittedBatches], ['submitted_commands', s.submittedCommands], ['completed_batches', s.completedBatches],
+    ['completed_commands', s.completedCommands], ['failed_commands', s.failedCommands], ['deadline_exceeded', s.deadlineExceeded],
+    ['cancelled_batches', s.cancelled], ['backpressure_events', s.backpressureEvents], ['service_avg_us', round(s.serviceAvgUs)],
+    ['service_p99_us', s.serviceP99Us], ['wait_avg_us', round(s.waitAvgUs)], ['wait_p99_us', s.waitP99Us], ['expired_keys', s.expiredKeys],
+    ['stall_micros', s.stallMicros],
+    ['estimate_num_keys', prop('rocksdb.estimate-num-keys')], ['memtable_bytes', prop('rocksdb.cur-size-all-mem-tables')],
+    ['block_cache_usage', prop('rocksdb.block-cache-usage')], ['block_cache_capacity', prop('rocksdb.block-cache-capacity')],
+    ['pending_compaction_bytes', prop('rocksdb.estimate-pending-compaction-bytes')], ['sst_files_bytes', prop('rocksdb.total-sst-files-size')],
+    ['write_stopped', prop('rocksdb.is-write-stopped')], ['background_errors', h.backgroundErrors], ['recoveries', h.recoveries],
+    ['last_background_error', h.lastError ?? ''],
+  ];
+}
