@@ -231,6 +231,6 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     name: 'flushall', arity: -1, flags: ['write'], acl: ['@keyspace', '@dangerous'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',
     summary: 'Removes all keys from all databases.', complexity: 'O(1): one range deletion',
     parse: parseFlushMode,
-    exec: () => new StorageCall(Cmd.flushall(), (r) => (r === 'OK' ? OK : toReply(r, 'flushall'))),
+    exec: () => new StorageCall(Cmd.flushall(), generic('flushall')),
   }),
 ];

@@ -27,7 +27,14 @@ export function toReply(r: StorageReply, command: string): Reply {
   return r.map((item) => toReply(item, command));
 }
 
-/** Maps with toReply, for StorageCall. */
+const mappers = new Map<string, (r: StorageReply) => Reply>();
+
+/** Maps with toReply, for StorageCall; one shared function per command name. */
 export function generic(command: string): (r: StorageReply) => Reply {
-  return (r) => toReply(r, command);
+  let m = mappers.get(command);
+  if (m === undefined) {
+    m = (r) => toReply(r, command);
+    mappers.set(command, m);
+  }
+  return m;
 }

@@ -70,15 +70,36 @@ const countHit = (ctx: ExecContext, r: StorageReply): void => {
   else ctx.server.stats.keyspaceHits++;
 };
 
+// The ways the SET family answers; one shared function per command, no closure per call.
+const setReplies = {
+  set: (command: string) => (r: StorageReply): Reply => toReply(r, command),
+  setnx: (command: string) => (r: StorageReply): Reply => (r instanceof OpError ? storageErrorReply(r, command) : r === 'OK' ? 1 : 0),
+  ok: (command: string) => (r: StorageReply): Reply => (r instanceof OpError ? storageErrorReply(r, command) : OK),
+};
+const setMappers = new Map<string, (r: StorageReply) => Reply>();
+
 /** SET, SETNX, SETEX, PSETEX and GETSET share this (Redis' setGenericCommand). */
 function setGeneric(ctx: ExecContext, key: Buffer, value: Buffer, options: SetOptions, reply: 'set' | 'setnx' | 'ok', command: string): StorageCall {
-  return new StorageCall(Cmd.set(key, value, options, ctx.client.db), (r): Reply => {
-    if (r instanceof OpError) return storageErrorReply(r, command);
-    if (reply === 'setnx') return r === 'OK' ? 1 : 0;
-    if (reply === 'ok') return OK;
-    return toReply(r, command);
-  });
+  let map = setMappers.get(command);
+  if (map === undefined) {
+    map = setReplies[reply](command);
+    setMappers.set(command, map);
+  }
+  return new StorageCall(Cmd.set(key, value, options, ctx.client.db), map);
 }
+
+// GET-like commands count keyspace hits and misses for INFO stats.
+const hitCounting = (command: string) => (r: StorageReply, ctx: ExecContext): Reply => {
+  countHit(ctx, r);
+  return toReply(r, command);
+};
+const mapGet = hitCounting('get');
+const mapGetDel = hitCounting('getdel');
+const mapGetEx = hitCounting('getex');
+const mapMGet = (r: StorageReply, ctx: ExecContext): Reply => {
+  if (Array.isArray(r)) for (const v of r) countHit(ctx, v);
+  return toReply(r, 'mget');
+};
 
 const row = <A>(r: Omit<CommandRow<A>, 'group'>): CommandRow<A> => defineCommand({ group: 'string', ...r });
 const key1 = { firstKey: 1, lastKey: 1, step: 1 };
@@ -108,7 +129,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
   row({
     name: 'get', arity: 2, flags: RF, ...key1, since: '1.0.0', summary: 'Returns the string value of a key.', complexity: 'O(1)',
     parse: (argv) => argv[1],
-    exec: (key, ctx) => new StorageCall(Cmd.get(key, ctx.client.db), (r) => (countHit(ctx, r), toReply(r, 'get'))),
+    exec: (key, ctx) => new StorageCall(Cmd.get(key, ctx.client.db), mapGet),
   }),
   row({
     name: 'set', arity: -3, flags: W, ...key1, since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.', complexity: 'O(1)',
@@ -154,15 +175,12 @@ export const stringCommands: readonly CommandRow<any>[] = [
   row({
     name: 'mget', arity: -2, flags: RF, firstKey: 1, lastKey: -1, step: 1, since: '1.0.0', summary: 'Atomically returns the string values of one or more keys.', complexity: 'O(N) where N is the number of keys to retrieve.',
     parse: (argv) => argv.slice(1),
-    exec: (keys, ctx) => new StorageCall(Cmd.mget(keys, ctx.client.db), (r) => {
-      if (Array.isArray(r)) for (const v of r) countHit(ctx, v);
-      return toReply(r, 'mget');
-    }),
+    exec: (keys, ctx) => new StorageCall(Cmd.mget(keys, ctx.client.db), mapMGet),
   }),
   row({
     name: 'getdel', arity: 2, flags: ['write', 'fast'], ...key1, since: '6.2.0', summary: 'Returns the string value of a key after deleting the key.', complexity: 'O(1)',
     parse: (argv) => argv[1],
-    exec: (key, ctx) => new StorageCall(Cmd.getDel(key, ctx.client.db), (r) => (countHit(ctx, r), toReply(r, 'getdel'))),
+    exec: (key, ctx) => new StorageCall(Cmd.getDel(key, ctx.client.db), mapGetDel),
   }),
   row({
     name: 'getex', arity: -2, flags: ['write', 'fast'], ...key1, since: '6.2.0', summary: 'Returns the string value of a key after setting its expiration time.', complexity: 'O(1)',
@@ -180,7 +198,7 @@ export const stringCommands: readonly CommandRow<any>[] = [
         const invalid = a.invalidTime;
         return new StorageCall(Cmd.get(a.key, ctx.client.db), (r) => (r === null || r instanceof OpError ? toReply(r, 'getex') : invalid));
       }
-      return new StorageCall(Cmd.getEx(a.key, a.options, ctx.client.db), (r) => (countHit(ctx, r), toReply(r, 'getex')));
+      return new StorageCall(Cmd.getEx(a.key, a.options, ctx.client.db), mapGetEx);
     },
   }),
   row({

@@ -98,11 +98,14 @@ export interface ExecContext {
   server: ServerContext;
 }
 
+/** Turns a storage reply into the client's reply. Usually a shared function, not a closure per call. */
+export type ReplyMapper = (reply: StorageReply, ctx: ExecContext) => Reply;
+
 /** A command's work for the storage runtime, and how to turn its reply into a Reply. */
 export class StorageCall {
   readonly request: StorageCommand | StorageCommand[];
-  readonly map: (reply: StorageReply) => Reply;
-  constructor(request: StorageCommand | StorageCommand[], map: (reply: StorageReply) => Reply) {
+  readonly map: ReplyMapper;
+  constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {
     this.request = request;
     this.map = map;
   }

@@ -125,7 +125,7 @@ export class Dispatcher {
       this.#server.storage.enqueue(
         call.request,
         (err: Error | null, r: StorageReply) =>
-          this.#answer(conn, slot, p.stat, started, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, p.row.name)),
+          this.#answer(conn, slot, p.stat, started, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, ctx, p.row.name)),
         { origin: conn.id, priority: this.#priorities ? p.priority : PRIORITY.normal },
       );
     } else if (outcome instanceof Promise) {
@@ -149,9 +149,9 @@ export class Dispatcher {
     else conn.fill(slot, r);
   }
 
-  #map(call: StorageCall, r: StorageReply, command: string): Reply {
+  #map(call: StorageCall, r: StorageReply, ctx: ExecContext, command: string): Reply {
     try {
-      return call.map(r);
+      return call.map(r, ctx);
     } catch (err) {
       this.onError(err, command);
       return new ReplyError(errorReplyText(err));
