@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, installCleanup, track } from './lib/servers.mjs';
+import { ROOT, installCleanup, track, unlessInterrupted } from './lib/servers.mjs';
 import { progress, formatDuration } from './lib/progress.mjs';
 import { describeMachine, e2eTable, ltmTable, writeResults } from './lib/report.mjs';
 import { runE2e } from './e2e.mjs';
@@ -119,6 +119,7 @@ if (only.includes('e2e')) {
     run.e2e = await runE2e({ quick: args.quick, ...(args.rounds ? { rounds: Number(args.rounds) } : {}) });
     console.log(`\n## End-to-end against Redis\n\n${e2eTable(run.e2e)}\n`);
   } catch (err) {
+    await unlessInterrupted();
     progress.done();
     failed = true;
     run.e2eError = err.stack ?? String(err);
@@ -130,6 +131,7 @@ if (only.includes('ltm')) {
     run.ltm = await runLtm({ quick: args.quick, ...(args.tmp ? { tmp: args.tmp } : {}) });
     console.log(`\n## Larger than memory${args.quick ? ' (--quick)' : ''}\n\n${ltmTable(run.ltm)}\n`);
   } catch (err) {
+    await unlessInterrupted();
     progress.done();
     failed = !(err instanceof NotEnoughDisk);
     run.ltmError = err instanceof NotEnoughDisk ? err.message : `Failed: ${err.stack ?? err}`;
@@ -137,6 +139,7 @@ if (only.includes('ltm')) {
   }
 }
 if (run.micro?.some((m) => m.status.startsWith('failed'))) failed = true;
+await unlessInterrupted();
 run.seconds = (performance.now() - started) / 1000;
 run.loadavgEnd = os.loadavg();
 const dir = writeResults(outDir, run);

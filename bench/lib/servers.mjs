@@ -39,6 +39,13 @@ function killAll(signal) {
 }
 
 let installed = false;
+let interrupted = false;
+/** Resolves at once, unless a signal is ending the run: then never, so that the caller
+ *  writes no results from a half-finished run while the signal handler exits. */
+export function unlessInterrupted() {
+  return interrupted ? new Promise(() => {}) : Promise.resolve();
+}
+
 /** Exit handlers: SIGKILL leftovers on 'exit' (only sync work is possible there); on
  *  SIGINT/SIGTERM ask children to stop (SIGTERM), give them a few seconds, then exit. */
 export function installCleanup(onInterrupt = () => {}) {
@@ -48,7 +55,6 @@ export function installCleanup(onInterrupt = () => {}) {
     killAll('SIGKILL');
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-  let interrupted = false;
   const onSignal = (signal) => {
     if (interrupted) process.exit(130);
     interrupted = true;
