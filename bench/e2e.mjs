@@ -1,10 +1,11 @@
 // End-to-end: redis-benchmark against kiwi-server and against Debian's redis-server
-// (AOF on, fsync every second, no RDB snapshots: both persist every write), each started
-// here on 127.0.0.1 in a fresh temp dir and a fresh process per round, alternating
-// kiwi, redis, kiwi, redis... in one run. SET, GET, INCR and MSET (10 keys) at -P 1 and
-// -P 16, -c 50, -d 16, random keys over -r 1000000 keys, all of them preloaded so GETs
-// hit. Each server's -n per (test, pipeline) comes from a calibration run, so a trial
-// is about --seconds of work on that server; the same -n is then used in every round.
+// (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
+// fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
+// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
+// and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
+// all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
+// calibration run, so a trial is at least about --seconds of work on that server; the
+// same -n is used in every round.
 //
 //   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
@@ -38,14 +39,17 @@ function bench(server, opts, test, pipeline, requests) {
   return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
 
-/** -n for about `seconds` of work: short runs, grown until one lasts long enough. */
+/** -n for at least about `seconds` of work: short runs, grown until one lasts long
+ *  enough. Short runs understate the rate (connecting 50 clients, a cold server), so
+ *  -n gets a margin of MARGIN; trials then last `seconds` to about 1.5x that. */
+const MARGIN = 1.3;
 async function calibrate(server, opts, test, pipeline) {
-  const minSeconds = Math.min(1, opts.seconds / 2);
+  const minSeconds = Math.min(1.5, opts.seconds / 2);
   let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
   for (;;) {
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
-    if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * r.rps) / 1000) * 1000) };
+    if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * MARGIN * r.rps) / 1000) * 1000) };
     n = Math.ceil((n * minSeconds * 1.2) / seconds);
   }
 }
@@ -117,7 +121,7 @@ function summarize(trials, lifetimes, opts) {
       row[name] = {
         rps: median(rps), p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)),
         rpsMin: Math.min(...rps), rpsMax: Math.max(...rps), spread: (Math.max(...rps) - Math.min(...rps)) / median(rps),
-        requests: ts[0].requests, hitRatio: ts[0].hitRatio === undefined ? undefined : median(ts.map((t) => t.hitRatio)),
+        requests: ts[0].requests, seconds: median(ts.map((t) => t.seconds)), hitRatio: ts[0].hitRatio === undefined ? undefined : median(ts.map((t) => t.hitRatio)),
       };
     }
     row.rpsRatio = row.kiwi.rps / row.redis.rps;

@@ -20,7 +20,7 @@ class Progress {
   #eta = () => NaN;
   #timer = null;
   #shown = false;
-  #lastPrinted = 0;
+  #lastPrinted = -Infinity;
 
   /** Starts a step. `eta()` returns seconds left (NaN if unknown); `detail()` extra text. */
   step(name, { eta = () => NaN, detail = () => '' } = {}) {
@@ -28,7 +28,7 @@ class Progress {
     this.#stepStarted = performance.now();
     this.#eta = eta;
     this.#detail = detail;
-    this.#lastPrinted = 0;
+    this.#lastPrinted = -Infinity;
     this.#timer ??= setInterval(() => this.#draw(), 1000).unref();
     this.#draw();
   }
