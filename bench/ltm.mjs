@@ -5,7 +5,10 @@
 // free RAM than data, misses in the block cache may be served from the page cache, not
 // the disk; results.md prints RAM and data size next to the figures.
 //
-//   npm run build && node bench/ltm.mjs [--quick] [--keys 5000000] [--tmp DIR]
+// Between the load and the GETs it waits (at most --settle seconds) for RocksDB's
+// pending compactions to reach zero, and reports how long that took.
+//
+//   npm run build && node bench/ltm.mjs [--quick] [--keys 5000000] [--settle 300] [--tmp DIR]
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,8 @@ import { loadKeys } from './lib/loader.mjs';
 import { progress, bar } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
-export const LTM_DEFAULTS = { keys: 5_000_000, valueSize: 1024, blockCache: '64mb', hotKeys: 10_000, clients: 50, pipelines: [1, 16], rounds: 2, seconds: 10, tmp: tmpdir() };
-export const LTM_QUICK = { ...LTM_DEFAULTS, keys: 500_000, rounds: 1, seconds: 2 };
+export const LTM_DEFAULTS = { keys: 5_000_000, valueSize: 1024, blockCache: '64mb', hotKeys: 10_000, clients: 50, pipelines: [1, 16], rounds: 2, seconds: 10, settle: 300, tmp: tmpdir() };
+export const LTM_QUICK = { ...LTM_DEFAULTS, keys: 500_000, rounds: 1, seconds: 2, settle: 30 };
 const MB = 1024 * 1024;
 
 export class NotEnoughDisk extends Error {}
@@ -52,6 +55,21 @@ async function load(server, opts) {
   return loadKeys({ port: server.port, keys: opts.keys, valueSize: opts.valueSize, progress: counter });
 }
 
+/** Waits (up to --settle seconds) until RocksDB has no compaction work pending, so that
+ *  the GETs measure a settled LSM tree rather than one still being rewritten after the
+ *  load. Reports how long that took and whether it got there. */
+async function settle(server, opts) {
+  const started = performance.now();
+  const pending = () => Number(info(server.port, 'storage').pending_compaction_bytes) || 0;
+  let last = pending();
+  progress.step('ltm settle: waiting for compactions', { detail: () => `(${(last / MB).toFixed(0)} MB pending)`, eta: () => opts.settle - progress.stepElapsed() });
+  while (last > 0 && performance.now() - started < opts.settle * 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    last = pending();
+  }
+  return { seconds: (performance.now() - started) / 1000, pendingCompactionBytes: last, storage: info(server.port, 'storage') };
+}
+
 async function getTrial(server, opts, keyspace, pipeline, requests) {
   const before = info(server.port);
   const rss = sampleRss(server.pid);
@@ -72,6 +90,7 @@ export async function runLtm(options = {}) {
   try {
     const loaded = await load(server, opts);
     const afterLoad = { diskBytes: diskUsage(server.dir), rss: server.peakRss() };
+    const settled = await settle(server, opts);
     const spaces = { full: opts.keys, hot: opts.hotKeys };
     const cases = opts.pipelines.flatMap((pipeline) => Object.keys(spaces).map((space) => ({ space, pipeline })));
     const plan = {};
@@ -95,8 +114,9 @@ export async function runLtm(options = {}) {
       }
     }
     const peakRss = server.peakRss();
+    const storageAfter = info(server.port, 'storage');
     progress.done();
-    return { options: opts, dataBytes, freeBytesBefore: free, load: { ...loaded, ...afterLoad }, peakRss, trials, summary: summarize(trials, cases) };
+    return { options: opts, dataBytes, freeBytesBefore: free, load: { ...loaded, ...afterLoad }, settled, storageAfter, peakRss, trials, summary: summarize(trials, cases) };
   } finally {
     progress.done();
     await server.stop();
@@ -115,10 +135,10 @@ function summarize(trials, cases) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, keys: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, tmp: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, keys: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, settle: { type: 'string' }, tmp: { type: 'string' } } });
   installCleanup(() => progress.done());
   const o = { quick: values.quick };
-  for (const k of ['keys', 'rounds', 'seconds']) if (values[k]) o[k] = Number(values[k]);
+  for (const k of ['keys', 'rounds', 'seconds', 'settle']) if (values[k]) o[k] = Number(values[k]);
   if (values.tmp) o.tmp = values.tmp;
   try {
     const result = await runLtm(o);

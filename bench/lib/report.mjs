@@ -24,11 +24,12 @@ export function describeMachine() {
   try {
     rocksdb = require(join(ROOT, 'build/Release/kiwi_storage.node')).rocksdbVersion;
   } catch {}
-  const dirty = tryRun('git', ['status', '--porcelain', '--untracked-files=no']);
+  const changed = tryRun('git', ['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).map((l) => l.slice(3));
+  const dirty = changed.length === 0 || changed[0] === 'unknown' ? '' : changed.every((f) => f.startsWith('bench/')) ? ' (uncommitted changes in bench/ only)' : ' (with uncommitted changes outside bench/)';
   return {
     cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, ramBytes: os.totalmem(), kernel: `${os.type()} ${os.release()}`,
     node: process.version, redisServer: tryRun('redis-server', ['--version']), redisBenchmark: tryRun('redis-benchmark', ['--version']),
-    kiwiCommit: tryRun('git', ['rev-parse', 'HEAD']) + (dirty && dirty !== 'unknown' ? ' (with uncommitted changes)' : ''),
+    kiwiCommit: tryRun('git', ['rev-parse', 'HEAD']) + dirty,
     kiwiBranch: tryRun('git', ['rev-parse', '--abbrev-ref', 'HEAD']), rocksdb, loadavg: os.loadavg(),
   };
 }
@@ -62,6 +63,7 @@ export function ltmTable(result) {
   const { options: o, load, summary } = result;
   const lines = [
     `kiwi-server --set storage.block_cache_size=${o.blockCache}; ${o.keys} keys x ${o.valueSize} B random values (${mib(result.dataBytes)} with keys), loaded in ${load.seconds.toFixed(0)} s (${(load.valueBytes / 1024 ** 2 / load.seconds).toFixed(0)} MB/s, ${fmtRps(load.keys / load.seconds)} SET/s); ${mib(load.diskBytes)} on disk after the load; peak RSS ${mib(result.peakRss)}.`,
+    `Then ${result.settled.pendingCompactionBytes === 0 ? `compactions settled in ${result.settled.seconds.toFixed(0)} s` : `compactions had not settled after ${result.settled.seconds.toFixed(0)} s (${mib(result.settled.pendingCompactionBytes)} pending)`}; SST files ${mib(Number(result.settled.storage.sst_files_bytes))}. After the GETs: block cache ${mib(Number(result.storageAfter.block_cache_usage))} used of ${mib(Number(result.storageAfter.block_cache_capacity))}.`,
     `GET with redis-benchmark -t get -c ${o.clients}, over the whole key space and over the first ${o.hotKeys} keys (fits the block cache); ${o.rounds} round(s), about ${o.seconds} s each, medians.`,
     '',
     '| key space | keys | -P | GET rps | min – max | p50 ms | p99 ms | hit ratio |',
