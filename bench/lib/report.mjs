@@ -24,7 +24,8 @@ export function describeMachine() {
   try {
     rocksdb = require(join(ROOT, 'build/Release/kiwi_storage.node')).rocksdbVersion;
   } catch {}
-  const changed = tryRun('git', ['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).map((l) => l.slice(3));
+  // Porcelain lines are `XY path`; tryRun trims, which eats a leading space of X.
+  const changed = tryRun('git', ['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).map((l) => l.replace(/^\S{0,2}\s+/, ''));
   const dirty = changed.length === 0 || changed[0] === 'unknown' ? '' : changed.every((f) => f.startsWith('bench/')) ? ' (uncommitted changes in bench/ only)' : ' (with uncommitted changes outside bench/)';
   return {
     cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, ramBytes: os.totalmem(), kernel: `${os.type()} ${os.release()}`,
