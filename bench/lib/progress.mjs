@@ -48,7 +48,7 @@ class Progress {
   #draw() {
     if (!this.#step) return;
     if (tty) {
-      process.stderr.write(`\r\x1b[K${this.line().slice(0, (process.stderr.columns ?? 200) - 1)}`);
+      process.stderr.write(`\r\x1b[K${this.line().slice(0, (process.stderr.columns || 200) - 1)}`);
       this.#shown = true;
     } else if (performance.now() - this.#lastPrinted >= 15_000) {
       process.stderr.write(`${this.line()}\n`);
