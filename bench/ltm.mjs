@@ -62,7 +62,7 @@ async function settle(server, opts) {
   const started = performance.now();
   const pending = () => Number(info(server.port, 'storage').pending_compaction_bytes) || 0;
   let last = pending();
-  progress.step('ltm settle: waiting for compactions', { detail: () => `(${(last / MB).toFixed(0)} MB pending)`, eta: () => opts.settle - progress.stepElapsed() });
+  progress.step('ltm settle: waiting for compactions', { detail: () => `(${(last / MB).toFixed(0)} MB pending)`, eta: () => (last > 0 ? opts.settle - progress.stepElapsed() : NaN) });
   while (last > 0 && performance.now() - started < opts.settle * 1000) {
     await new Promise((r) => setTimeout(r, 1000));
     last = pending();
