@@ -1,0 +1,151 @@
+// End-to-end: redis-benchmark against kiwi-server and against Debian's redis-server
+// (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
+// fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
+// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
+// and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
+// all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
+// calibration run, so a trial is at least about --seconds of work on that server; the
+// same -n is used in every round.
+//
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
+//   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, REDIS_PERSISTENCE } from './lib/servers.mjs';
+import { loadKeys } from './lib/loader.mjs';
+import { progress } from './lib/progress.mjs';
+import { median } from './lib/stats.mjs';
+
+export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset'] };
+export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
+export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)' };
+const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
+const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
+
+// Targets from issue 6 (2 cores shared by server and load generator).
+export const TARGETS = { rps: { 1: 0.9, 16: 0.6 }, p99: 2, tests: ['set', 'get', 'incr'] };
+
+async function withServer(name, opts, fn) {
+  const server = await SERVERS[name]();
+  try {
+    const loaded = await loadKeys({ port: server.port, keys: opts.keyspace, valueSize: opts.dataSize });
+    return await fn(server, loaded);
+  } finally {
+    await server.stop();
+  }
+}
+
+function bench(server, opts, test, pipeline, requests) {
+  return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+}
+
+/** -n for at least about `seconds` of work: short runs, grown until one lasts long
+ *  enough. Short runs understate the rate (connecting 50 clients, a cold server), so
+ *  -n gets a margin of MARGIN; trials then last `seconds` to about 1.5x that. */
+const MARGIN = 1.3;
+async function calibrate(server, opts, test, pipeline) {
+  const minSeconds = Math.min(1.5, opts.seconds / 2);
+  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
+  for (;;) {
+    const r = await bench(server, opts, test, pipeline, n);
+    const seconds = n / r.rps;
+    if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * MARGIN * r.rps) / 1000) * 1000) };
+    n = Math.ceil((n * minSeconds * 1.2) / seconds);
+  }
+}
+
+function combos(opts) {
+  return opts.tests.flatMap((test) => opts.pipelines.map((pipeline) => ({ test, pipeline })));
+}
+
+export async function runE2e(options = {}) {
+  const opts = { ...(options.quick ? E2E_QUICK : E2E_DEFAULTS), ...options };
+  const plan = {}; // server -> `${test}|${pipeline}` -> { requests, rps }
+  const preloadSeconds = {};
+  const cal = { done: 0, total: 2 * combos(opts).length };
+  for (const name of Object.keys(SERVERS)) {
+    plan[name] = {};
+    progress.step(`e2e calibration: ${name}`, { detail: () => `(${cal.done}/${cal.total})` });
+    await withServer(name, opts, async (server, loaded) => {
+      preloadSeconds[name] = loaded.seconds;
+      for (const { test, pipeline } of combos(opts)) {
+        plan[name][`${test}|${pipeline}`] = await calibrate(server, opts, test, pipeline);
+        cal.done++;
+      }
+    });
+  }
+
+  const expected = (name) => preloadSeconds[name] + 1 + combos(opts).reduce((s, { test, pipeline }) => {
+    const p = plan[name][`${test}|${pipeline}`];
+    return s + p.requests / p.rps + OVERHEAD_S;
+  }, 0);
+  const trials = [];
+  const lifetimes = [];
+  const order = Object.keys(SERVERS);
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const [i, name] of order.entries()) {
+      const left = () => {
+        const after = (opts.rounds - round) * order.reduce((s, n) => s + expected(n), 0) + order.slice(i + 1).reduce((s, n) => s + expected(n), 0);
+        return after + Math.max(0, expected(name) - progress.stepElapsed());
+      };
+      let current = 'preload';
+      progress.step(`e2e round ${round}/${opts.rounds}: ${name}`, { eta: left, detail: () => current });
+      await withServer(name, opts, async (server, loaded) => {
+        for (const { test, pipeline } of combos(opts)) {
+          current = `${TEST_LABELS[test]} -P ${pipeline}`;
+          const before = test === 'get' ? info(server.port) : null;
+          const rss = sampleRss(server.pid);
+          const r = await bench(server, opts, test, pipeline, plan[name][`${test}|${pipeline}`].requests);
+          const trial = { ...r, round, server: name, test, pipeline, maxRss: rss.stop() };
+          if (before) {
+            const after = info(server.port);
+            const hits = after.keyspace_hits - before.keyspace_hits;
+            trial.hitRatio = hits / (hits + after.keyspace_misses - before.keyspace_misses);
+          }
+          trials.push(trial);
+        }
+        lifetimes.push({ round, server: name, preloadSeconds: loaded.seconds, peakRss: server.peakRss() });
+      });
+    }
+  }
+  progress.done();
+  return { options: opts, targets: TARGETS, redisArgs: REDIS_PERSISTENCE.map((a) => (a === '' ? "''" : a)).join(' '), plan, trials, lifetimes, summary: summarize(trials, lifetimes, opts) };
+}
+
+function summarize(trials, lifetimes, opts) {
+  const rows = combos(opts).map(({ test, pipeline }) => {
+    const row = { test, label: TEST_LABELS[test], pipeline };
+    for (const name of Object.keys(SERVERS)) {
+      const ts = trials.filter((t) => t.server === name && t.test === test && t.pipeline === pipeline);
+      const rps = ts.map((t) => t.rps);
+      row[name] = {
+        rps: median(rps), p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)),
+        rpsMin: Math.min(...rps), rpsMax: Math.max(...rps), spread: (Math.max(...rps) - Math.min(...rps)) / median(rps),
+        requests: ts[0].requests, seconds: median(ts.map((t) => t.seconds)), hitRatio: ts[0].hitRatio === undefined ? undefined : median(ts.map((t) => t.hitRatio)),
+      };
+    }
+    row.rpsRatio = row.kiwi.rps / row.redis.rps;
+    row.p99Ratio = row.kiwi.p99 / row.redis.p99;
+    if (TARGETS.tests.includes(test)) {
+      row.target = { rps: TARGETS.rps[pipeline], p99: TARGETS.p99 };
+      row.met = row.rpsRatio >= row.target.rps && row.p99Ratio <= row.target.p99;
+    }
+    return row;
+  });
+  const rss = Object.fromEntries(Object.keys(SERVERS).map((name) => {
+    const peaks = lifetimes.filter((l) => l.server === name).map((l) => l.peakRss);
+    return [name, { median: median(peaks), max: Math.max(...peaks) }];
+  }));
+  return { rows, rss };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+  installCleanup(() => progress.done());
+  const o = { quick: values.quick };
+  if (values.rounds) o.rounds = Number(values.rounds);
+  if (values.seconds) o.seconds = Number(values.seconds);
+  const result = await runE2e(o);
+  const { e2eTable } = await import('./lib/report.mjs');
+  console.log(e2eTable(result));
+}
