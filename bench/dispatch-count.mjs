@@ -13,7 +13,7 @@ const [name = 'SET', iterations = '1000'] = process.argv.slice(2);
 const config = loadConfig();
 const pendingCalls = [];
 const server = {
-  config, storage: { enqueue: (commands, cb) => pendingCalls.push({ commands, cb }) }, commands: buildCommandTable(),
+  config, storage: { enqueue: (commands, cb) => pendingCalls.push({ commands, cb }), submit: (req) => pendingCalls.push({ commands: req.commands, cb: (e, r) => req.complete(e, r) }) }, commands: buildCommandTable(),
   stats: { totalCommands: 0, keyspaceHits: 0, keyspaceMisses: 0 }, clients: { list: () => [], count: () => 1 },
   startedAt: 0, version: '7.0.0', infoSections: () => new Map(), shutdown: async () => {}, resetStats() {}, storageReadOnly: () => null,
 };

@@ -19,6 +19,9 @@ const storage = {
   enqueue(commands, cb) {
     pendingCalls.push({ commands, cb });
   },
+  submit(req) {
+    pendingCalls.push({ commands: req.commands, cb: (e, r) => req.complete(e, r) });
+  },
 };
 const server = {
   config, storage, commands: table, stats: { totalCommands: 0, keyspaceHits: 0, keyspaceMisses: 0 },

@@ -137,6 +137,8 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
 
   rocksdb::ColumnFamilyOptions data_options;
   data_options.write_buffer_size = options.write_buffer_bytes;
+  // Room for writes to go on while earlier memtables flush (small memtables fill fast).
+  data_options.max_write_buffer_number = 4;
   data_options.compression = compression;
   data_options.level_compaction_dynamic_level_bytes = true;
   data_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -22,7 +22,7 @@ enum class SyncMode { kAlways, kPeriodic, kNone };
 
 struct DbOptions {
   uint64_t block_cache_bytes = 256ull << 20;
-  uint64_t write_buffer_bytes = 64ull << 20;
+  uint64_t write_buffer_bytes = 16ull << 20;
   std::string compression = "lz4";  // none | snappy | lz4 | zstd | zlib
   int background_jobs = 2;
   SyncMode sync = SyncMode::kPeriodic;

@@ -77,6 +77,7 @@ const setReplies = {
   ok: (command: string) => (r: StorageReply): Reply => (r instanceof OpError ? storageErrorReply(r, command) : OK),
 };
 const setMappers = new Map<string, (r: StorageReply) => Reply>();
+const NO_OPTIONS: SetOptions = Object.freeze({});
 
 /** SET, SETNX, SETEX, PSETEX and GETSET share this (Redis' setGenericCommand). */
 function setGeneric(ctx: ExecContext, key: Buffer, value: Buffer, options: SetOptions, reply: 'set' | 'setnx' | 'ok', command: string): StorageCall {
@@ -133,14 +134,17 @@ export const stringCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'set', arity: -3, flags: W, ...key1, since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.', complexity: 'O(1)',
-    parse: (argv) => {
+    // Plain SET KEY VALUE, by far the most common, passes argv through untouched.
+    parse: (argv): Buffer[] | { key: Buffer; value: Buffer; options: SetOptions } | ReplyError => {
+      if (argv.length === 3) return argv;
       const o = parseExpiryOptions(argv, 3, 'set');
       if (o instanceof ReplyError) return o;
       const expiry = resolveExpiry(o, 'set');
       if (expiry instanceof ReplyError) return expiry;
       return { key: argv[1], value: argv[2], options: { nx: o.nx, xx: o.xx, get: o.get, keepTtl: o.keepTtl, ...expiry } };
     },
-    exec: (a, ctx) => setGeneric(ctx, a.key, a.value, a.options, 'set', 'set'),
+    exec: (a, ctx) =>
+      Array.isArray(a) ? setGeneric(ctx, a[1], a[2], NO_OPTIONS, 'set', 'set') : setGeneric(ctx, a.key, a.value, a.options, 'set', 'set'),
   }),
   row({
     name: 'setnx', arity: 3, flags: WF, ...key1, since: '1.0.0', summary: 'Set the string value of a key only when the key doesn\'t exist.', complexity: 'O(1)',

@@ -2,7 +2,7 @@
 // server (src/server) and the runtime (src/runtime) implement these interfaces; commands
 // never import them, which keeps the layering one-way.
 import type { StorageCommand, StorageReply } from '../storage/codec.js';
-import type { RequestOptions, ReplyCallback } from '../storage/storage-client.js';
+import type { RequestOptions, ReplyCallback, StorageRequest } from '../storage/storage-client.js';
 import type { Config } from '../config/config.js';
 import type { Reply, ReplyError } from './reply.js';
 
@@ -55,6 +55,7 @@ export interface ClientDirectory {
 /** The storage runtime as commands reach it. */
 export interface StorageGateway {
   enqueue(commands: StorageCommand | StorageCommand[], cb: ReplyCallback, options?: RequestOptions): void;
+  submit(request: StorageRequest, timeoutMs?: number, now?: number): void;
   sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
 }
 
@@ -101,13 +102,33 @@ export interface ExecContext {
 /** Turns a storage reply into the client's reply. Usually a shared function, not a closure per call. */
 export type ReplyMapper = (reply: StorageReply, ctx: ExecContext) => Reply;
 
-/** A command's work for the storage runtime, and how to turn its reply into a Reply. */
-export class StorageCall {
-  readonly request: StorageCommand | StorageCommand[];
+/**
+ * A command's work for the storage runtime and how to turn its reply into a Reply. It is
+ * also the request object StorageClient queues: the dispatcher fills in where the reply
+ * goes and passes it on as is, so a storage command costs one object here, not three.
+ */
+export class StorageCall implements StorageRequest {
+  readonly commands: StorageCommand | StorageCommand[];
   readonly map: ReplyMapper;
+  origin = 0;
+  priority = 1;
+  deadline = Infinity;
+  /** Dispatch state, opaque to commands. */
+  slot = 0;
+  started = 0;
+  owner: unknown = null;
+  stat: unknown = null;
+  ctx: ExecContext | null = null;
+  onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
+
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {
-    this.request = request;
+    this.commands = request;
     this.map = map;
+  }
+
+  /** Storage answered (or failed): hands over to whoever dispatched the call. */
+  complete(err: Error | null, reply: StorageReply): void {
+    this.onDone!(this, err, reply);
   }
 }
 

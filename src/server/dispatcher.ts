@@ -120,14 +120,15 @@ export class Dispatcher {
       return;
     }
     if (outcome instanceof StorageCall) {
-      const slot = conn.reserve();
-      const call = outcome;
-      this.#server.storage.enqueue(
-        call.request,
-        (err: Error | null, r: StorageReply) =>
-          this.#answer(conn, slot, p.stat, started, err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, ctx, p.row.name)),
-        { origin: conn.id, priority: this.#priorities ? p.priority : PRIORITY.normal },
-      );
+      outcome.slot = conn.reserve();
+      outcome.owner = conn;
+      outcome.stat = p.stat;
+      outcome.started = started;
+      outcome.ctx = ctx;
+      outcome.origin = conn.id;
+      outcome.priority = this.#priorities ? p.priority : PRIORITY.normal;
+      outcome.onDone = this.#onStorageDone;
+      this.#server.storage.submit(outcome, undefined, started);
     } else if (outcome instanceof Promise) {
       const slot = conn.reserve();
       outcome.then(
@@ -141,6 +142,13 @@ export class Dispatcher {
       this.#answer(conn, -1, p.stat, started, outcome);
     }
   }
+
+  // One shared function for every storage completion: no closure per command.
+  readonly #onStorageDone = (call: StorageCall, err: Error | null, r: StorageReply): void => {
+    const stat = call.stat as CommandStat;
+    const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, stat.name);
+    this.#answer(call.owner as Connection, call.slot, stat, call.started, reply);
+  };
 
   /** Records the command's latency and queues its reply (slot -1: reply now). */
   #answer(conn: Connection, slot: number, stat: CommandStat, started: number, r: Reply): void {

@@ -60,7 +60,16 @@ export const Cmd = {
   ping: (): StorageCommand => command(Op.PING, 0, []),
   get: (key: Bytes, db = 0) => command(Op.GET, db, [buf(key)]),
   set(key: Bytes, value: Bytes, options: SetOptions = {}, db = 0): StorageCommand {
-    const [expiry, when] = expiryFlags(options);
+    // The hot path: no tuple from expiryFlags() here.
+    let expiry = 0;
+    let when: number | bigint = 0;
+    if (options.ttlMs !== undefined) {
+      expiry = Flag.EXPIRE_RELATIVE;
+      when = options.ttlMs;
+    } else if (options.expireAtMs !== undefined) {
+      expiry = Flag.EXPIRE_ABSOLUTE;
+      when = options.expireAtMs;
+    }
     const flags =
       expiry |
       (options.nx ? Flag.SET_NX : 0) |

@@ -72,12 +72,37 @@ export interface StorageClientStats {
   faults: { errors: number; drops: number; delays: number } | null;
 }
 
-interface Entry {
-  commands: StorageCommand | StorageCommand[];
-  cb: ReplyCallback;
+/**
+ * A request its caller owns: StorageClient fills in `deadline` and calls complete()
+ * exactly once, always asynchronously. The server's command objects implement this, so
+ * a command costs no extra allocation here.
+ */
+export interface StorageRequest {
+  readonly commands: StorageCommand | StorageCommand[];
   origin: number;
   priority: number;
   deadline: number;
+  complete(err: Error | null, reply: StorageReply): void;
+}
+
+type Entry = StorageRequest;
+
+/** The callback-style request behind enqueue() and sendRequest(). */
+class CallbackRequest implements StorageRequest {
+  readonly commands: StorageCommand | StorageCommand[];
+  readonly #cb: ReplyCallback;
+  origin: number;
+  priority: number;
+  deadline = Infinity;
+  constructor(commands: StorageCommand | StorageCommand[], cb: ReplyCallback, origin: number, priority: number) {
+    this.commands = commands;
+    this.#cb = cb;
+    this.origin = origin;
+    this.priority = priority;
+  }
+  complete(err: Error | null, reply: StorageReply): void {
+    this.#cb(err, reply);
+  }
 }
 
 interface Outgoing {
@@ -172,19 +197,21 @@ export class StorageClient {
    * callback runs exactly once, always asynchronously.
    */
   enqueue(commands: StorageCommand | StorageCommand[], cb: ReplyCallback, options?: RequestOptions): void {
+    const req = new CallbackRequest(commands, cb, options?.origin ?? 0, options?.priority ?? Priority.NORMAL);
+    this.submit(req, options?.timeoutMs);
+  }
+
+  /**
+   * Queues a caller-owned request (see StorageRequest). `now` lets a caller that has just
+   * read the clock pass it in.
+   */
+  submit(entry: StorageRequest, timeoutMs = this.#timeoutMs, now = performance.now()): void {
     this.#requests++;
     if (this.#closed) {
-      queueMicrotask(() => cb(new ClosedError(), null));
+      queueMicrotask(() => entry.complete(new ClosedError(), null));
       return;
     }
-    const timeout = options?.timeoutMs ?? this.#timeoutMs;
-    const entry: Entry = {
-      commands,
-      cb,
-      origin: options?.origin ?? 0,
-      priority: options?.priority ?? Priority.NORMAL,
-      deadline: timeout > 0 ? performance.now() + timeout : Infinity,
-    };
+    entry.deadline = timeoutMs > 0 ? now + timeoutMs : Infinity;
     if (entry.origin !== 0) {
       const state = this.#origins.get(entry.origin);
       if (state !== undefined && (state.inflight > 0 || state.held.length > 0)) {
@@ -360,7 +387,7 @@ export class StorageClient {
     if (err === null) this.#completed++;
     else if (err instanceof TimeoutError) this.#timeouts++;
     else this.#failed++;
-    e.cb(err, reply);
+    e.complete(err, reply);
   }
 
   /**
