@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { OpError, type StorageCommand, type StorageReply } from '../../src/storage/codec.js';
+import { Cmd } from '../../src/storage/requests.js';
 import { MessageChannel } from '../../src/storage/message-channel.js';
 import { StorageClient, type RequestOptions } from '../../src/storage/storage-client.js';
 import { StorageServer, type StorageOptions } from '../../src/storage/storage-server.js';
@@ -60,3 +62,22 @@ export function errorName(r: StorageReply): string | undefined {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One storage for the whole test file, emptied before each test. Returns a getter, since
+ * the storage opens in beforeAll.
+ */
+export function useFreshStorage(options: Partial<StorageOptions> = {}): () => TestStorage {
+  let s: TestStorage;
+  beforeAll(() => {
+    s = openStorage(options);
+  });
+  afterAll(async () => {
+    await s.close();
+    removeDir(s.dir);
+  });
+  beforeEach(async () => {
+    await s.send(Cmd.flushall());
+  });
+  return () => s;
+}

@@ -1,20 +1,13 @@
 // Keyspace commands of the storage runtime (Redis db.c/expire.c semantics).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cmd, TypeTag } from '../../src/storage/requests.js';
-import { errorName, openStorage, removeDir, sleep, type TestStorage } from './helpers.js';
+import { errorName, sleep, useFreshStorage, type TestStorage } from './helpers.js';
 
-let s: TestStorage;
-
-beforeAll(() => {
-  s = openStorage();
-});
-afterAll(async () => {
-  await s.close();
-  removeDir(s.dir);
-});
-beforeEach(async () => {
-  await s.send(Cmd.flushall());
-});
+const storage = useFreshStorage();
+const s = {
+  send: (...a: Parameters<TestStorage['send']>) => storage().send(...a),
+  str: (...a: Parameters<TestStorage['str']>) => storage().str(...a),
+};
 
 const strings = (r: unknown) => (r as Buffer[]).map((b) => b.toString()).sort();
 

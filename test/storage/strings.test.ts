@@ -1,23 +1,16 @@
 // String commands of the storage runtime, through the TS wrapper, against a real RocksDB.
 // Expected values follow Redis 7.0 (tests/unit/type/incr.tcl, string.tcl).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OpError } from '../../src/storage/codec.js';
 import { Cmd, atomic } from '../../src/storage/requests.js';
-import { errorName, openStorage, removeDir, type TestStorage } from './helpers.js';
+import { errorName, useFreshStorage, type TestStorage } from './helpers.js';
 
 const MAX = 512 * 1024 * 1024;
-let s: TestStorage;
-
-beforeAll(() => {
-  s = openStorage();
-});
-afterAll(async () => {
-  await s.close();
-  removeDir(s.dir);
-});
-beforeEach(async () => {
-  await s.send(Cmd.flushall());
-});
+const storage = useFreshStorage();
+const s = {
+  send: (...a: Parameters<TestStorage['send']>) => storage().send(...a),
+  str: (...a: Parameters<TestStorage['str']>) => storage().str(...a),
+};
 
 // A value of another type, as a hash will be stored: header type 2, no expiry.
 const plantHash = (key: string) => s.send(Cmd.rawSet(key, Buffer.from([2, 0, 0, 0])));
