@@ -22,7 +22,9 @@ export function describeMachine() {
   const cpus = os.cpus();
   let rocksdb = 'unknown';
   try {
-    rocksdb = require(join(ROOT, 'build/Release/kiwi_storage.node')).rocksdbVersion;
+    const addon = require(join(ROOT, 'build/Release/kiwi_storage.node'));
+    // Which build matters: Debian's system library keeps RocksDB's assertions on.
+    rocksdb = `${addon.rocksdbVersion} (${addon.rocksdbBuild ?? 'unknown'} build)`;
   } catch {}
   // Porcelain lines are `XY path`; tryRun trims, which eats a leading space of X.
   const changed = tryRun('git', ['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).map((l) => l.replace(/^\S{0,2}\s+/, ''));

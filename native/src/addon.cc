@@ -484,6 +484,12 @@ Napi::Value NativeStorage::Resume(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeStorage", NativeStorage::Define(env));
   exports.Set("constants", Constants(env));
+#ifndef KIWI_ROCKSDB_BUILD
+#define KIWI_ROCKSDB_BUILD "unknown"
+#endif
+  // "system" (the distribution's library) or "bundled" (built from source, linked in):
+  // benchmark reports say which, since the two differ in speed.
+  exports.Set("rocksdbBuild", Napi::String::New(env, KIWI_ROCKSDB_BUILD));
   exports.Set("rocksdbVersion", Napi::String::New(env, std::to_string(ROCKSDB_MAJOR) + "." +
                                                            std::to_string(ROCKSDB_MINOR) + "." +
                                                            std::to_string(ROCKSDB_PATCH)));

@@ -74,7 +74,7 @@ function storageSection(rt: RuntimeManager): InfoSection {
   if (!s || !h) return [['storage_state', 'closed']];
   const prop = (name: string) => rt.storageProperty(name) ?? '0';
   return [
-    ['rocksdb_version', loadAddon().rocksdbVersion], ['storage_dir', rt.storageDir], ['storage_state', h.degraded ? 'degraded' : 'ok'],
+    ['rocksdb_version', loadAddon().rocksdbVersion], ['rocksdb_build', loadAddon().rocksdbBuild], ['storage_dir', rt.storageDir], ['storage_state', h.degraded ? 'degraded' : 'ok'],
     ['storage_threads', s.threads], ['queue_capacity', s.capacity], ['queue_depth', s.queueDepth], ['queue_high_water', s.queueHighWater],
     ['queued_high', s.queuedHigh], ['queued_normal', s.queuedNormal], ['queued_low', s.queuedLow], ['running_batches', s.running],
     ['submitted_batches', s.submittedBatches], ['submitted_commands', s.submittedCommands], ['completed_batches', s.completedBatches],

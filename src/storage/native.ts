@@ -72,6 +72,8 @@ export interface NativeAddon {
   NativeStorage: new (dir: string, options: NativeOptions, onComplete: CompletionCallback) => NativeStorageHandle;
   constants: Record<string, Record<string, number> | number>;
   rocksdbVersion: string;
+  /** "system" or "bundled" (see docs/building.md). */
+  rocksdbBuild: string;
 }
 
 export const addonPath = fileURLToPath(new URL('../../build/Release/kiwi_storage.node', import.meta.url));
