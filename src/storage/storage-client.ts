@@ -141,8 +141,10 @@ export class StorageClient {
   #backlog: Outgoing[] = [];
   /** Batches waiting while the breaker probes (half-open). */
   #parked: Outgoing[] = [];
-  /** Dropped (fault injection) or delayed batches, and batches waiting to be retried. */
+  /** Delayed batches (fault injection) and batches waiting to be retried: each has a timer. */
   #limbo = new Set<Outgoing>();
+  /** Batches fault injection dropped: no timer; the sweeper answers them at their deadline. */
+  #dropped = new Set<Outgoing>();
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: Array<() => void> = [];
   #closed = false;
@@ -186,10 +188,6 @@ export class StorageClient {
 
   set retryDelayMs(ms: number) {
     this.#retryDelayMs = Math.max(1, ms);
-  }
-
-  set retryOptions(o: RetryOptions) {
-    this.#retry = o;
   }
 
   /**
@@ -316,7 +314,7 @@ export class StorageClient {
       const fault = this.faults.decide(out.entries.length);
       if (fault.drop) {
         // Never sent: the sweeper answers it as timed out at its deadline.
-        this.#limbo.add(out);
+        this.#dropped.add(out);
         this.#ensureSweeper();
         return true;
       }
@@ -478,7 +476,7 @@ export class StorageClient {
   }
 
   #sweepable(): boolean {
-    return this.#inflight.size > 0 || this.#backlog.length > 0 || this.#parked.length > 0 || this.#limbo.size > 0;
+    return this.#inflight.size > 0 || this.#backlog.length > 0 || this.#parked.length > 0 || this.#limbo.size > 0 || this.#dropped.size > 0;
   }
 
   // Cancels queued batches past their deadline. The storage side checks deadlines too,
@@ -491,10 +489,10 @@ export class StorageClient {
     }
     this.#backlog = this.#expire(this.#backlog, now, BatchStatus.DEADLINE_EXCEEDED);
     this.#parked = this.#expire(this.#parked, now, BatchStatus.DEADLINE_EXCEEDED);
-    for (const out of this.#limbo) {
-      // Only dropped batches time out here; delayed and retrying ones have a timer.
-      if (out.deadline <= now && out.attempt === 0 && out.id === 0 && this.#isDropped(out)) {
-        this.#limbo.delete(out);
+    // Delayed and retrying batches (#limbo) are answered by their own timers, not here.
+    for (const out of this.#dropped) {
+      if (out.deadline <= now) {
+        this.#dropped.delete(out);
         this.#finish(out, DROPPED, null);
       }
     }
@@ -502,10 +500,6 @@ export class StorageClient {
       clearInterval(this.#sweeper);
       this.#sweeper = null;
     }
-  }
-
-  #isDropped(out: Outgoing): boolean {
-    return out.encoded === null;
   }
 
   #expire(list: Outgoing[], now: number, status: number): Outgoing[] {

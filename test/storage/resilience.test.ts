@@ -101,6 +101,16 @@ describe('injected delays and drops', () => {
     expect(await client.sendRequestWithTimeout(Cmd.get('n'), 5000)).toBeNull();
   });
 
+  it('a delayed request past its deadline is answered exactly once', async () => {
+    const { client } = setup({ breaker: noBreaker, faults: faults({ delayMs: 80 }), requestTimeoutMs: 20 });
+    const answers: Array<Error | null> = [];
+    client.enqueue(Cmd.incrBy('n', 1), (err) => answers.push(err));
+    await sleep(150);
+    expect(answers.length).toBe(1);
+    expect(answers[0]).toBeInstanceOf(TimeoutError);
+    expect(client.stats().timeouts).toBe(1);
+  });
+
   it('a delay within the deadline only postpones the command', async () => {
     const { client } = setup({ breaker: noBreaker, faults: faults({ delayMs: 20 }), requestTimeoutMs: 2000 });
     const t0 = performance.now();
