@@ -324,15 +324,17 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
 
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
                                     ReplyWriter& w) {
-  std::vector<std::string_view> keys;
-  std::vector<size_t> stripes;
+  // Every (db, key) the group touches, for its locks and the repeat check below.
+  std::vector<std::pair<uint8_t, std::string_view>> keys;
+  std::vector<std::string_view> own;
   for (size_t i = begin; i < end; i++) {
-    const size_t before = keys.size();
-    CommandKeys(req, req.commands[i], &keys);
-    for (size_t k = before; k < keys.size(); k++) {
-      stripes.push_back(KeyLocks::Stripe(req.commands[i].db, keys[k]));
-    }
+    own.clear();
+    CommandKeys(req, req.commands[i], &own);
+    for (const auto& key : own) keys.emplace_back(req.commands[i].db, key);
   }
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size());
+  for (const auto& [db, key] : keys) stripes.push_back(KeyLocks::Stripe(db, key));
   std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
   db_->locks().Lock(&stripes);
   // The overlay only matters when a key repeats within the group. Distinct stripes prove
@@ -340,16 +342,8 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
   // keys themselves before paying a copy per write.
   bool repeats = false;
   if (stripes.size() < keys.size()) {
-    std::vector<std::pair<uint8_t, std::string_view>> seen;
-    seen.reserve(keys.size());
-    size_t k = 0;
-    for (size_t i = begin; i < end; i++) {
-      std::vector<std::string_view> own;
-      CommandKeys(req, req.commands[i], &own);
-      for (const auto& key : own) seen.emplace_back(req.commands[i].db, key), k++;
-    }
-    std::sort(seen.begin(), seen.end());
-    repeats = std::adjacent_find(seen.begin(), seen.end()) != seen.end();
+    std::sort(keys.begin(), keys.end());
+    repeats = std::adjacent_find(keys.begin(), keys.end()) != keys.end();
   }
   WriteGroup g(db_, NowMs(), repeats);
   const size_t mark = w.size();
@@ -360,7 +354,7 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     if (cls == OpClass::kWrite) {
       DispatchWrite(req, c, g, w);
     } else if (atomic && cls == OpClass::kRead) {
-      std::vector<std::string_view> own;
+      own.clear();
       CommandKeys(req, c, &own);
       std::vector<Lookup> values(own.size());
       for (size_t k = 0; k < own.size(); k++) g.Read(c.db, own[k], &values[k]);
