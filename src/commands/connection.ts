@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
 import { argText, int64Arg, is, lower, parseInt64, rangeArg, syntaxError } from './args.js';
 import { MapReply, OK, PONG, StatusReply, VerbatimReply, type Reply } from './reply.js';
-import { defineCommand, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
+import { defineCommand, type ServerContext, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'connection', firstKey: 0, lastKey: 0, step: 0, ...r });
@@ -12,9 +12,9 @@ const sub = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'
 const ADMIN: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
 const CONN: CommandFlag[] = ['noscript', 'loading', 'stale'];
 
-/** Whether the client still has to authenticate. */
-export function authRequired(client: ClientState, ctx: ExecContext): boolean {
-  return ctx.server.config.values.server.requirepass !== '' && !client.authenticated;
+/** Whether the client still has to authenticate (the server's dispatch asks this too). */
+export function authRequired(client: ClientState, server: ServerContext): boolean {
+  return server.config.values.server.requirepass !== '' && !client.authenticated;
 }
 
 function passwordMatches(ctx: ExecContext, password: Buffer): boolean {
@@ -263,7 +263,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
         const err = authenticate(ctx, a.auth.user, a.auth.password);
         if (err) return err;
       }
-      if (authRequired(ctx.client, ctx)) {
+      if (authRequired(ctx.client, ctx.server)) {
         return new ReplyError(RedisError.helloNoAuth);
       }
       if (a.name !== null) ctx.client.name = a.name;

@@ -81,8 +81,8 @@ export class Connection implements ClientState {
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
     this.#parser = new RequestParser({ maxBulkLength: host.maxBulkLength });
+    // Each read sets the parser's pre-AUTH limits from the live configuration (#onData).
     this.#authenticated = !host.authRequired(this);
-    this.#parser.authenticated = this.#authenticated;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => this.resume(PauseReason.OUTPUT_BACKPRESSURE));

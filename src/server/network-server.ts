@@ -1,6 +1,7 @@
 // The network runtime's TCP side: listening, accepting, the client table, pausing every
 // socket while storage is behind, idle timeouts, and closing in order at shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
+import { authRequired } from '../commands/connection.js';
 import type { ClientDirectory, ServerContext } from '../commands/types.js';
 import { Connection, PauseReason, type ConnectionHost } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -92,7 +93,7 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
   }
 
   authRequired(conn: Connection): boolean {
-    return this.#context.config.values.server.requirepass !== '' && !conn.authenticated;
+    return authRequired(conn, this.#context);
   }
 
   onClose(conn: Connection): void {
