@@ -25,6 +25,7 @@ const BENCH = join(ROOT, 'bench');
 const MICRO_QUICK = {
   'parser.bench.mjs': ['--rounds', '1', '--max-time', '0.2'],
   'dispatch.bench.mjs': [],
+  'reply.bench.mjs': ['--max-time', '0.2'],
   'priority.bench.mjs': ['--keys', '20000', '--rounds', '1', '--seconds', '1'],
   'storage.bench.mjs': ['--quick'],
 };
