@@ -84,6 +84,7 @@ function storageSection(rt: RuntimeManager): InfoSection {
     ['stall_micros', s.stallMicros],
     ['estimate_num_keys', prop('rocksdb.estimate-num-keys')], ['memtable_bytes', prop('rocksdb.cur-size-all-mem-tables')],
     ['block_cache_usage', prop('rocksdb.block-cache-usage')], ['block_cache_capacity', prop('rocksdb.block-cache-capacity')],
+    ['table_readers_memory', prop('rocksdb.estimate-table-readers-mem')],
     ['pending_compaction_bytes', prop('rocksdb.estimate-pending-compaction-bytes')], ['sst_files_bytes', prop('rocksdb.total-sst-files-size')],
     ['write_stopped', prop('rocksdb.is-write-stopped')], ['background_errors', h.backgroundErrors], ['recoveries', h.recoveries],
     ['last_background_error', h.lastError ?? ''],

@@ -81,6 +81,7 @@ export function createMetrics(runtime: RuntimeManager, commands: () => CommandSt
   add('kiwi_rocksdb_memtable_bytes', 'Memory of all memtables.', 'gauge', rocks('rocksdb.cur-size-all-mem-tables'));
   add('kiwi_rocksdb_block_cache_usage_bytes', 'Block cache in use.', 'gauge', rocks('rocksdb.block-cache-usage'));
   add('kiwi_rocksdb_block_cache_capacity_bytes', 'Block cache capacity.', 'gauge', rocks('rocksdb.block-cache-capacity'));
+  add('kiwi_rocksdb_table_readers_bytes', 'Index and filter blocks held by open SST files, outside the block cache.', 'gauge', rocks('rocksdb.estimate-table-readers-mem'));
   add('kiwi_rocksdb_pending_compaction_bytes', 'Estimated bytes compaction still has to rewrite.', 'gauge', rocks('rocksdb.estimate-pending-compaction-bytes'));
   add('kiwi_rocksdb_sst_files_bytes', 'Size of all SST files.', 'gauge', rocks('rocksdb.total-sst-files-size'));
   add('kiwi_rocksdb_estimate_num_keys', 'RocksDB estimate of the keys in the data column family.', 'gauge', rocks('rocksdb.estimate-num-keys'));

@@ -497,6 +497,8 @@ describe('INFO', () => {
     expect(Object.keys(storage)).toEqual(['Storage']);
     expect(storage.Storage).toMatchObject({ storage_dir: server.dir, storage_state: 'ok' });
     expect(storage.Storage.rocksdb_version).toMatch(/^\d+\.\d+\.\d+$/);
+    // Index and filter blocks are outside the block cache: their memory is reported apart.
+    expect(storage.Storage.table_readers_memory).toMatch(/^\d+$/);
   });
 
   it('several sections, any case', async () => {

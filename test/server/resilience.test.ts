@@ -116,6 +116,7 @@ describe('observability over HTTP', () => {
       'kiwi_circuit_breaker_state{state="closed"} 1',
       'kiwi_rocksdb_memtable_bytes',
       'kiwi_rocksdb_block_cache_usage_bytes',
+      'kiwi_rocksdb_table_readers_bytes',
       'kiwi_rocksdb_pending_compaction_bytes',
       'kiwi_rocksdb_stall_seconds_total',
     ]) {
