@@ -111,6 +111,8 @@ interface Outgoing {
   origins: number[] | null;
   deadline: number;
   id: number;
+  /** Position in StorageClient.#inflight while sent, else -1. */
+  index: number;
   encoded: EncodedBatch | null;
   attempt: number;
   probe: boolean;
@@ -137,7 +139,12 @@ export class StorageClient {
   #queue: Entry[] = [];
   #scheduled = false;
   #origins = new Map<number, OriginState>();
-  #inflight = new Map<number, Outgoing>();
+  /**
+   * Batches sent and not completed, unordered (removal swaps the last one in). Not a
+   * Map keyed by id: see StorageServer.#inflight for why churn through a Map promotes
+   * every request to old space.
+   */
+  #inflight: Outgoing[] = [];
   #backlog: Outgoing[] = [];
   /** Batches waiting while the breaker probes (half-open). */
   #parked: Outgoing[] = [];
@@ -256,7 +263,7 @@ export class StorageClient {
         // saves nothing and would run them in series on one thread.
         const limit = e.priority === Priority.LOW ? 1 : this.#batchSize;
         if (batch === undefined || batch.entries.length >= limit) {
-          batch = { entries: [], priority: e.priority, origins: null, deadline: Infinity, id: 0, encoded: null, attempt: 0, probe: false };
+          batch = { entries: [], priority: e.priority, origins: null, deadline: Infinity, id: 0, index: -1, encoded: null, attempt: 0, probe: false };
           current[e.priority] = batch;
           batches.push(batch);
         }
@@ -340,7 +347,7 @@ export class StorageClient {
     out.encoded ??= encodeBatch(flatten(out.entries.map((e) => e.commands)));
     const timeout = out.deadline === Infinity ? 0 : out.deadline - now;
     const sent = this.#channel.send(out.encoded, out.priority, timeout, (status, replies) => {
-      this.#inflight.delete(out.id);
+      this.#untrack(out);
       this.#finish(out, status, replies);
     });
     if (sent.result === 'backpressure') return false;
@@ -349,8 +356,19 @@ export class StorageClient {
       return true;
     }
     out.id = sent.id;
-    this.#inflight.set(out.id, out);
+    out.index = this.#inflight.length;
+    this.#inflight.push(out);
     return true;
+  }
+
+  #untrack(out: Outgoing): void {
+    const inflight = this.#inflight;
+    const last = inflight.pop()!;
+    if (last !== out) {
+      inflight[out.index] = last;
+      last.index = out.index;
+    }
+    out.index = -1;
   }
 
   #finish(out: Outgoing, status: number, replies: StorageReply[] | null): void {
@@ -403,7 +421,7 @@ export class StorageClient {
     }
     const origins = new Set(entries.map((e) => e.origin).filter((o) => o !== 0));
     const next: Outgoing = {
-      entries, priority: out.priority, origins: origins.size > 0 ? [...origins] : null, deadline, id: 0, encoded: null, attempt, probe: false,
+      entries, priority: out.priority, origins: origins.size > 0 ? [...origins] : null, deadline, id: 0, index: -1, encoded: null, attempt, probe: false,
     };
     this.#retried += entries.length;
     this.#limbo.add(next);
@@ -476,7 +494,7 @@ export class StorageClient {
   }
 
   #sweepable(): boolean {
-    return this.#inflight.size > 0 || this.#backlog.length > 0 || this.#parked.length > 0 || this.#limbo.size > 0 || this.#dropped.size > 0;
+    return this.#inflight.length > 0 || this.#backlog.length > 0 || this.#parked.length > 0 || this.#limbo.size > 0 || this.#dropped.size > 0;
   }
 
   // Cancels queued batches past their deadline. The storage side checks deadlines too,
@@ -484,7 +502,8 @@ export class StorageClient {
   // in the backlog, parked by the breaker, or dropped by fault injection.
   #sweep(): void {
     const now = performance.now();
-    for (const out of this.#inflight.values()) {
+    // cancel() never completes a batch synchronously, so #inflight holds still here.
+    for (const out of this.#inflight) {
       if (out.deadline <= now) this.#channel.cancel(out.id);
     }
     this.#backlog = this.#expire(this.#backlog, now, BatchStatus.DEADLINE_EXCEEDED);
@@ -548,7 +567,7 @@ export class StorageClient {
       held,
       backlog: this.#backlog.length,
       parked: this.#parked.length,
-      inflightBatches: this.#inflight.size,
+      inflightBatches: this.#inflight.length,
       breaker: this.breaker.stats(),
       faults: this.faults ? { ...this.faults.counts } : null,
     };

@@ -121,6 +121,30 @@ describe('backpressure and deadlines', () => {
     await Promise.all(done);
   });
 
+  it('batch ids are distinct while in flight, and an id is reused only after its batch completes', async () => {
+    const s = track(openStorage({ threads: 1, capacity: 100 }));
+    const round = () => {
+      const replies: string[] = [];
+      const ids = Array.from({ length: 10 }, (_, i) =>
+        s.server.submit(encodeBatch([Cmd.set(`id${i}`, `v${i}`), Cmd.get(`id${i}`)]), Priority.NORMAL, 0, (_status, r) => {
+          replies.push(String(r![1]));
+        }),
+      );
+      return { ids, replies };
+    };
+    const first = round();
+    expect(new Set(first.ids).size).toBe(10);
+    expect(Math.min(...first.ids)).toBeGreaterThan(0);
+    expect(s.server.pending).toBe(10);
+    await s.server.drain();
+    expect(s.server.pending).toBe(0);
+    expect(first.replies.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`).sort());
+    const second = round();
+    expect([...second.ids].sort()).toEqual([...first.ids].sort());
+    await s.server.drain();
+    expect(second.replies).toHaveLength(10);
+  });
+
   it('through the client, every request completes and the channel pauses and resumes', async () => {
     const s = track(openStorage({ threads: 1, capacity: 50 }));
     const events: string[] = [];
