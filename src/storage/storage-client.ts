@@ -124,6 +124,8 @@ interface OriginState {
 }
 
 const SWEEP_INTERVAL_MS = 25;
+/** Idle origin states kept (one per recently active connection); above this they go. */
+const IDLE_ORIGINS_KEPT = 1024;
 const DEFAULT_RETRY: RetryOptions = { maxRetries: 3, baseDelayMs: 10, maxDelayMs: 1000 };
 const DEFAULT_BREAKER: BreakerOptions = {
   enabled: true, failureThreshold: 5, failureRate: 0.5, minimumRequests: 20, windowMs: 10_000, cooldownMs: 5000, halfOpenProbes: 1,
@@ -138,7 +140,15 @@ export class StorageClient {
   readonly faults: FaultInjector | null;
   #queue: Entry[] = [];
   #scheduled = false;
+  /**
+   * Per-origin ordering state. An origin's state stays after it goes idle (up to
+   * IDLE_ORIGINS_KEPT states): a Map with a set and a delete per batch is rebuilt by V8
+   * again and again, and its obsolete tables keep what they held alive into old space
+   * (see StorageServer.#inflight).
+   */
   #origins = new Map<number, OriginState>();
+  /** Origins with a batch in flight (state.inflight > 0). */
+  #busyOrigins = 0;
   /**
    * Batches sent and not completed, unordered (removal swaps the last one in). Not a
    * Map keyed by id: see StorageServer.#inflight for why churn through a Map promotes
@@ -270,7 +280,7 @@ export class StorageClient {
         if (e.origin !== 0) {
           byOrigin!.set(e.origin, batch);
           (batch.origins ??= []).push(e.origin);
-          this.#originState(e.origin).inflight++;
+          if (this.#originState(e.origin).inflight++ === 0) this.#busyOrigins++;
         }
       }
       batch.entries.push(e);
@@ -440,8 +450,9 @@ export class StorageClient {
       if (keep?.has(origin)) continue;
       const state = this.#origins.get(origin);
       if (state === undefined || --state.inflight > 0) continue;
+      this.#busyOrigins--;
       if (state.held.length === 0) {
-        this.#origins.delete(origin);
+        if (this.#origins.size > IDLE_ORIGINS_KEPT) this.#origins.delete(origin);
         continue;
       }
       const held = state.held;
@@ -532,7 +543,7 @@ export class StorageClient {
   }
 
   get idle(): boolean {
-    return this.#queue.length === 0 && !this.#sweepable() && this.#origins.size === 0;
+    return this.#queue.length === 0 && !this.#sweepable() && this.#busyOrigins === 0;
   }
 
   #notifyDrained(): void {
