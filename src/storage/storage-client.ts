@@ -147,8 +147,6 @@ export class StorageClient {
    * (see StorageServer.#inflight).
    */
   #origins = new Map<number, OriginState>();
-  /** Origins with a batch in flight (state.inflight > 0). */
-  #busyOrigins = 0;
   /**
    * Batches sent and not completed, unordered (removal swaps the last one in). Not a
    * Map keyed by id: see StorageServer.#inflight for why churn through a Map promotes
@@ -280,7 +278,7 @@ export class StorageClient {
         if (e.origin !== 0) {
           byOrigin!.set(e.origin, batch);
           (batch.origins ??= []).push(e.origin);
-          if (this.#originState(e.origin).inflight++ === 0) this.#busyOrigins++;
+          this.#originState(e.origin).inflight++;
         }
       }
       batch.entries.push(e);
@@ -450,7 +448,6 @@ export class StorageClient {
       if (keep?.has(origin)) continue;
       const state = this.#origins.get(origin);
       if (state === undefined || --state.inflight > 0) continue;
-      this.#busyOrigins--;
       if (state.held.length === 0) {
         if (this.#origins.size > IDLE_ORIGINS_KEPT) this.#origins.delete(origin);
         continue;
@@ -543,7 +540,13 @@ export class StorageClient {
   }
 
   get idle(): boolean {
-    return this.#queue.length === 0 && !this.#sweepable() && this.#busyOrigins === 0;
+    return this.#queue.length === 0 && !this.#sweepable() && !this.#anyOriginBusy();
+  }
+
+  // Only asked while someone waits for a drain (shutdown), so a scan is cheap enough.
+  #anyOriginBusy(): boolean {
+    for (const s of this.#origins.values()) if (s.inflight > 0 || s.held.length > 0) return true;
+    return false;
   }
 
   #notifyDrained(): void {

@@ -38,7 +38,6 @@ export class StorageServer {
   #inflight: (InFlight | undefined)[] = [undefined];
   /** Free ids below #inflight.length (id 0 is never used: ids are positive). */
   #freeIds: number[] = [];
-  #pending = 0;
   #stopping: Promise<void> | null = null;
   #drainWaiters: Array<() => void> = [];
   readonly dir: string;
@@ -71,7 +70,8 @@ export class StorageServer {
 
   /** Batches submitted and not yet completed. */
   get pending(): number {
-    return this.#pending;
+    // Every slot but id 0 is either in flight or free.
+    return this.#inflight.length - 1 - this.#freeIds.length;
   }
 
   /**
@@ -86,7 +86,6 @@ export class StorageServer {
     if (result !== SubmitResult.ACCEPTED) return -result;
     if (id === this.#inflight.length) this.#inflight.push({ batch, onDone });
     else this.#inflight[freeIds.pop()!] = { batch, onDone };
-    this.#pending++;
     return id;
   }
 
@@ -100,7 +99,6 @@ export class StorageServer {
     if (entry === undefined) return;
     this.#inflight[id] = undefined;
     this.#freeIds.push(id);
-    this.#pending--;
     let replies: StorageReply[] | null = null;
     let finalStatus = status;
     if (status === BatchStatus.OK && result !== null) {
@@ -111,7 +109,7 @@ export class StorageServer {
       }
     }
     entry.onDone(finalStatus, replies);
-    if (this.#pending === 0 && this.#drainWaiters.length > 0) {
+    if (this.pending === 0 && this.#drainWaiters.length > 0) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       for (const w of waiters) w();
@@ -120,7 +118,7 @@ export class StorageServer {
 
   /** Resolves once every submitted batch has completed. */
   drain(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
+    if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
