@@ -9,7 +9,7 @@ namespace kiwi {
 Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
   Napi::Object ops = Napi::Object::New(env);
-#define KIWI_X(name, code, cls) ops.Set(#name, Napi::Number::New(env, code));
+#define KIWI_X(name, code, cls, keys, handler) ops.Set(#name, Napi::Number::New(env, code));
   KIWI_OPS(KIWI_X)
 #undef KIWI_X
   Napi::Object flags = Napi::Object::New(env);

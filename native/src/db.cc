@@ -66,6 +66,78 @@ class ExpiredValueFilter : public rocksdb::CompactionFilter {
   const char* Name() const override { return "kiwi.ExpiredValueFilter"; }
 };
 
+// Drops members whose key no longer owns them: the key is gone, expired, of another
+// type, or of another version (deleted, overwritten or expired, then written again).
+// This is how deleting a big composite key stays one metadata write: nothing walks its
+// members; compactions drop them as they pass. One filter serves one compaction (one
+// thread), so it caches the last key's metadata: members of a key are contiguous.
+struct MemberFilterShared {
+  std::atomic<rocksdb::DB*> db{nullptr};
+  std::atomic<rocksdb::ColumnFamilyHandle*> data{nullptr};
+};
+
+class MemberFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit MemberFilter(std::shared_ptr<MemberFilterShared> shared) : shared_(std::move(shared)) {}
+
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*existing*/,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    std::string_view member;
+    uint64_t version = 0;
+    if (!ParseMemberKey(std::string_view(key.data(), key.size()), &data_key_, &version, &member)) return false;
+    if (data_key_ != cached_key_ || !cached_) {
+      if (!Load()) return false;
+    }
+    // Keep what we could not check (no database yet, a read error): dropping is final.
+    if (!known_) return false;
+    return !live_ || version != live_version_;
+  }
+  const char* Name() const override { return "kiwi.MemberFilter"; }
+
+ private:
+  bool Load() const {
+    cached_key_ = data_key_;
+    cached_ = true;
+    known_ = false;
+    rocksdb::DB* db = shared_->db.load(std::memory_order_acquire);
+    rocksdb::ColumnFamilyHandle* data = shared_->data.load(std::memory_order_acquire);
+    if (db == nullptr || data == nullptr) return true;
+    std::string raw;
+    const rocksdb::Status s = db->Get(rocksdb::ReadOptions(), data, cached_key_, &raw);
+    Value v;
+    Meta m;
+    if (s.IsNotFound()) {
+      live_ = false;
+    } else if (!s.ok()) {
+      return true;
+    } else if (!DecodeValue(raw, &v)) {
+      return true;  // a format this version cannot read: leave its members alone
+    } else {
+      live_ = DecodeMeta(v, &m) && !v.expired(NowMs());
+      live_version_ = m.version;
+    }
+    known_ = true;
+    return true;
+  }
+
+  std::shared_ptr<MemberFilterShared> shared_;
+  mutable std::string data_key_, cached_key_;
+  mutable bool cached_ = false, known_ = false, live_ = false;
+  mutable uint64_t live_version_ = 0;
+};
+
+class MemberFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit MemberFilterFactory(std::shared_ptr<MemberFilterShared> shared) : shared_(std::move(shared)) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<MemberFilter>(shared_);
+  }
+  const char* Name() const override { return "kiwi.MemberFilterFactory"; }
+
+ private:
+  std::shared_ptr<MemberFilterShared> shared_;
+};
+
 class HealthListener : public rocksdb::EventListener {
  public:
   explicit HealthListener(std::shared_ptr<HealthState> health) : health_(std::move(health)) {}
@@ -152,6 +224,13 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
   static ExpiredValueFilter filter;  // stateless; RocksDB requires it to outlive the DB
   if (options.compaction_filter) data_options.compaction_filter = &filter;
 
+  auto member_filter = std::make_shared<MemberFilterShared>();
+  rocksdb::ColumnFamilyOptions member_options = data_options;
+  member_options.compaction_filter = nullptr;
+  if (options.compaction_filter) {
+    member_options.compaction_filter_factory = std::make_shared<MemberFilterFactory>(member_filter);
+  }
+
   rocksdb::ColumnFamilyOptions expire_options;
   expire_options.write_buffer_size = std::max<uint64_t>(4ull << 20, options.write_buffer_bytes / 8);
   expire_options.compression = compression;
@@ -163,28 +242,35 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
   rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, data_options}, {kExpireColumnFamily, expire_options}};
+  for (const char* name : kMemberFamilyNames) families.push_back({name, member_options});
   for (const auto& name : existing) {
-    if (name != rocksdb::kDefaultColumnFamilyName && name != kExpireColumnFamily) {
-      families.push_back({name, rocksdb::ColumnFamilyOptions()});
-    }
+    const bool known = std::any_of(families.begin(), families.end(),
+                                   [&](const rocksdb::ColumnFamilyDescriptor& f) { return f.name == name; });
+    if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
   }
 
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &self->handles_, &self->db_);
   if (!s.ok()) return s;
   self->data_cf_ = self->handles_[0];
   self->expire_cf_ = self->handles_[1];
+  for (size_t f = 0; f < kMemberFamilyCount; f++) self->member_cf_[f] = self->handles_[2 + f];
+  member_filter->data.store(self->data_cf_, std::memory_order_release);
+  member_filter->db.store(self->db_, std::memory_order_release);
 
   const std::string version_key = DataKey(kMetaDb, kFormatVersionKey);
   std::string version;
   s = self->db_->Get(rocksdb::ReadOptions(), self->data_cf_, version_key, &version);
-  if (s.IsNotFound()) {
-    s = self->db_->Put(rocksdb::WriteOptions(), self->data_cf_, version_key,
-                       std::to_string(kFormatVersion));
-  } else if (s.ok() && std::strtoul(version.c_str(), nullptr, 10) > kFormatVersion) {
+  if (s.ok() && std::strtoul(version.c_str(), nullptr, 10) > kFormatVersion) {
     s = rocksdb::Status::NotSupported(
         "data directory uses on-disk format " + version + "; this kiwi-server reads up to " +
         std::to_string(kFormatVersion));
+  } else if (s.IsNotFound() || (s.ok() && std::strtoul(version.c_str(), nullptr, 10) < kFormatVersion)) {
+    // Version 1 data (strings only) is valid version 2 data; marking it 2 keeps an older
+    // kiwi from opening a directory that may now hold composite keys.
+    s = self->db_->Put(rocksdb::WriteOptions(), self->data_cf_, version_key,
+                       std::to_string(kFormatVersion));
   }
+  if (s.ok()) s = self->LoadVersionCounter();
   if (!s.ok()) {
     self->Close().PermitUncheckedError();
     return s;
@@ -225,6 +311,40 @@ rocksdb::Status Database::Write(rocksdb::WriteBatch* batch) {
   return db_->Write(write_options_, batch);
 }
 
+namespace {
+constexpr uint64_t kVersionBlock = 1ull << 20;
+}  // namespace
+
+rocksdb::Status Database::LoadVersionCounter() {
+  std::string raw;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_cf_, DataKey(kMetaDb, kVersionLimitKey), &raw);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  uint64_t limit = s.ok() && raw.size() == 8 ? GetFixed64LE(raw.data()) : 0;
+  // The clock as a second floor (microseconds, far above any count a running server
+  // reaches), in case the reservation itself was ever lost.
+  const uint64_t now_us = static_cast<uint64_t>(NowMs()) * 1000;
+  limit = std::max<uint64_t>({limit, now_us, 1});
+  next_version_.store(limit);
+  version_limit_.store(limit);
+  return rocksdb::Status::OK();
+}
+
+uint64_t Database::NextVersion() {
+  const uint64_t v = next_version_.fetch_add(1, std::memory_order_relaxed);
+  if (v < version_limit_.load(std::memory_order_acquire)) return v;
+  std::lock_guard<std::mutex> lock(version_mu_);
+  while (v >= version_limit_.load(std::memory_order_relaxed)) {
+    const uint64_t limit = std::max(version_limit_.load(std::memory_order_relaxed), v + 1) + kVersionBlock;
+    std::string raw;
+    PutFixed64LE(&raw, limit);
+    // A failed reservation leaves the versions usable in this process; the clock floor
+    // still keeps a restart above them. Writes that use them are failing too, most likely.
+    db_->Put(write_options_, data_cf_, DataKey(kMetaDb, kVersionLimitKey), raw).PermitUncheckedError();
+    version_limit_.store(limit, std::memory_order_release);
+  }
+  return v;
+}
+
 rocksdb::Status Database::Resume() {
   rocksdb::Status s = db_->Resume();
   if (s.ok()) {
@@ -235,7 +355,17 @@ rocksdb::Status Database::Resume() {
 }
 
 bool Database::Property(const std::string& name, std::string* value) {
-  return db_ != nullptr && db_->GetProperty(data_cf_, name, value);
+  if (db_ == nullptr) return false;
+  if (name == "kiwi.total-sst-files-size") {
+    uint64_t total = 0;
+    for (auto* h : handles_) {
+      uint64_t n = 0;
+      if (db_->GetIntProperty(h, "rocksdb.total-sst-files-size", &n)) total += n;
+    }
+    *value = std::to_string(total);
+    return true;
+  }
+  return db_->GetProperty(data_cf_, name, value);
 }
 
 uint64_t Database::TickerCount(uint32_t ticker) const {

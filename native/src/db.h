@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "format.h"
+
 namespace kiwi {
 
 enum class SyncMode { kAlways, kPeriodic, kNone };
@@ -73,7 +75,16 @@ class Database {
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* data() const { return data_cf_; }
   rocksdb::ColumnFamilyHandle* expire() const { return expire_cf_; }
+  rocksdb::ColumnFamilyHandle* member(MemberFamily f) const { return member_cf_[f]; }
+  // Every column family kiwi writes (data, expire, members), for flushes and compactions.
+  const std::vector<rocksdb::ColumnFamilyHandle*>& families() const { return handles_; }
   rocksdb::Status Write(rocksdb::WriteBatch* batch);
+
+  // A composite key's version: unique across the database's lifetime, restarts included,
+  // so members of a deleted key can never be mistaken for a new key's. Versions come
+  // from a counter whose upper limit is persisted (WAL order puts the reservation before
+  // any write that uses a version under it) before any of them is handed out.
+  uint64_t NextVersion();
 
   KeyLocks& locks() { return locks_; }
   // Writers hold it shared; FLUSHDB/FLUSHALL hold it exclusively, so a read-modify-write
@@ -82,6 +93,8 @@ class Database {
 
   HealthState& health() { return *health_; }
   rocksdb::Status Resume();
+  // A RocksDB property of the data column family; "kiwi.total-sst-files-size" sums the
+  // SST files of every column family.
   bool Property(const std::string& name, std::string* value);
   uint64_t TickerCount(uint32_t ticker) const;
 
@@ -92,10 +105,15 @@ class Database {
  private:
   Database() = default;
   void MaintenanceLoop();
+  rocksdb::Status LoadVersionCounter();
 
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* expire_cf_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, kMemberFamilyCount> member_cf_{};
+  std::atomic<uint64_t> next_version_{0};
+  std::atomic<uint64_t> version_limit_{0};
+  std::mutex version_mu_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::shared_ptr<HealthState> health_;

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <shared_mutex>
 
@@ -12,6 +13,41 @@ namespace kiwi {
 
 namespace {
 thread_local uint32_t t_failed = 0;
+
+enum class KeySpec { K0, K1, K2, KA, KP, KB, KMV, KCP };
+
+// One row per op code, built from the op list.
+struct OpInfo {
+  OpClass cls = OpClass::kUnknown;
+  bool members = false;   // class M: the write group must index its batch
+  bool snapshot = false;  // class V: the read run needs one snapshot
+  KeySpec keys = KeySpec::K0;
+  ReadHandler read = nullptr;
+  WriteHandler write = nullptr;
+  SpecialHandler special = nullptr;
+};
+
+#define KIWI_ENTRY_R(h) OpInfo{OpClass::kRead, false, false, KeySpec::K0, h, nullptr, nullptr}
+#define KIWI_ENTRY_V(h) OpInfo{OpClass::kRead, false, true, KeySpec::K0, h, nullptr, nullptr}
+#define KIWI_ENTRY_W(h) OpInfo{OpClass::kWrite, false, false, KeySpec::K0, nullptr, h, nullptr}
+#define KIWI_ENTRY_M(h) OpInfo{OpClass::kWrite, true, false, KeySpec::K0, nullptr, h, nullptr}
+#define KIWI_ENTRY_S(h) OpInfo{OpClass::kSpecial, false, false, KeySpec::K0, nullptr, nullptr, h}
+
+struct OpTable {
+  std::array<OpInfo, 256> info;
+  OpTable() {
+#define KIWI_X(name, code, cls, ks, handler) \
+  info[code] = KIWI_ENTRY_##cls(handler);    \
+  info[code].keys = KeySpec::ks;
+    KIWI_OPS(KIWI_X)
+#undef KIWI_X
+  }
+};
+
+const OpTable kOps;
+
+inline const OpInfo& Info(uint8_t op) { return kOps.info[op]; }
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -25,205 +61,48 @@ uint32_t TakeFailedCount() {
   return n;
 }
 
-// The ops.h class letters.
-#define KIWI_CLASS_R OpClass::kRead
-#define KIWI_CLASS_W OpClass::kWrite
-#define KIWI_CLASS_S OpClass::kSpecial
+OpClass ClassOf(uint8_t op) { return Info(op).cls; }
 
-OpClass ClassOf(uint8_t op) {
-  switch (op) {
-#define KIWI_X(name, code, cls) \
-  case code:                    \
-    return KIWI_CLASS_##cls;
-    KIWI_OPS(KIWI_X)
-#undef KIWI_X
-    default:
-      return OpClass::kUnknown;
-  }
-}
-
-void CommandKeys(const Request& req, const Command& c, std::vector<std::string_view>* keys) {
-  switch (c.op) {
-    case kOp_DEL:
-    case kOp_EXISTS:
-    case kOp_MGET:
-      for (uint32_t i = 0; i < c.argc; i++) keys->push_back(req.arg(c, i));
+void CommandKeys(const Request& req, const Command& c, std::vector<KeyRef>* keys) {
+  const uint32_t n = c.argc;
+  switch (Info(c.op).keys) {
+    case KeySpec::K0:
       return;
-    case kOp_MSET:
-    case kOp_MSETNX:
-      for (uint32_t i = 0; i < c.argc; i += 2) keys->push_back(req.arg(c, i));
+    case KeySpec::K1:
+      if (n > 0) keys->push_back({c.db, req.arg(c, 0)});
       return;
-    case kOp_RENAME:
-      for (uint32_t i = 0; i < c.argc && i < 2; i++) keys->push_back(req.arg(c, i));
+    case KeySpec::K2:
+      for (uint32_t i = 0; i < n && i < 2; i++) keys->push_back({c.db, req.arg(c, i)});
       return;
-    default:
-      if (ClassOf(c.op) != OpClass::kSpecial && c.argc > 0) keys->push_back(req.arg(c, 0));
+    case KeySpec::KA:
+      for (uint32_t i = 0; i < n; i++) keys->push_back({c.db, req.arg(c, i)});
       return;
-  }
-}
-
-void FinishLookup(Lookup* l, int64_t now) {
-  l->value = Value();
-  if (l->status.IsNotFound()) {
-    l->status = rocksdb::Status::OK();
-    return;
-  }
-  if (!l->status.ok()) return;
-  if (!DecodeValue(std::string_view(l->pinned.data(), l->pinned.size()), &l->value)) {
-    l->status = rocksdb::Status::Corruption("unreadable value (corrupt or newer format)");
-    l->value = Value();
-    return;
-  }
-  if (l->value.expired(now)) l->value = Value();
-}
-
-namespace {
-
-// A data key as RocksDB slice parts, without building it: the db byte, then the key.
-// Writes take the parts as they are; nothing is allocated per key.
-class KeyParts {
- public:
-  KeyParts(uint8_t db, std::string_view key) : db_(static_cast<char>(db)) {
-    parts_[0] = rocksdb::Slice(&db_, 1);
-    parts_[1] = rocksdb::Slice(key.data(), key.size());
-  }
-  KeyParts(const KeyParts&) = delete;
-  KeyParts& operator=(const KeyParts&) = delete;
-  rocksdb::SliceParts slices() const { return rocksdb::SliceParts(parts_, 2); }
-
- private:
-  char db_;
-  rocksdb::Slice parts_[2];
-};
-
-}  // namespace
-
-const std::string& WriteGroup::KeyOf(uint8_t db, std::string_view key) {
-  scratch_.clear();
-  scratch_.push_back(static_cast<char>(db));
-  scratch_.append(key.data(), key.size());
-  return scratch_;
-}
-
-void WriteGroup::Read(uint8_t db, std::string_view key, Lookup* out) {
-  const std::string& data_key = KeyOf(db, key);
-  out->pinned.Reset();
-  if (use_overlay_) {
-    auto it = overlay_.find(data_key);
-    if (it != overlay_.end()) {
-      if (!it->second) {
-        out->status = rocksdb::Status::NotFound();
-      } else {
-        out->status = rocksdb::Status::OK();
-        out->pinned.PinSelf(*it->second);
+    case KeySpec::KP:
+      for (uint32_t i = 0; i < n; i += 2) keys->push_back({c.db, req.arg(c, i)});
+      return;
+    case KeySpec::KB:
+      for (uint32_t i = 0; i < n && static_cast<int64_t>(i) < c.b; i++) keys->push_back({c.db, req.arg(c, i)});
+      return;
+    case KeySpec::KMV:
+      if (n > 0) {
+        keys->push_back({c.db, req.arg(c, 0)});
+        keys->push_back({static_cast<uint8_t>(c.b), req.arg(c, 0)});
       }
-      FinishLookup(out, now_);
       return;
-    }
-  }
-  out->status = db_->db()->Get(rocksdb::ReadOptions(), db_->data(), data_key, &out->pinned);
-  FinishLookup(out, now_);
-}
-
-void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
-                     std::string_view payload) {
-  if (expire_ms != 0 && expire_ms <= now_) {
-    Delete(db, key);
-    return;
-  }
-  const KeyParts data_key(db, key);
-  char header[kMaxHeaderSize];
-  const size_t header_size = EncodeHeader(type, expire_ms, header);
-  const rocksdb::Slice value_parts[2] = {rocksdb::Slice(header, header_size),
-                                         rocksdb::Slice(payload.data(), payload.size())};
-  batch_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(value_parts, 2)).PermitUncheckedError();
-  if (expire_ms != 0) {
-    std::string when;
-    PutFixed64BE(&when, static_cast<uint64_t>(expire_ms));
-    const char d = static_cast<char>(db);
-    const rocksdb::Slice index_parts[3] = {when, rocksdb::Slice(&d, 1), rocksdb::Slice(key.data(), key.size())};
-    const rocksdb::Slice empty;
-    batch_.Put(db_->expire(), rocksdb::SliceParts(index_parts, 3), rocksdb::SliceParts(&empty, 1)).PermitUncheckedError();
-  }
-  if (use_overlay_) {
-    std::string encoded;
-    EncodeValue(type, expire_ms, payload, &encoded);
-    overlay_[DataKey(db, key)] = std::move(encoded);
+    case KeySpec::KCP:
+      if (n > 1) {
+        keys->push_back({c.db, req.arg(c, 0)});
+        keys->push_back({static_cast<uint8_t>(c.b), req.arg(c, 1)});
+      }
+      return;
   }
 }
 
-void WriteGroup::Delete(uint8_t db, std::string_view key) {
-  const KeyParts data_key(db, key);
-  batch_.Delete(db_->data(), data_key.slices()).PermitUncheckedError();
-  if (use_overlay_) overlay_[DataKey(db, key)] = std::nullopt;
+void BatchCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) {
+  w.Error(kErr_BAD_REQUEST, "BATCH inside BATCH");
 }
 
-void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) {
-  const KeyParts data_key(db, key);
-  const rocksdb::Slice value(raw.data(), raw.size());
-  batch_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(&value, 1)).PermitUncheckedError();
-  if (use_overlay_) overlay_[DataKey(db, key)] = std::string(raw);
-}
-
-rocksdb::Status WriteGroup::Commit() {
-  if (!poison_.ok()) return poison_;
-  return db_->Write(&batch_);
-}
-
-namespace {
-
-void DispatchRead(const Request& req, const Command& c, const Lookup* v, int64_t now,
-                  ReplyWriter& w) {
-  switch (c.op) {
-    case kOp_GET: return GetCmd(req, c, v, now, w);
-    case kOp_MGET: return MGetCmd(req, c, v, now, w);
-    case kOp_STRLEN: return StrlenCmd(req, c, v, now, w);
-    case kOp_GETRANGE: return GetRangeCmd(req, c, v, now, w);
-    case kOp_EXISTS: return ExistsCmd(req, c, v, now, w);
-    case kOp_TTL: return TtlCmd(req, c, v, now, w);
-    case kOp_TYPE: return TypeCmd(req, c, v, now, w);
-    default: return w.Error(kErr_BAD_REQUEST, "not a read command");
-  }
-}
-
-void DispatchWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
-  switch (c.op) {
-    case kOp_SET: return SetCmd(req, c, g, w);
-    case kOp_MSET: return MSetCmd(req, c, g, w);
-    case kOp_MSETNX: return MSetNxCmd(req, c, g, w);
-    case kOp_INCRBY: return IncrByCmd(req, c, g, w);
-    case kOp_INCRBYFLOAT: return IncrByFloatCmd(req, c, g, w);
-    case kOp_APPEND: return AppendCmd(req, c, g, w);
-    case kOp_SETRANGE: return SetRangeCmd(req, c, g, w);
-    case kOp_GETDEL: return GetDelCmd(req, c, g, w);
-    case kOp_GETEX: return GetExCmd(req, c, g, w);
-    case kOp_DEL: return DelCmd(req, c, g, w);
-    case kOp_EXPIRE: return ExpireCmd(req, c, g, w);
-    case kOp_PERSIST: return PersistCmd(req, c, g, w);
-    case kOp_RENAME: return RenameCmd(req, c, g, w);
-    case kOp_RAW_SET: return RawSetCmd(req, c, g, w);
-    case kOp_FAIL_WRITE: return FailWriteCmd(req, c, g, w);
-    default: return w.Error(kErr_BAD_REQUEST, "not a write command");
-  }
-}
-
-}  // namespace
-
-void ExecSpecial(Database* db, const Request& req, const Command& c, int64_t now,
-                 ReplyWriter& w) {
-  switch (c.op) {
-    case kOp_PING: return w.Ok();
-    case kOp_KEYS: return KeysCmd(db, req, c, now, w);
-    case kOp_SCAN: return ScanCmd(db, req, c, now, w);
-    case kOp_DBSIZE: return DbSizeCmd(db, req, c, now, w);
-    case kOp_FLUSHDB: return FlushDbCmd(db, req, c, now, w);
-    case kOp_FLUSHALL: return FlushAllCmd(db, req, c, now, w);
-    case kOp_RANDOMKEY: return RandomKeyCmd(db, req, c, now, w);
-    case kOp_COMPACT: return CompactCmd(db, req, c, now, w);
-    case kOp_FLUSH_MEMTABLE: return FlushMemtableCmd(db, req, c, now, w);
-    default: return w.Error(kErr_BAD_REQUEST, "unknown op");
-  }
-}
+void PingCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) { w.Ok(); }
 
 uint32_t Executor::Run(const Request& req, std::string* out) {
   TakeFailedCount();
@@ -266,8 +145,11 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       }
       replies += static_cast<uint32_t>(j - i - 1);
       i = j;
+    } else if (cls == OpClass::kSpecial) {
+      Info(c.op).special(db_, req, c, NowMs(), w);
+      i++;
     } else {
-      RunSpecial(req, c, w);
+      w.Error(kErr_BAD_REQUEST, "unknown op");
       i++;
     }
     replies++;
@@ -277,31 +159,31 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
 }
 
 void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w) {
-  const int64_t now = NowMs();
-  std::vector<std::string_view> keys;
-  std::vector<uint8_t> key_dbs;
+  std::vector<KeyRef> keys;
   std::vector<size_t> key_counts;
+  bool snapshot = false;
   for (size_t i = begin; i < end; i++) {
     const size_t before = keys.size();
     CommandKeys(req, req.commands[i], &keys);
-    key_dbs.resize(keys.size(), req.commands[i].db);
     key_counts.push_back(keys.size() - before);
+    snapshot = snapshot || Info(req.commands[i].op).snapshot;
   }
+  ReadView view(db_, NowMs(), snapshot);
   // All data keys in one buffer (reserved up front, so the slices stay valid): one
   // allocation for the run instead of one per key.
   size_t total = 0;
-  for (const auto& k : keys) total += k.size() + 1;
+  for (const auto& k : keys) total += k.key.size() + 1;
   std::string buffer;
   buffer.reserve(total);
   std::vector<rocksdb::Slice> slices(keys.size());
   for (size_t k = 0; k < keys.size(); k++) {
     const size_t at = buffer.size();
-    buffer.push_back(static_cast<char>(key_dbs[k]));
-    buffer.append(keys[k].data(), keys[k].size());
-    slices[k] = rocksdb::Slice(buffer.data() + at, keys[k].size() + 1);
+    buffer.push_back(static_cast<char>(keys[k].db));
+    buffer.append(keys[k].key.data(), keys[k].key.size());
+    slices[k] = rocksdb::Slice(buffer.data() + at, keys[k].key.size() + 1);
   }
   std::vector<Lookup> values(keys.size());
-  rocksdb::ReadOptions ro;
+  const rocksdb::ReadOptions& ro = view.options();
   if (keys.size() == 1) {
     values[0].status = db_->db()->Get(ro, db_->data(), slices[0], &values[0].pinned);
   } else if (!keys.empty()) {
@@ -314,10 +196,11 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
       values[k].pinned = std::move(pinned[k]);
     }
   }
-  for (auto& v : values) FinishLookup(&v, now);
+  for (auto& v : values) FinishLookup(&v, view.now());
   size_t at = 0;
   for (size_t i = begin; i < end; i++) {
-    DispatchRead(req, req.commands[i], values.data() + at, now, w);
+    const Command& c = req.commands[i];
+    Info(c.op).read(req, c, values.data() + at, view, w);
     at += key_counts[i - begin];
   }
 }
@@ -325,40 +208,45 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
                                     ReplyWriter& w) {
   // Every (db, key) the group touches, for its locks and the repeat check below.
-  std::vector<std::pair<uint8_t, std::string_view>> keys;
-  std::vector<std::string_view> own;
+  std::vector<KeyRef> keys;
+  bool members = false;
   for (size_t i = begin; i < end; i++) {
-    own.clear();
-    CommandKeys(req, req.commands[i], &own);
-    for (const auto& key : own) keys.emplace_back(req.commands[i].db, key);
+    CommandKeys(req, req.commands[i], &keys);
+    members = members || Info(req.commands[i].op).members;
   }
   std::vector<size_t> stripes;
   stripes.reserve(keys.size());
-  for (const auto& [db, key] : keys) stripes.push_back(KeyLocks::Stripe(db, key));
+  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
   std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
   db_->locks().Lock(&stripes);
-  // The overlay only matters when a key repeats within the group. Distinct stripes prove
-  // it does not; when stripes collide (likely in big groups: 1,024 stripes), compare the
-  // keys themselves before paying a copy per write.
-  bool repeats = false;
-  if (stripes.size() < keys.size()) {
-    std::sort(keys.begin(), keys.end());
-    repeats = std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+  // Commands must see the group's earlier writes when a key repeats (or inside BATCH, or
+  // when members are written). Distinct stripes prove keys do not repeat; when stripes
+  // collide (likely in big groups: 1,024 stripes), compare the keys themselves before
+  // paying for an indexed batch.
+  bool indexed = atomic || members;
+  if (!indexed && stripes.size() < keys.size()) {
+    std::sort(keys.begin(), keys.end(), [](const KeyRef& a, const KeyRef& b) {
+      return a.db != b.db ? a.db < b.db : a.key < b.key;
+    });
+    indexed = std::adjacent_find(keys.begin(), keys.end(), [](const KeyRef& a, const KeyRef& b) {
+                return a.db == b.db && a.key == b.key;
+              }) != keys.end();
   }
-  WriteGroup g(db_, NowMs(), repeats);
+  WriteGroup g(db_, NowMs(), indexed);
   const size_t mark = w.size();
   const uint32_t failed_mark = t_failed;
+  std::vector<KeyRef> own;
   for (size_t i = begin; i < end; i++) {
     const Command& c = req.commands[i];
-    const OpClass cls = ClassOf(c.op);
-    if (cls == OpClass::kWrite) {
-      DispatchWrite(req, c, g, w);
-    } else if (atomic && cls == OpClass::kRead) {
+    const OpInfo& info = Info(c.op);
+    if (info.cls == OpClass::kWrite) {
+      info.write(req, c, g, w);
+    } else if (atomic && info.cls == OpClass::kRead) {
       own.clear();
       CommandKeys(req, c, &own);
       std::vector<Lookup> values(own.size());
-      for (size_t k = 0; k < own.size(); k++) g.Read(c.db, own[k], &values[k]);
-      DispatchRead(req, c, values.data(), g.now(), w);
+      for (size_t k = 0; k < own.size(); k++) g.Read(own[k].db, own[k].key, &values[k]);
+      info.read(req, c, values.data(), g, w);
     } else if (atomic && c.op == kOp_PING) {
       w.Ok();
     } else {
@@ -377,10 +265,6 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
   }
   db_->locks().Unlock(stripes);
   return s;
-}
-
-void Executor::RunSpecial(const Request& req, const Command& c, ReplyWriter& w) {
-  ExecSpecial(db_, req, c, NowMs(), w);
 }
 
 }  // namespace kiwi

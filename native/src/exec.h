@@ -1,15 +1,18 @@
 // Batch execution on a storage thread. A batch is split into runs:
-//   - consecutive point reads share one MultiGet,
-//   - consecutive writes form a write group: their keys' stripes are locked, reads go
-//     through an overlay of the group's own writes, and one WriteBatch commits them all,
-//   - scans and admin commands run alone,
+//   - consecutive reads (classes R and V) share one MultiGet of their keys' records,
+//   - consecutive writes (W and M) form a write group: their keys' stripes are locked,
+//     each command sees the group's earlier writes, and one WriteBatch commits them all,
+//   - scans and admin commands (S) run alone,
 //   - a BATCH command makes the next N commands one atomic group (reads included).
-// Commands of one batch run in order; each gets exactly one reply.
+// Commands of one batch run in order; each gets exactly one reply. Handlers live in
+// native/src/types/<family>.cc and are declared here from the op list (ops.h).
 #pragma once
 
 #include <rocksdb/status.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -21,7 +24,7 @@
 
 namespace kiwi {
 
-// The current value of a key as a command sees it: missing and expired both read as
+// The current record of a key as a command sees it: missing and expired both read as
 // kTypeNone. `pinned` owns (or pins in the block cache) the bytes `value` views.
 struct Lookup {
   rocksdb::Status status;
@@ -29,37 +32,108 @@ struct Lookup {
   Value value;
 };
 
-// State of one write group; lives while its key stripes are locked.
-class WriteGroup {
+// An iterator over one key range of a column family, owning its bounds.
+class RangeIterator {
  public:
-  WriteGroup(Database* db, int64_t now_ms, bool use_overlay)
-      : db_(db), now_(now_ms), use_overlay_(use_overlay) {}
+  RangeIterator(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
+  // Positions at the first entry at or after `from` (empty: the start of the range).
+  void Seek(std::string_view from = {});
+  bool Valid() const;
+  void Next() { it_->Next(); }
+  rocksdb::Slice key() const { return it_->key(); }
+  rocksdb::Slice value() const { return it_->value(); }
+  rocksdb::Status status() const { return it_->status(); }
+  const std::string& lower() const { return lower_; }
+  const std::string& upper() const { return upper_; }
 
-  int64_t now() const { return now_; }
-  Database* db() const { return db_; }
+ private:
+  friend class ReadView;
+  friend class WriteGroup;
+  std::string lower_, upper_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
 
-  // Reads a key, seeing this group's earlier writes.
-  void Read(uint8_t db, std::string_view key, Lookup* out);
-  // Writes a value; an expiry already in the past deletes the key instead.
-  void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
-           std::string_view payload);
-  void Delete(uint8_t db, std::string_view key);
-  void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
-  // Makes Commit() fail with `s` and write nothing (FAIL_WRITE).
-  void Poison(const rocksdb::Status& s) { poison_ = s; }
-  rocksdb::Status Commit();
-  bool empty() const { return batch_.Count() == 0 && poison_.ok(); }
+// What a command may read: top-level records, members by key, member ranges. A read run
+// implements it over one snapshot (ReadView); a write group over the database plus its
+// own pending writes (WriteGroup). Composite handlers are written once against it.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  virtual int64_t now() const = 0;
+  virtual Database* db() const = 0;
+  // A key's top-level record (string value or composite metadata).
+  virtual void Read(uint8_t db, std::string_view key, Lookup* out) = 0;
+  // A member record of a member column family.
+  virtual rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) = 0;
+  // An iterator over [lower, upper) of a member column family.
+  virtual std::unique_ptr<RangeIterator> Members(MemberFamily cf, std::string lower, std::string upper) = 0;
+};
+
+// A read run's view: one snapshot when the run needs it (class V), else the latest state.
+class ReadView : public Reader {
+ public:
+  ReadView(Database* db, int64_t now, bool snapshot);
+  ~ReadView() override;
+  int64_t now() const override { return now_; }
+  Database* db() const override { return db_; }
+  const rocksdb::ReadOptions& options() const { return ro_; }
+  void Read(uint8_t db, std::string_view key, Lookup* out) override;
+  rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) override;
+  std::unique_ptr<RangeIterator> Members(MemberFamily cf, std::string lower, std::string upper) override;
 
  private:
   Database* db_;
   int64_t now_;
-  bool use_overlay_;
+  const rocksdb::Snapshot* snapshot_ = nullptr;
+  rocksdb::ReadOptions ro_;
+};
+
+// State of one write group; lives while its key stripes are locked.
+//
+// Plain mode (no key repeats, no member writes, not atomic): writes go straight into a
+// WriteBatch, reads to the database. Indexed mode: member writes go into a
+// WriteBatchWithIndex, so later point reads and iterators of the group see them, and
+// top-level records are kept in an overlay and written once at commit, so a run of
+// HSETs on one key reads and writes its metadata once.
+class WriteGroup : public Reader {
+ public:
+  WriteGroup(Database* db, int64_t now_ms, bool indexed);
+
+  int64_t now() const override { return now_; }
+  Database* db() const override { return db_; }
+
+  // Reads a key's record, seeing this group's earlier writes.
+  void Read(uint8_t db, std::string_view key, Lookup* out) override;
+  // Writes a record; an expiry already in the past deletes the key instead.
+  void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+           std::string_view payload);
+  void Delete(uint8_t db, std::string_view key);
+  void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
+
+  rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) override;
+  std::unique_ptr<RangeIterator> Members(MemberFamily cf, std::string lower, std::string upper) override;
+  void PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value);
+  void DeleteMember(MemberFamily cf, const rocksdb::Slice& key);
+
+  // Makes Commit() fail with `s` and write nothing (FAIL_WRITE).
+  void Poison(const rocksdb::Status& s) { poison_ = s; }
+  rocksdb::Status Commit();
+  bool empty() const;
+
+ private:
+  rocksdb::WriteBatchBase* batch() { return indexed_ ? static_cast<rocksdb::WriteBatchBase*>(&*indexed_) : &plain_; }
+  void IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms);
   // The contiguous data key for a point read, rebuilt in place (no allocation per read).
   const std::string& KeyOf(uint8_t db, std::string_view key);
 
-  rocksdb::WriteBatch batch_;
+  Database* db_;
+  int64_t now_;
+  rocksdb::WriteBatch plain_;
+  std::optional<rocksdb::WriteBatchWithIndex> indexed_;
   rocksdb::Status poison_;
   std::string scratch_;
+  // Indexed mode: the latest record per data key, written at commit (nullopt: deleted).
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
 };
 
@@ -74,7 +148,6 @@ class Executor {
   void RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w);
   // Returns the commit status: a transient failure stops the rest of the batch.
   rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
-  void RunSpecial(const Request& req, const Command& c, ReplyWriter& w);
 
   Database* db_;
 };
@@ -83,8 +156,13 @@ class Executor {
 enum class OpClass { kRead, kWrite, kSpecial, kUnknown };
 OpClass ClassOf(uint8_t op);
 
-// Keys a command touches, for locking and MultiGet.
-void CommandKeys(const Request& req, const Command& c, std::vector<std::string_view>* keys);
+// A key a command touches: its database and name.
+struct KeyRef {
+  uint8_t db;
+  std::string_view key;
+};
+// Keys a command touches (ops.h keys column), for locking and the MultiGet.
+void CommandKeys(const Request& req, const Command& c, std::vector<KeyRef>* keys);
 
 // Turns a raw Get/MultiGet outcome into a Lookup: NotFound and expired read as missing.
 void FinishLookup(Lookup* l, int64_t now);
@@ -93,45 +171,19 @@ void FinishLookup(Lookup* l, int64_t now);
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s);
 uint32_t TakeFailedCount();
 
-// Handlers (strings.cc, keyspace.cc). Read handlers get the lookups of their keys in
+// Handler signatures by class. Read handlers get the lookups of their keys in
 // CommandKeys order; an argument count the handler cannot use replies BAD_REQUEST.
-using ReadHandler = void (*)(const Request&, const Command&, const Lookup*, int64_t,
-                             ReplyWriter&);
+using ReadHandler = void (*)(const Request&, const Command&, const Lookup*, Reader&, ReplyWriter&);
 using WriteHandler = void (*)(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-using SpecialHandler = void (*)(Database*, const Request&, const Command&, int64_t,
-                                ReplyWriter&);
+using SpecialHandler = void (*)(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
 
-void GetCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void MGetCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void StrlenCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void GetRangeCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void ExistsCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void TtlCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-void TypeCmd(const Request&, const Command&, const Lookup*, int64_t, ReplyWriter&);
-
-void SetCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void MSetCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void MSetNxCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void IncrByCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void IncrByFloatCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void AppendCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void SetRangeCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void GetDelCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void GetExCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void DelCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void ExpireCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void PersistCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void RenameCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void RawSetCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-void FailWriteCmd(const Request&, const Command&, WriteGroup&, ReplyWriter&);
-
-void KeysCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void ScanCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void DbSizeCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void FlushDbCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void FlushAllCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void RandomKeyCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void CompactCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
-void FlushMemtableCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
+#define KIWI_DECLARE_R(h) void h(const Request&, const Command&, const Lookup*, Reader&, ReplyWriter&);
+#define KIWI_DECLARE_V KIWI_DECLARE_R
+#define KIWI_DECLARE_W(h) void h(const Request&, const Command&, WriteGroup&, ReplyWriter&);
+#define KIWI_DECLARE_M KIWI_DECLARE_W
+#define KIWI_DECLARE_S(h) void h(Database*, const Request&, const Command&, int64_t, ReplyWriter&);
+#define KIWI_X(name, code, cls, keys, handler) KIWI_DECLARE_##cls(handler)
+KIWI_OPS(KIWI_X)
+#undef KIWI_X
 
 }  // namespace kiwi

@@ -2,18 +2,25 @@
 // reuse a retired one, and bump kFormatVersion when a reader of the old version could
 // misread new data.
 //
-// Layout (Kvrocks/Pika style, leaving room for the other Redis types):
+// Layout (Kvrocks/Pika style):
 //   column family "default"  key   = [u8 db][user key]
 //                            value = [u8 type][u8 flags][u64 LE expire-at ms if flags&1][payload]
-//     For strings the payload is the value. Hash/list/set/zset will store
-//     [u64 LE version][u64 LE size] as payload and keep their members in their own column
-//     families keyed [u8 db][u32 BE key length][key][u64 BE version][member], so deleting
-//     or overwriting a big key is one metadata write; a compaction filter drops members
-//     whose version no longer matches.
+//     For strings the payload is the value. For composite types (hash, set, ...) it is
+//     their metadata: [u64 LE version][u64 LE size][type-specific fields], and their
+//     members live in a column family of their type, keyed
+//       [u8 db][u32 BE key length][key][u64 BE version][member]
+//     so deleting, expiring or overwriting a big key is one metadata write: members of
+//     any other version are invisible, and a compaction filter drops them (db.cc).
+//     Versions come from one counter that never repeats (Database::NextVersion).
 //   column family "expire"   key   = [u64 BE expire-at ms][u8 db][user key], value empty.
 //     An index, sorted by time, that the expiry cycle walks; entries whose key has since
 //     changed its expiry are stale and only removed.
-//   db byte 0xFF of "default" is reserved for kiwi's own metadata (the format version).
+//   member column families   see MemberFamily below.
+//   db byte 0xFF of "default" is reserved for kiwi's own metadata (the format version,
+//   the version counter's reservation).
+//
+// Format versions: 1 = strings only; 2 = composite metadata and member column families
+// (a version-1 reader would copy a hash's metadata on RENAME and lose its members).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +30,7 @@
 
 namespace kiwi {
 
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 // Type tags: persisted, never renumber. 0 means "no key".
 enum TypeTag : uint8_t {
@@ -42,6 +49,18 @@ constexpr uint8_t kHeaderKnownBits = kHeaderHasExpiry;
 constexpr uint8_t kMetaDb = 0xFF;
 constexpr const char* kFormatVersionKey = "format-version";
 constexpr const char* kExpireColumnFamily = "expire";
+// Where the version counter's reservation is kept (db 0xFF): versions below it may be in use.
+constexpr const char* kVersionLimitKey = "version-limit";
+
+// Member column families, by type: persisted names, never rename; add new ones at the end.
+enum MemberFamily : uint8_t {
+  kFamilyHash = 0,
+  kFamilySet = 1,
+  kMemberFamilyCount = 2,
+};
+constexpr const char* kMemberFamilyNames[kMemberFamilyCount] = {"hash", "set"};
+
+inline bool IsComposite(uint8_t type) { return type == kTypeHash || type == kTypeSet || type == kTypeList || type == kTypeZSet; }
 
 const char* TypeName(uint8_t type);
 
@@ -107,6 +126,69 @@ inline std::string ExpireKey(int64_t expire_ms, std::string_view data_key) {
   PutFixed64BE(&k, static_cast<uint64_t>(expire_ms));
   k.append(data_key.data(), data_key.size());
   return k;
+}
+
+// Composite metadata: the payload of a hash/set/list/zset record.
+constexpr size_t kMetaFixedSize = 16;
+struct Meta {
+  uint8_t type = kTypeNone;
+  int64_t expire_ms = 0;
+  uint64_t version = 0;
+  uint64_t size = 0;            // members
+  std::string_view extra;       // type-specific fields after the fixed part
+};
+
+// Reads the metadata of a composite record; false if the payload is too short.
+inline bool DecodeMeta(const Value& v, Meta* out) {
+  if (!IsComposite(v.type) || v.payload.size() < kMetaFixedSize) return false;
+  out->type = v.type;
+  out->expire_ms = v.expire_ms;
+  out->version = GetFixed64LE(v.payload.data());
+  out->size = GetFixed64LE(v.payload.data() + 8);
+  out->extra = v.payload.substr(kMetaFixedSize);
+  return true;
+}
+
+inline void EncodeMetaPayload(uint64_t version, uint64_t size, std::string_view extra, std::string* out) {
+  out->clear();
+  PutFixed64LE(out, version);
+  PutFixed64LE(out, size);
+  out->append(extra.data(), extra.size());
+}
+
+// [u8 db][u32 BE key length][key][u64 BE version]: every member key of one version of a
+// key starts with this, so one range covers them.
+inline std::string MemberPrefix(uint8_t db, std::string_view key, uint64_t version) {
+  std::string p;
+  p.reserve(1 + 4 + key.size() + 8);
+  p.push_back(static_cast<char>(db));
+  const uint32_t n = static_cast<uint32_t>(key.size());
+  for (int i = 3; i >= 0; i--) p.push_back(static_cast<char>(n >> (8 * i)));
+  p.append(key.data(), key.size());
+  PutFixed64BE(&p, version);
+  return p;
+}
+
+// The first key after every key that starts with `prefix`.
+inline std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+// Splits a member key into its owner's data key ([db][key]), version and member name.
+inline bool ParseMemberKey(std::string_view k, std::string* data_key, uint64_t* version, std::string_view* member) {
+  if (k.size() < 1 + 4 + 8) return false;
+  const uint32_t n = (static_cast<uint32_t>(static_cast<uint8_t>(k[1])) << 24) |
+                     (static_cast<uint32_t>(static_cast<uint8_t>(k[2])) << 16) |
+                     (static_cast<uint32_t>(static_cast<uint8_t>(k[3])) << 8) |
+                     static_cast<uint32_t>(static_cast<uint8_t>(k[4]));
+  if (k.size() < 1 + 4 + static_cast<size_t>(n) + 8) return false;
+  data_key->assign(1, k[0]);
+  data_key->append(k.data() + 5, n);
+  *version = GetFixed64BE(k.data() + 5 + n);
+  *member = k.substr(5 + n + 8);
+  return true;
 }
 
 }  // namespace kiwi

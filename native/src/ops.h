@@ -10,50 +10,98 @@
 
 namespace kiwi {
 
-// X(name, code, class). Class decides how a run of commands executes:
-//   R = point read (consecutive ones share one MultiGet),
-//   W = write or read-modify-write (consecutive ones share one WriteBatch under key locks),
-//   S = scans, admin and whole-keyspace operations (run alone).
+// The op list: the one place a storage command is declared. Everything else is generated
+// from it: the dispatch table (exec.cc), the handler declarations (exec.h), the constants
+// the addon exports, and src/storage/ops.generated.ts (scripts/gen-ops.mjs; a test fails
+// when that file is stale).
+//
+// X(NAME, code, class, keys, handler)
+//   class decides how a run of commands executes:
+//     R = point read: consecutive reads share one MultiGet of their keys' records,
+//     V = read that needs one consistent view (several members, ranges): a run holding
+//         one reads its records and members from one snapshot,
+//     W = write of top-level records only (strings, expiry, deletes),
+//     M = write that also touches members (composite types): its write group indexes
+//         its batch, so each command sees the group's earlier writes, members included,
+//     S = scans, admin and whole-keyspace operations (run alone).
+//   keys tells which arguments are keys (for locks and the MultiGet):
+//     K0 none, K1 the first, K2 the first two, KA all, KP every other from the first
+//     (MSET pairs), KB the first `b`, KMV the first in `db` and again in database `b`
+//     (MOVE), KCP the first in `db` and the second in database `b` (COPY).
+//   handler is the function in native/src/types/<family>.cc; its signature follows the
+//   class (exec.h).
 // RAW_SET stores bytes as they are, header included: tests use it to plant values of
 // types and formats this version cannot create yet. FAIL_WRITE makes its write group's
 // commit fail with the status `a` selects (1 busy, 2 try again, 3 I/O error, 4 no space)
 // without writing: tests use it to exercise retries and the circuit breaker.
-#define KIWI_OPS(X)      \
-  X(GET, 1, R)           \
-  X(SET, 2, W)           \
-  X(DEL, 3, W)           \
-  X(EXISTS, 4, R)        \
-  X(EXPIRE, 5, W)        \
-  X(PERSIST, 6, W)       \
-  X(TTL, 7, R)           \
-  X(INCRBY, 8, W)        \
-  X(INCRBYFLOAT, 9, W)   \
-  X(MSET, 10, W)         \
-  X(MSETNX, 11, W)       \
-  X(MGET, 12, R)         \
-  X(APPEND, 13, W)       \
-  X(STRLEN, 14, R)       \
-  X(GETRANGE, 15, R)     \
-  X(SETRANGE, 16, W)     \
-  X(GETDEL, 17, W)       \
-  X(GETEX, 18, W)        \
-  X(BATCH, 19, S)        \
-  X(TYPE, 20, R)         \
-  X(KEYS, 21, S)         \
-  X(SCAN, 22, S)         \
-  X(DBSIZE, 23, S)       \
-  X(FLUSHDB, 24, S)      \
-  X(FLUSHALL, 25, S)     \
-  X(RANDOMKEY, 26, S)    \
-  X(RENAME, 27, W)       \
-  X(PING, 28, S)         \
-  X(COMPACT, 29, S)      \
-  X(FLUSH_MEMTABLE, 30, S)  \
-  X(RAW_SET, 31, W)         \
-  X(FAIL_WRITE, 32, W)
+#define KIWI_OPS(X)                                           \
+  X(GET, 1, R, K1, GetCmd)                                    \
+  X(SET, 2, W, K1, SetCmd)                                    \
+  X(DEL, 3, W, KA, DelCmd)                                    \
+  X(EXISTS, 4, R, KA, ExistsCmd)                              \
+  X(EXPIRE, 5, W, K1, ExpireCmd)                              \
+  X(PERSIST, 6, W, K1, PersistCmd)                            \
+  X(TTL, 7, R, K1, TtlCmd)                                    \
+  X(INCRBY, 8, W, K1, IncrByCmd)                              \
+  X(INCRBYFLOAT, 9, W, K1, IncrByFloatCmd)                    \
+  X(MSET, 10, W, KP, MSetCmd)                                 \
+  X(MSETNX, 11, W, KP, MSetNxCmd)                             \
+  X(MGET, 12, R, KA, MGetCmd)                                 \
+  X(APPEND, 13, W, K1, AppendCmd)                             \
+  X(STRLEN, 14, R, K1, StrlenCmd)                             \
+  X(GETRANGE, 15, R, K1, GetRangeCmd)                         \
+  X(SETRANGE, 16, W, K1, SetRangeCmd)                         \
+  X(GETDEL, 17, W, K1, GetDelCmd)                             \
+  X(GETEX, 18, W, K1, GetExCmd)                               \
+  X(BATCH, 19, S, K0, BatchCmd)                               \
+  X(TYPE, 20, R, K1, TypeCmd)                                 \
+  X(KEYS, 21, S, K0, KeysCmd)                                 \
+  X(SCAN, 22, S, K0, ScanCmd)                                 \
+  X(DBSIZE, 23, S, K0, DbSizeCmd)                             \
+  X(FLUSHDB, 24, S, K0, FlushDbCmd)                           \
+  X(FLUSHALL, 25, S, K0, FlushAllCmd)                         \
+  X(RANDOMKEY, 26, S, K0, RandomKeyCmd)                       \
+  X(RENAME, 27, M, K2, RenameCmd)                             \
+  X(PING, 28, S, K0, PingCmd)                                 \
+  X(COMPACT, 29, S, K0, CompactCmd)                           \
+  X(FLUSH_MEMTABLE, 30, S, K0, FlushMemtableCmd)              \
+  X(RAW_SET, 31, W, K1, RawSetCmd)                            \
+  X(FAIL_WRITE, 32, W, K0, FailWriteCmd)                      \
+  X(COPY, 33, M, KCP, CopyCmd)                                \
+  X(MOVE, 34, M, KMV, MoveCmd)                                \
+  X(OBJECT, 35, R, K1, ObjectCmd)                             \
+  X(HSET, 40, M, K1, HSetCmd)                                 \
+  X(HGET, 41, R, K1, HGetCmd)                                 \
+  X(HMGET, 42, V, K1, HMGetCmd)                               \
+  X(HDEL, 43, M, K1, HDelCmd)                                 \
+  X(HLEN, 44, R, K1, HLenCmd)                                 \
+  X(HSTRLEN, 45, R, K1, HStrlenCmd)                           \
+  X(HEXISTS, 46, R, K1, HExistsCmd)                           \
+  X(HGETALL, 47, V, K1, HGetAllCmd)                           \
+  X(HINCRBY, 48, M, K1, HIncrByCmd)                           \
+  X(HINCRBYFLOAT, 49, M, K1, HIncrByFloatCmd)                 \
+  X(HRANDFIELD, 50, V, K1, HRandFieldCmd)                     \
+  X(HSCAN, 51, V, K1, HScanCmd)                               \
+  X(SADD, 60, M, K1, SAddCmd)                                 \
+  X(SREM, 61, M, K1, SRemCmd)                                 \
+  X(SCARD, 62, R, K1, SCardCmd)                               \
+  X(SISMEMBER, 63, R, K1, SIsMemberCmd)                       \
+  X(SMISMEMBER, 64, V, K1, SMIsMemberCmd)                     \
+  X(SMEMBERS, 65, V, K1, SMembersCmd)                         \
+  X(SPOP, 66, M, K1, SPopCmd)                                 \
+  X(SRANDMEMBER, 67, V, K1, SRandMemberCmd)                   \
+  X(SMOVE, 68, M, K2, SMoveCmd)                               \
+  X(SINTER, 69, V, KA, SetAlgebraCmd)                         \
+  X(SUNION, 70, V, KA, SetAlgebraCmd)                         \
+  X(SDIFF, 71, V, KA, SetAlgebraCmd)                          \
+  X(SINTERCARD, 72, V, KA, SetAlgebraCmd)                     \
+  X(SINTERSTORE, 73, M, KA, SetStoreCmd)                      \
+  X(SUNIONSTORE, 74, M, KA, SetStoreCmd)                      \
+  X(SDIFFSTORE, 75, M, KA, SetStoreCmd)                       \
+  X(SSCAN, 76, V, K1, SScanCmd)
 
 enum Op : uint8_t {
-#define KIWI_X(name, code, cls) kOp_##name = code,
+#define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
   KIWI_OPS(KIWI_X)
 #undef KIWI_X
 };
@@ -77,7 +125,11 @@ enum Op : uint8_t {
   X(TTL_ABSOLUTE, 2)               \
   X(RENAME_NX, 1)                  \
   X(SCAN_MATCH, 1)                 \
-  X(DBSIZE_EXPIRES, 1)
+  X(DBSIZE_EXPIRES, 1)             \
+  X(HSET_NX, 1)                    \
+  X(COUNT_GIVEN, 1)                \
+  X(WITHVALUES, 2)                 \
+  X(COPY_REPLACE, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -113,6 +165,9 @@ enum ReplyKind : uint8_t {
   X(STRING_TOO_LONG, 7)         \
   X(INVALID_EXPIRE, 8)          \
   X(BAD_REQUEST, 9)             \
+  X(HASH_NOT_INTEGER, 10)       \
+  X(HASH_NOT_FLOAT, 11)         \
+  X(VALUE_NAN_OR_INFINITY, 12)  \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \

@@ -7,6 +7,7 @@ export type Bytes = Buffer | string;
 
 /** The type tags of format.h, for SCAN ... TYPE. */
 export const TypeTag = { none: 0, string: 1, hash: 2, list: 3, set: 4, zset: 5 } as const;
+export type TypeName = keyof typeof TypeTag;
 
 function buf(b: Bytes): Buffer {
   return typeof b === 'string' ? Buffer.from(b) : b;
@@ -15,6 +16,13 @@ function buf(b: Bytes): Buffer {
 function command(op: OpCode, db: number, args: Buffer[], flags = 0, a: number | bigint = 0, b: number | bigint = 0): StorageCommand {
   return { op, db, flags, a, b, args };
 }
+
+/**
+ * Any storage command, as its op's handler reads it (native/src/types/<family>.cc):
+ * arguments in order, the op's flag bits, and two 64-bit numbers. Family files build
+ * their commands with this; the builders below are the older, named forms.
+ */
+export const storageCommand = command;
 
 export interface SetOptions {
   nx?: boolean;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../../src/storage/native.js';
 import * as ops from '../../src/storage/ops.js';
@@ -22,6 +24,10 @@ describe('op codes', () => {
   it('wire constants agree', () => {
     expect(native.blobMarker).toBe(ops.BLOB_MARKER);
     expect(native.commandHeaderSize).toBe(ops.COMMAND_HEADER_SIZE);
+  });
+
+  it('src/storage/ops.generated.ts is current with native/src/ops.h', async () => {
+    await promisify(execFile)(process.execPath, ['scripts/gen-ops.mjs', '--check']);
   });
 
   it('the addon reports the RocksDB it was built with', () => {

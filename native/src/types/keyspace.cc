@@ -9,9 +9,11 @@
 #include <random>
 #include <shared_mutex>
 
-#include "exec.h"
-#include "glob.h"
-#include "status.h"
+#include "../composite.h"
+#include "../exec.h"
+#include "../numbers.h"
+#include "../glob.h"
+#include "../status.h"
 
 namespace kiwi {
 
@@ -61,7 +63,7 @@ class DbCursor {
 
 }  // namespace
 
-void ExistsCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWriter& w) {
+void ExistsCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
   int64_t n = 0;
   for (uint32_t i = 0; i < c.argc; i++) {
     if (!v[i].status.ok()) return ReplyStatus(w, v[i].status);
@@ -70,7 +72,8 @@ void ExistsCmd(const Request&, const Command& c, const Lookup* v, int64_t, Reply
   w.Int(n);
 }
 
-void TtlCmd(const Request&, const Command& c, const Lookup* v, int64_t now, ReplyWriter& w) {
+void TtlCmd(const Request&, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
+  const int64_t now = r.now();
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   if (!v[0].status.ok()) return ReplyStatus(w, v[0].status);
   if (!v[0].value.exists()) return w.Int(-2);
@@ -80,7 +83,7 @@ void TtlCmd(const Request&, const Command& c, const Lookup* v, int64_t now, Repl
   w.Int((c.flags & kFlag_TTL_MS) ? ttl : (ttl + 500) / 1000);
 }
 
-void TypeCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWriter& w) {
+void TypeCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   if (!v[0].status.ok()) return ReplyStatus(w, v[0].status);
   w.Status(TypeName(v[0].value.type));
@@ -156,9 +159,97 @@ void RenameCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
     if (!to.status.ok()) return ReplyStatus(w, to.status);
     if (to.value.exists()) return w.Int(0);
   }
-  g.Put(c.db, dst, from.value.type, from.value.expire_ms, from.value.payload);
+  if (IsComposite(from.value.type)) {
+    // Members are keyed by their key's name: they move to the new name under a new
+    // version (O(N), where Redis' RENAME is O(1)).
+    const rocksdb::Status s = CopyComposite(g, from.value, c.db, src, c.db, dst, from.value.expire_ms);
+    if (!s.ok()) return ReplyStatus(w, s);
+  } else {
+    g.Put(c.db, dst, from.value.type, from.value.expire_ms, from.value.payload);
+  }
   g.Delete(c.db, src);
   return nx ? w.Int(1) : w.Ok();
+}
+
+namespace {
+
+// Writes `from` (any type) as (to_db, to_key), with its TTL: COPY and MOVE.
+rocksdb::Status CopyValue(WriteGroup& g, const Value& from, uint8_t from_db, std::string_view from_key,
+                          uint8_t to_db, std::string_view to_key) {
+  if (IsComposite(from.type)) return CopyComposite(g, from, from_db, from_key, to_db, to_key, from.expire_ms);
+  g.Put(to_db, to_key, from.type, from.expire_ms, from.payload);
+  return rocksdb::Status::OK();
+}
+
+}  // namespace
+
+// COPY src dst [DB b] [REPLACE]. The TS layer refuses a copy onto itself.
+void CopyCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const uint8_t to_db = static_cast<uint8_t>(c.b);
+  Lookup from;
+  g.Read(c.db, req.arg(c, 0), &from);
+  if (!from.status.ok()) return ReplyStatus(w, from.status);
+  if (!from.value.exists()) return w.Int(0);
+  Lookup to;
+  g.Read(to_db, req.arg(c, 1), &to);
+  if (!to.status.ok()) return ReplyStatus(w, to.status);
+  if (to.value.exists() && !(c.flags & kFlag_COPY_REPLACE)) return w.Int(0);
+  const rocksdb::Status s = CopyValue(g, from.value, c.db, req.arg(c, 0), to_db, req.arg(c, 1));
+  if (!s.ok()) return ReplyStatus(w, s);
+  w.Int(1);
+}
+
+// MOVE key b. The TS layer refuses b == db.
+void MoveCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const uint8_t to_db = static_cast<uint8_t>(c.b);
+  const std::string_view key = req.arg(c, 0);
+  Lookup from;
+  g.Read(c.db, key, &from);
+  if (!from.status.ok()) return ReplyStatus(w, from.status);
+  if (!from.value.exists()) return w.Int(0);
+  Lookup to;
+  g.Read(to_db, key, &to);
+  if (!to.status.ok()) return ReplyStatus(w, to.status);
+  if (to.value.exists()) return w.Int(0);
+  const rocksdb::Status s = CopyValue(g, from.value, c.db, key, to_db, key);
+  if (!s.ok()) return ReplyStatus(w, s);
+  g.Delete(c.db, key);
+  w.Int(1);
+}
+
+// OBJECT ENCODING / REFCOUNT: [encoding, refcount], or nil for a missing key. Strings
+// report what Redis' tryObjectEncoding would pick for the value; composite types have one
+// encoding here (README, known differences).
+void ObjectCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  if (!v[0].status.ok()) return ReplyStatus(w, v[0].status);
+  const Value& value = v[0].value;
+  if (!value.exists()) return w.Nil();
+  const char* encoding = "raw";
+  int64_t refcount = 1;
+  switch (value.type) {
+    case kTypeString: {
+      int64_t n = 0;
+      if (value.payload.size() <= 20 && ParseInt64(value.payload, &n)) {
+        encoding = "int";
+        // Redis shares the objects of 0..9999 (OBJ_SHARED_REFCOUNT).
+        if (n >= 0 && n < 10000) refcount = 2147483647;
+      } else if (value.payload.size() <= 44) {
+        encoding = "embstr";
+      }
+      break;
+    }
+    case kTypeHash: encoding = "hashtable"; break;
+    case kTypeSet: encoding = "hashtable"; break;
+    case kTypeList: encoding = "quicklist"; break;
+    case kTypeZSet: encoding = "skiplist"; break;
+    default: break;
+  }
+  w.Array(2);
+  w.Status(encoding);
+  w.Int(refcount);
 }
 
 void RawSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
@@ -251,11 +342,15 @@ namespace {
 
 // Flushes hold the flush lock exclusively: no read-modify-write may read before the
 // range delete and write after it.
-void DeleteRanges(Database* db, std::initializer_list<std::pair<rocksdb::ColumnFamilyHandle*, std::pair<std::string, std::string>>> ranges,
-                  ReplyWriter& w) {
+struct Range {
+  rocksdb::ColumnFamilyHandle* cf;
+  std::string from, to;
+};
+
+void DeleteRanges(Database* db, const std::vector<Range>& ranges, ReplyWriter& w) {
   std::unique_lock<std::shared_mutex> guard(db->flush_lock());
   rocksdb::WriteBatch batch;
-  for (const auto& r : ranges) batch.DeleteRange(r.first, r.second.first, r.second.second).PermitUncheckedError();
+  for (const auto& r : ranges) batch.DeleteRange(r.cf, r.from, r.to).PermitUncheckedError();
   const rocksdb::Status s = db->Write(&batch);
   if (!s.ok()) return ReplyStatus(w, s);
   w.Ok();
@@ -267,16 +362,21 @@ void FlushDbCmd(Database* db, const Request&, const Command& c, int64_t, ReplyWr
   if (c.db == kMetaDb) return w.Error(kErr_BAD_REQUEST, "reserved database");
   const std::string from(1, static_cast<char>(c.db));
   const std::string to(1, static_cast<char>(c.db + 1));
-  DeleteRanges(db, {{db->data(), {from, to}}}, w);
+  // Members go with their keys (their keys start with the db byte too), so their space
+  // comes back at the next compaction without the member filter's lookups.
+  std::vector<Range> ranges = {{db->data(), from, to}};
+  for (size_t f = 0; f < kMemberFamilyCount; f++) ranges.push_back({db->member(static_cast<MemberFamily>(f)), from, to});
+  DeleteRanges(db, ranges, w);
 }
 
 void FlushAllCmd(Database* db, const Request&, const Command&, int64_t, ReplyWriter& w) {
   // Data keys of every logical database (db byte 0x00-0xFE; 0xFF is kiwi's metadata),
   // and the whole expire index (its keys start with a positive big-endian time).
-  DeleteRanges(db,
-               {{db->data(), {std::string(1, '\0'), std::string(1, static_cast<char>(kMetaDb))}},
-                {db->expire(), {std::string(), std::string(1, static_cast<char>(0x80))}}},
-               w);
+  const std::string from(1, '\0');
+  const std::string to(1, static_cast<char>(kMetaDb));
+  std::vector<Range> ranges = {{db->data(), from, to}, {db->expire(), std::string(), std::string(1, static_cast<char>(0x80))}};
+  for (size_t f = 0; f < kMemberFamilyCount; f++) ranges.push_back({db->member(static_cast<MemberFamily>(f)), from, to});
+  DeleteRanges(db, ranges, w);
 }
 
 void RandomKeyCmd(Database* db, const Request&, const Command& c, int64_t now, ReplyWriter& w) {
@@ -302,8 +402,11 @@ void CompactCmd(Database* db, const Request&, const Command&, int64_t, ReplyWrit
   rocksdb::CompactRangeOptions options;
   // Rewrite the bottom level too, so the compaction filter sees every value.
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  rocksdb::Status s = db->db()->CompactRange(options, db->data(), nullptr, nullptr);
-  if (s.ok()) s = db->db()->CompactRange(options, db->expire(), nullptr, nullptr);
+  // The data column family first: the member filter checks members against it.
+  rocksdb::Status s;
+  for (auto* cf : db->families()) {
+    if (s.ok()) s = db->db()->CompactRange(options, cf, nullptr, nullptr);
+  }
   if (!s.ok()) return ReplyStatus(w, s);
   w.Ok();
 }
@@ -311,7 +414,7 @@ void CompactCmd(Database* db, const Request&, const Command&, int64_t, ReplyWrit
 void FlushMemtableCmd(Database* db, const Request&, const Command&, int64_t, ReplyWriter& w) {
   rocksdb::FlushOptions options;
   options.wait = true;
-  const rocksdb::Status s = db->db()->Flush(options, {db->data(), db->expire()});
+  const rocksdb::Status s = db->db()->Flush(options, db->families());
   if (!s.ok()) return ReplyStatus(w, s);
   w.Ok();
 }

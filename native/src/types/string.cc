@@ -3,8 +3,8 @@
 #include <climits>
 #include <cmath>
 
-#include "exec.h"
-#include "numbers.h"
+#include "../exec.h"
+#include "../numbers.h"
 
 namespace kiwi {
 
@@ -46,13 +46,13 @@ bool FitsMaxLength(int64_t offset, size_t length, int64_t max) {
 
 }  // namespace
 
-void GetCmd(const Request&, const Command&, const Lookup* v, int64_t, ReplyWriter& w) {
+void GetCmd(const Request&, const Command&, const Lookup* v, Reader&, ReplyWriter& w) {
   if (!StringOrMissing(v[0], w)) return;
   if (!v[0].value.exists()) return w.Nil();
   w.Bulk(v[0].value.payload);
 }
 
-void MGetCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWriter& w) {
+void MGetCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
   for (uint32_t i = 0; i < c.argc; i++) {
     if (!v[i].status.ok()) return ReplyStatus(w, v[i].status);
   }
@@ -67,13 +67,13 @@ void MGetCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWr
   }
 }
 
-void StrlenCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWriter& w) {
+void StrlenCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   if (!StringOrMissing(v[0], w)) return;
   w.Int(static_cast<int64_t>(v[0].value.payload.size()));
 }
 
-void GetRangeCmd(const Request&, const Command& c, const Lookup* v, int64_t, ReplyWriter& w) {
+void GetRangeCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   int64_t start = c.a;
   int64_t end = c.b;

@@ -1,0 +1,223 @@
+// What commands read and write through: ReadView (a read run, optionally on one
+// snapshot) and WriteGroup (a locked write group, plain or indexed).
+#include <rocksdb/db.h>
+
+#include "exec.h"
+
+namespace kiwi {
+
+void RangeIterator::Seek(std::string_view from) {
+  if (from.empty()) {
+    it_->Seek(lower_);
+  } else {
+    it_->Seek(rocksdb::Slice(from.data(), from.size()));
+  }
+}
+
+bool RangeIterator::Valid() const {
+  // The indexed iterator of a write group may not honour the bound itself.
+  return it_->Valid() && it_->key().compare(upper_slice_) < 0;
+}
+
+void FinishLookup(Lookup* l, int64_t now) {
+  l->value = Value();
+  if (l->status.IsNotFound()) {
+    l->status = rocksdb::Status::OK();
+    return;
+  }
+  if (!l->status.ok()) return;
+  if (!DecodeValue(std::string_view(l->pinned.data(), l->pinned.size()), &l->value)) {
+    l->status = rocksdb::Status::Corruption("unreadable value (corrupt or newer format)");
+    l->value = Value();
+    return;
+  }
+  if (l->value.expired(now)) l->value = Value();
+}
+
+ReadView::ReadView(Database* db, int64_t now, bool snapshot) : db_(db), now_(now) {
+  if (snapshot) {
+    snapshot_ = db_->db()->GetSnapshot();
+    ro_.snapshot = snapshot_;
+  }
+}
+
+ReadView::~ReadView() {
+  if (snapshot_ != nullptr) db_->db()->ReleaseSnapshot(snapshot_);
+}
+
+void ReadView::Read(uint8_t db, std::string_view key, Lookup* out) {
+  out->pinned.Reset();
+  out->status = db_->db()->Get(ro_, db_->data(), DataKey(db, key), &out->pinned);
+  FinishLookup(out, now_);
+}
+
+rocksdb::Status ReadView::GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
+  out->Reset();
+  return db_->db()->Get(ro_, db_->member(cf), key, out);
+}
+
+std::unique_ptr<RangeIterator> ReadView::Members(MemberFamily cf, std::string lower, std::string upper) {
+  auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->upper_slice_ = rocksdb::Slice(r->upper_);
+  rocksdb::ReadOptions ro = ro_;
+  ro.iterate_upper_bound = &r->upper_slice_;
+  r->it_.reset(db_->db()->NewIterator(ro, db_->member(cf)));
+  return r;
+}
+
+namespace {
+
+// A data key as RocksDB slice parts, without building it: the db byte, then the key.
+// Writes take the parts as they are; nothing is allocated per key.
+class KeyParts {
+ public:
+  KeyParts(uint8_t db, std::string_view key) : db_(static_cast<char>(db)) {
+    parts_[0] = rocksdb::Slice(&db_, 1);
+    parts_[1] = rocksdb::Slice(key.data(), key.size());
+  }
+  KeyParts(const KeyParts&) = delete;
+  KeyParts& operator=(const KeyParts&) = delete;
+  rocksdb::SliceParts slices() const { return rocksdb::SliceParts(parts_, 2); }
+
+ private:
+  char db_;
+  rocksdb::Slice parts_[2];
+};
+
+}  // namespace
+
+WriteGroup::WriteGroup(Database* db, int64_t now_ms, bool indexed) : db_(db), now_(now_ms) {
+  if (indexed) indexed_.emplace(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+}
+
+const std::string& WriteGroup::KeyOf(uint8_t db, std::string_view key) {
+  scratch_.clear();
+  scratch_.push_back(static_cast<char>(db));
+  scratch_.append(key.data(), key.size());
+  return scratch_;
+}
+
+void WriteGroup::Read(uint8_t db, std::string_view key, Lookup* out) {
+  const std::string& data_key = KeyOf(db, key);
+  out->pinned.Reset();
+  if (indexed_) {
+    auto it = overlay_.find(data_key);
+    if (it != overlay_.end()) {
+      if (!it->second) {
+        out->status = rocksdb::Status::NotFound();
+      } else {
+        out->status = rocksdb::Status::OK();
+        out->pinned.PinSelf(*it->second);
+      }
+      FinishLookup(out, now_);
+      return;
+    }
+  }
+  out->status = db_->db()->Get(rocksdb::ReadOptions(), db_->data(), data_key, &out->pinned);
+  FinishLookup(out, now_);
+}
+
+void WriteGroup::IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms) {
+  std::string when;
+  PutFixed64BE(&when, static_cast<uint64_t>(expire_ms));
+  const char d = static_cast<char>(db);
+  const rocksdb::Slice index_parts[3] = {when, rocksdb::Slice(&d, 1), rocksdb::Slice(key.data(), key.size())};
+  const rocksdb::Slice empty;
+  batch()->Put(db_->expire(), rocksdb::SliceParts(index_parts, 3), rocksdb::SliceParts(&empty, 1)).PermitUncheckedError();
+}
+
+void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+                     std::string_view payload) {
+  if (expire_ms != 0 && expire_ms <= now_) {
+    Delete(db, key);
+    return;
+  }
+  if (indexed_) {
+    std::string encoded;
+    EncodeValue(type, expire_ms, payload, &encoded);
+    overlay_[DataKey(db, key)] = std::move(encoded);
+    return;
+  }
+  const KeyParts data_key(db, key);
+  char header[kMaxHeaderSize];
+  const size_t header_size = EncodeHeader(type, expire_ms, header);
+  const rocksdb::Slice value_parts[2] = {rocksdb::Slice(header, header_size),
+                                         rocksdb::Slice(payload.data(), payload.size())};
+  plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(value_parts, 2)).PermitUncheckedError();
+  if (expire_ms != 0) IndexExpiry(db, key, expire_ms);
+}
+
+void WriteGroup::Delete(uint8_t db, std::string_view key) {
+  if (indexed_) {
+    overlay_[DataKey(db, key)] = std::nullopt;
+    return;
+  }
+  const KeyParts data_key(db, key);
+  plain_.Delete(db_->data(), data_key.slices()).PermitUncheckedError();
+}
+
+void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) {
+  if (indexed_) {
+    overlay_[DataKey(db, key)] = std::string(raw);
+    return;
+  }
+  const KeyParts data_key(db, key);
+  const rocksdb::Slice value(raw.data(), raw.size());
+  plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(&value, 1)).PermitUncheckedError();
+}
+
+rocksdb::Status WriteGroup::GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
+  out->Reset();
+  if (indexed_) return indexed_->GetFromBatchAndDB(db_->db(), rocksdb::ReadOptions(), db_->member(cf), key, out);
+  return db_->db()->Get(rocksdb::ReadOptions(), db_->member(cf), key, out);
+}
+
+std::unique_ptr<RangeIterator> WriteGroup::Members(MemberFamily cf, std::string lower, std::string upper) {
+  auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->upper_slice_ = rocksdb::Slice(r->upper_);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &r->upper_slice_;
+  rocksdb::Iterator* base = db_->db()->NewIterator(ro, db_->member(cf));
+  if (indexed_) {
+    r->it_.reset(indexed_->NewIteratorWithBase(db_->member(cf), base));
+  } else {
+    r->it_.reset(base);
+  }
+  return r;
+}
+
+void WriteGroup::PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+  batch()->Put(db_->member(cf), key, value).PermitUncheckedError();
+}
+
+void WriteGroup::DeleteMember(MemberFamily cf, const rocksdb::Slice& key) {
+  batch()->Delete(db_->member(cf), key).PermitUncheckedError();
+}
+
+bool WriteGroup::empty() const {
+  if (!poison_.ok()) return false;
+  if (indexed_) return overlay_.empty() && const_cast<rocksdb::WriteBatchWithIndex&>(*indexed_).GetWriteBatch()->Count() == 0;
+  return plain_.Count() == 0;
+}
+
+rocksdb::Status WriteGroup::Commit() {
+  if (!poison_.ok()) return poison_;
+  if (!indexed_) return db_->Write(&plain_);
+  // Each top-level record once, in its final state.
+  rocksdb::WriteBatch* wb = indexed_->GetWriteBatch();
+  for (const auto& [data_key, value] : overlay_) {
+    if (!value) {
+      wb->Delete(db_->data(), data_key).PermitUncheckedError();
+      continue;
+    }
+    wb->Put(db_->data(), data_key, *value).PermitUncheckedError();
+    Value v;
+    if (DecodeValue(*value, &v) && v.expire_ms != 0) {
+      IndexExpiry(static_cast<uint8_t>(data_key[0]), std::string_view(data_key).substr(1), v.expire_ms);
+    }
+  }
+  overlay_.clear();
+  return db_->Write(wb);
+}
+
+}  // namespace kiwi
