@@ -14,6 +14,14 @@ export const RedisError = {
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
   nanOrInfinity: 'ERR increment would produce NaN or Infinity',
+  valueNanOrInfinity: 'ERR value is NaN or Infinity',
+  hashNotInteger: 'ERR hash value is not an integer',
+  hashNotFloat: 'ERR hash value is not a float',
+  positiveOutOfRange: 'ERR value is out of range, must be positive',
+  sameObject: 'ERR source and destination objects are the same',
+  numkeysZero: 'ERR numkeys should be greater than 0',
+  numkeysTooMany: "ERR Number of keys can't be greater than number of args",
+  limitNegative: "ERR LIMIT can't be negative",
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   noSuchKey: 'ERR no such key',
   offsetOutOfRange: 'ERR offset is out of range',
@@ -74,7 +82,7 @@ export function unknownSubcommand(sub: string, command: string): string {
 }
 
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */
-export function valueOutOfRange(min: number, max: number): string {
+export function valueOutOfRange(min: number | bigint, max: number | bigint): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;
 }
 

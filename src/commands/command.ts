@@ -8,11 +8,11 @@ import { defineCommand, type CommandFlag, type CommandRow, type ExecContext } fr
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
 
-const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection' };
+const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', hash: '@hash', set: '@set' };
 
 // The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
 const FLAG_ORDER: readonly CommandFlag[] = [
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_multi', 'allow_busy',
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_multi', 'allow_busy', 'movablekeys',
 ];
 const CATEGORY_ORDER = [
   '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap', '@hyperloglog', '@geo', '@stream',
@@ -78,6 +78,10 @@ function getKeys(argv: Buffer[], ctx: ExecContext): Reply {
   if (!r) return new ReplyError('ERR Invalid command specified');
   if (r.subcommands && argv.length > 1) r = r.subcommands.find((s) => s.name.endsWith(`|${lower(argv[1])}`)) ?? r;
   if ((r.arity > 0 && argv.length !== r.arity) || argv.length < -r.arity) return new ReplyError('ERR Invalid number of arguments specified for command');
+  if (r.keys) {
+    const keys = r.keys(argv);
+    return keys.length > 0 ? keys : new ReplyError('ERR Invalid arguments specified for command');
+  }
   if (r.firstKey === 0) return new ReplyError('ERR The command has no key arguments');
   const last = r.lastKey < 0 ? argv.length + r.lastKey : r.lastKey;
   const keys: Buffer[] = [];

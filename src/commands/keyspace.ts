@@ -2,9 +2,11 @@
 // and the database-wide DBSIZE/FLUSHDB/FLUSHALL.
 import { RedisError, ReplyError } from '../errors.js';
 import type { StorageReply } from '../storage/codec.js';
-import { Cmd, TypeTag, type ExpireOptions } from '../storage/requests.js';
-import { argText, int64Arg, intInRange, is, lower, syntaxError } from './args.js';
-import { OK, type Reply } from './reply.js';
+import { Flag, Op } from '../storage/ops.js';
+import { Cmd, storageCommand, TypeTag, type ExpireOptions, type TypeName } from '../storage/requests.js';
+import { argText, int64Arg, intInRange, is, syntaxError } from './args.js';
+import { OK, StatusReply, type Reply } from './reply.js';
+import { cursorPosition, parseCursor, parseScanOptions, saveCursor } from './scan.js';
 import { generic, toReply } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
@@ -58,40 +60,6 @@ const delRow = (name: string, since: string, summary: string, fast = false) =>
     exec: (keys, ctx) => new StorageCall(Cmd.del(keys, ctx.client.db), generic(name)),
   });
 
-// SCAN cursors: RocksDB iterates by key, so a cursor names the key to resume from. The
-// numbers clients see index a bounded table of those keys; an unknown cursor (evicted, or
-// from before a restart) starts over, as Kvrocks does.
-const MAX_CURSORS = 10_000;
-interface Cursors {
-  next: number;
-  keys: Map<string, Buffer>;
-}
-const cursorTables = new WeakMap<object, Cursors>();
-
-function cursorsOf(ctx: ExecContext): Cursors {
-  let t = cursorTables.get(ctx.server);
-  if (!t) {
-    t = { next: 1, keys: new Map() };
-    cursorTables.set(ctx.server, t);
-  }
-  return t;
-}
-
-function saveCursor(ctx: ExecContext, db: number, key: Buffer): string {
-  const t = cursorsOf(ctx);
-  const id = String(t.next++);
-  t.keys.set(id, Buffer.concat([Buffer.from([db]), key]));
-  if (t.keys.size > MAX_CURSORS) t.keys.delete(t.keys.keys().next().value!);
-  return id;
-}
-
-function resumeKey(ctx: ExecContext, cursor: string, db: number): Buffer {
-  if (cursor === '0') return Buffer.alloc(0);
-  const saved = cursorsOf(ctx).keys.get(cursor);
-  // A cursor from another database resumes nothing there: start over.
-  return saved !== undefined && saved[0] === db ? saved.subarray(1) : Buffer.alloc(0);
-}
-
 interface ScanArgs {
   cursor: string;
   count: number;
@@ -99,54 +67,29 @@ interface ScanArgs {
   type: number;
 }
 
-const STRTOUL = /^([+-]?)(\d+)$/;
-const ULONG_MAX = 18446744073709551615n;
 const NO_SUCH_TYPE = 0xfe;
-
-/**
- * Redis parseScanCursorOrReply: strtoul() on the argument as a C string, refusing a
- * leading space, trailing bytes and overflow. So "" is 0, "+5" is 5 and "-1" wraps to
- * ULONG_MAX. Returns the cursor in canonical decimal.
- */
-export function parseCursor(buf: Buffer): string | undefined {
-  const nul = buf.indexOf(0);
-  const text = buf.toString('latin1', 0, nul < 0 ? buf.length : nul);
-  if (text === '') return '0';
-  const m = STRTOUL.exec(text);
-  if (m === null) return undefined;
-  const n = BigInt(m[2]);
-  if (n > ULONG_MAX) return undefined;
-  return String(m[1] === '-' && n !== 0n ? ULONG_MAX + 1n - n : n);
-}
 
 function parseScan(argv: Buffer[]): ScanArgs | ReplyError {
   const cursor = parseCursor(argv[1]);
   if (cursor === undefined) return new ReplyError(RedisError.cursorInvalid);
-  const a: ScanArgs = { cursor, count: 10, type: 0 };
-  for (let i = 2; i < argv.length; i += 2) {
-    if (i + 1 >= argv.length) return syntaxError();
-    if (is(argv[i], 'count')) {
-      const n = intInRange(argv[i + 1], -Infinity, Number.MAX_SAFE_INTEGER);
-      if (n instanceof ReplyError) return n;
-      if (n < 1) return syntaxError();
-      a.count = n;
-    } else if (is(argv[i], 'match')) {
-      a.match = argv[i + 1];
-    } else if (is(argv[i], 'type')) {
-      // Redis 7.0 filters on the name as given: an unknown type matches nothing.
-      a.type = TypeTag[lower(argv[i + 1]) as keyof typeof TypeTag] || NO_SUCH_TYPE;
-    } else {
-      return syntaxError();
-    }
-  }
-  return a;
+  const o = parseScanOptions(argv, 2, true);
+  if (o instanceof ReplyError) return o;
+  // Redis 7.0 filters on the name as given: an unknown type matches nothing.
+  const type = o.type === undefined ? 0 : TypeTag[o.type as TypeName] || NO_SUCH_TYPE;
+  return { cursor, count: o.count, match: o.match, type };
+}
+
+/** Where a SCAN cursor resumes in database `db` (a cursor of another database starts over). */
+function resumeKey(ctx: ExecContext, cursor: string, db: number): Buffer {
+  const saved = cursorPosition(ctx, cursor);
+  return saved !== undefined && saved[0] === db ? saved.subarray(1) : Buffer.alloc(0);
 }
 
 function scanReply(ctx: ExecContext, db: number): (r: StorageReply) => Reply {
   return (r) => {
     if (!Array.isArray(r)) return toReply(r, 'scan');
     const [next, keys] = r as [Buffer | null, Buffer[]];
-    return [next === null ? '0' : saveCursor(ctx, db, next), keys];
+    return [next === null ? '0' : saveCursor(ctx, Buffer.concat([Buffer.from([db]), next])), keys];
   };
 }
 
@@ -155,6 +98,90 @@ function parseFlushMode(argv: Buffer[]): true | ReplyError {
   if (argv.length === 2 && !is(argv[1], 'sync') && !is(argv[1], 'async')) return syntaxError();
   return true;
 }
+
+/** A database index argument (COPY ... DB, MOVE): an int, then within `databases`. */
+function dbArg(buf: Buffer, ctx: ExecContext): number | ReplyError {
+  const n = intInRange(buf, -2147483648, 2147483647);
+  if (n instanceof ReplyError) return n;
+  if (n < 0 || n >= ctx.server.config.values.server.databases) return new ReplyError(RedisError.dbIndexOutOfRange);
+  return n;
+}
+
+interface CopyArgs {
+  src: Buffer;
+  dst: Buffer;
+  db: number;
+  replace: boolean;
+}
+
+/** Redis copyCommand's checks, in its order: options, the database, the same object. */
+function parseCopy(argv: Buffer[], ctx: ExecContext): CopyArgs | ReplyError {
+  let db = ctx.client.db;
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    if (is(argv[j], 'replace')) {
+      replace = true;
+    } else if (is(argv[j], 'db') && j < argv.length - 1) {
+      const n = intInRange(argv[++j], -2147483648, 2147483647);
+      if (n instanceof ReplyError) return n;
+      db = n;
+    } else {
+      return syntaxError();
+    }
+  }
+  if (db < 0 || db >= ctx.server.config.values.server.databases) return new ReplyError(RedisError.dbIndexOutOfRange);
+  if (db === ctx.client.db && argv[1].equals(argv[2])) return new ReplyError(RedisError.sameObject);
+  return { src: argv[1], dst: argv[2], db, replace };
+}
+
+const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+// OBJECT's answers from the storage runtime's [encoding, refcount] (nil: no such key).
+const objectReplies = {
+  encoding: (r: StorageReply): Reply => (Array.isArray(r) ? Buffer.from(r[0] as string) : toReply(r, 'object|encoding')),
+  refcount: (r: StorageReply): Reply => (Array.isArray(r) ? (r[1] as number) : toReply(r, 'object|refcount')),
+  // Access times are not tracked: every key reads as just used (README, known differences).
+  idletime: (r: StorageReply): Reply => (Array.isArray(r) ? 0 : toReply(r, 'object|idletime')),
+  freq: (r: StorageReply): Reply => (Array.isArray(r) ? new ReplyError(LFU_NOT_SELECTED) : toReply(r, 'object|freq')),
+};
+
+const objectRow = (sub: keyof typeof objectReplies, summary: string) =>
+  row({
+    name: `object|${sub}`, arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, since: '2.2.3', summary, complexity: 'O(1)',
+    parse: (argv) => argv[2],
+    exec: (key, ctx) => new StorageCall(storageCommand(Op.OBJECT, ctx.client.db, [key]), objectReplies[sub]),
+  });
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Print this help.',
+];
+
+const objectSubcommands: readonly CommandRow<any>[] = [
+  objectRow('encoding', 'Returns the internal encoding of a Redis object.'),
+  objectRow('freq', 'Returns the logarithmic access frequency counter of a Redis object.'),
+  objectRow('idletime', 'Returns the time since the last access to a Redis object.'),
+  objectRow('refcount', 'Returns the reference count of a value of a key.'),
+  row({
+    name: 'object|help', arity: 2, flags: ['loading', 'stale'], ...noKeys, since: '6.2.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',
+    parse: () => null,
+    exec: () => OBJECT_HELP.map((l) => new StatusReply(l)),
+  }),
+];
 
 export const keyspaceCommands: readonly CommandRow<any>[] = [
   delRow('del', '1.0.0', 'Deletes one or more keys.'),
@@ -214,6 +241,38 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
       exec: (a, ctx) => new StorageCall(Cmd.rename(a.src, a.dst, name === 'renamenx', ctx.client.db), generic(name)),
     }),
   ),
+  row({
+    name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1, since: '6.2.0', summary: 'Copies the value of a key to a new key.',
+    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    parse: parseCopy,
+    exec: (a, ctx) =>
+      new StorageCall(storageCommand(Op.COPY, ctx.client.db, [a.src, a.dst], a.replace ? Flag.COPY_REPLACE : 0, 0, a.db), generic('copy')),
+  }),
+  row({
+    name: 'move', arity: 3, flags: ['write', 'fast'], ...key1, since: '1.0.0', summary: 'Moves a key to another database.',
+    complexity: 'O(1) for strings; O(N) for collections here, where N is the number of members (they are rewritten under the new database)',
+    parse: (argv, ctx) => {
+      const db = dbArg(argv[2], ctx);
+      if (db instanceof ReplyError) return db;
+      if (db === ctx.client.db) return new ReplyError(RedisError.sameObject);
+      return { key: argv[1], db };
+    },
+    exec: (a, ctx) => new StorageCall(storageCommand(Op.MOVE, ctx.client.db, [a.key], 0, 0, a.db), generic('move')),
+  }),
+  row({
+    name: 'touch', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, since: '3.2.1',
+    summary: 'Returns the number of existing keys out of those specified after updating the time they were last accessed.',
+    complexity: 'O(N) where N is the number of keys that will be touched.',
+    parse: (argv) => argv.slice(1),
+    // Access times are not tracked, so touching is counting.
+    exec: (keys, ctx) => new StorageCall(Cmd.exists(keys, ctx.client.db), generic('touch')),
+  }),
+  row({
+    name: 'object', arity: -2, flags: [], ...noKeys, since: '2.2.3', summary: 'A container for object introspection commands.', complexity: 'Depends on subcommand.',
+    parse: (argv) => new ReplyError(`ERR unknown subcommand '${argText(argv[1]).slice(0, 128)}'. Try OBJECT HELP.`),
+    exec: () => null,
+    subcommands: objectSubcommands,
+  }),
   row({
     // Not @fast as in Redis: an exact count scans the database.
     name: 'dbsize', arity: 1, flags: ['readonly'], acl: ['@keyspace'], ...noKeys, group: 'server', since: '1.0.0', priority: 'low',

@@ -1,14 +1,18 @@
 // The command table: every family's rows, by lowercase name.
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
+import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...stringCommands,
   ...keyspaceCommands,
+  ...hashCommands,
+  ...setCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,

@@ -14,6 +14,9 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.NO_SUCH_KEY: return new ReplyError(RedisError.noSuchKey);
     case ErrorCode.STRING_TOO_LONG: return new ReplyError(RedisError.stringTooLong);
     case ErrorCode.INVALID_EXPIRE: return new ReplyError(invalidExpireTime(command));
+    case ErrorCode.HASH_NOT_INTEGER: return new ReplyError(RedisError.hashNotInteger);
+    case ErrorCode.HASH_NOT_FLOAT: return new ReplyError(RedisError.hashNotFloat);
+    case ErrorCode.VALUE_NAN_OR_INFINITY: return new ReplyError(RedisError.valueNanOrInfinity);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }

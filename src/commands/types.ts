@@ -21,7 +21,8 @@ export type CommandFlag =
   | 'fast'
   | 'no_auth'
   | 'no_multi'
-  | 'allow_busy';
+  | 'allow_busy'
+  | 'movablekeys';
 
 export type Priority = 'high' | 'normal' | 'low';
 
@@ -160,6 +161,8 @@ export interface CommandRow<A = unknown> {
   /** Pure: validates and types the arguments, or returns the reply error. */
   parse(argv: Buffer[], ctx: ExecContext): A | ReplyError;
   exec(args: A, ctx: ExecContext): Outcome;
+  /** Key arguments of a command whose keys move (movablekeys: numkeys, options). */
+  keys?(argv: Buffer[]): Buffer[];
   /** Container commands (CONFIG, CLIENT...) dispatch on argv[1] to these rows. */
   subcommands?: readonly CommandRow<any>[];
 }

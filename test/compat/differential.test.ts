@@ -3,10 +3,7 @@
 // reply types, values and error texts. Where time or identity makes the bytes differ
 // (TTLs, TIME, client ids, cursors, hash-table order) the step says how it is normalised.
 //
-// WRONGTYPE: kiwi has no hash commands yet, so `{ hash: key }` creates the hash with HSET
-// in Redis and plants a value with the hash type tag through kiwi's storage layer. String
-// and keyspace commands only look at the type tag, so their WRONGTYPE paths are compared;
-// a real hash's members do not exist in kiwi yet.
+// WRONGTYPE: `{ hash: key }` creates a hash of one field with HSET on both servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {

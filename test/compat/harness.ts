@@ -6,7 +6,6 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Cmd } from '../../src/storage/requests.js';
 import { resp, type TestServer } from '../helpers/server.js';
 
 export type Arg = string | Buffer;
@@ -14,7 +13,7 @@ export type Arg = string | Buffer;
 /**
  * One step of a script: a command whose reply is compared (optionally normalised first,
  * where timing or identity makes the raw bytes differ), a pause, or setup that differs
- * per server (a hash, which kiwi can only plant through the storage layer for now).
+ * per server, or a hash of one field (a key of another type for WRONGTYPE checks).
  */
 export type Step =
   | Arg[]
@@ -210,29 +209,13 @@ export class RespConnection {
   }
 }
 
-/** A server under test: its port, and how to plant a hash there. */
+/** A server under test. */
 export interface Target {
   port: number;
-  plantHash(conn: RespConnection, key: string): Promise<void>;
 }
 
-export const redisTarget = (port: number): Target => ({
-  port,
-  async plantHash(conn, key) {
-    await conn.command(['HSET', key, 'field', 'value']);
-  },
-});
-
-/**
- * kiwi has no hash commands yet: the hash is planted as a raw value with the hash type
- * tag (format.h), which is all the string and keyspace commands look at.
- */
-export const kiwiTarget = (server: TestServer): Target => ({
-  port: server.port,
-  async plantHash(_conn, key) {
-    await server.runtime.storageClient().sendRequest(Cmd.rawSet(key, Buffer.from([2, 0, 0, 0])));
-  },
-});
+export const redisTarget = (port: number): Target => ({ port });
+export const kiwiTarget = (server: TestServer): Target => ({ port: server.port });
 
 const display = (argv: Arg[]): string =>
   argv.map((a) => {
@@ -261,7 +244,7 @@ export async function runScript(target: Target, steps: readonly Step[], flush = 
       if ('sleep' in step) {
         await new Promise((r) => setTimeout(r, step.sleep));
       } else if ('hash' in step) {
-        await target.plantHash(conn, step.hash);
+        await conn.command(['HSET', step.hash, 'field', 'value']);
       } else if ('pipeline' in step) {
         const replies = await conn.pipeline(step.pipeline);
         step.pipeline.forEach((argv, i) => out.push(`(pipelined) ${display(argv)} -> ${shorten(replies[i])}`));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { OpError, type StorageCommand, type StorageReply } from '../../src/storage/codec.js';
-import { Cmd } from '../../src/storage/requests.js';
+import { Cmd, storageCommand } from '../../src/storage/requests.js';
+import { Op } from '../../src/storage/ops.js';
 import { MessageChannel } from '../../src/storage/message-channel.js';
 import { StorageClient, type RequestOptions } from '../../src/storage/storage-client.js';
 import { StorageServer, type StorageOptions } from '../../src/storage/storage-server.js';
@@ -81,3 +82,6 @@ export function useFreshStorage(options: Partial<StorageOptions> = {}): () => Te
   });
   return () => s;
 }
+
+/** A real hash of one field (HSET), as a key of another type for WRONGTYPE checks. */
+export const hsetCommand = (key: string, db = 0): StorageCommand => storageCommand(Op.HSET, db, [Buffer.from(key), Buffer.from('field'), Buffer.from('value')]);

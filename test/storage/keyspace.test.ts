@@ -1,7 +1,7 @@
 // Keyspace commands of the storage runtime (Redis db.c/expire.c semantics).
 import { describe, expect, it } from 'vitest';
 import { Cmd, TypeTag } from '../../src/storage/requests.js';
-import { errorName, sleep, useFreshStorage, type TestStorage } from './helpers.js';
+import { errorName, sleep, useFreshStorage, type TestStorage, hsetCommand } from './helpers.js';
 
 const storage = useFreshStorage();
 const s = {
@@ -106,7 +106,7 @@ describe('EXPIRE family', () => {
 describe('TYPE, RENAME', () => {
   it('TYPE of string, missing and other types', async () => {
     await s.send(Cmd.set('s', 'v'));
-    await s.send(Cmd.rawSet('h', Buffer.from([2, 0, 0, 0])));
+    await s.send(hsetCommand('h'));
     expect(await s.send(Cmd.type('s'))).toBe('string');
     expect(await s.send(Cmd.type('h'))).toBe('hash');
     expect(await s.send(Cmd.type('nokey'))).toBe('none');
@@ -195,7 +195,7 @@ describe('KEYS, SCAN, DBSIZE, RANDOMKEY', () => {
 
   it('SCAN MATCH and TYPE filter', async () => {
     await s.send(Cmd.mset(['a1', 'v', 'a2', 'v', 'b1', 'v']));
-    await s.send(Cmd.rawSet('a3', Buffer.from([2, 0, 0, 0])));
+    await s.send(hsetCommand('a3'));
     const [next, found] = (await s.send(Cmd.scan('', { match: 'a*', count: 100, type: TypeTag.string }))) as [null, Buffer[]];
     expect(next).toBeNull();
     expect(strings(found)).toEqual(['a1', 'a2']);

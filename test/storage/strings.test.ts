@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { OpError } from '../../src/storage/codec.js';
 import { Cmd, atomic } from '../../src/storage/requests.js';
-import { errorName, useFreshStorage, type TestStorage } from './helpers.js';
+import { errorName, useFreshStorage, type TestStorage, hsetCommand } from './helpers.js';
 
 const MAX = 512 * 1024 * 1024;
 const storage = useFreshStorage();
@@ -13,7 +13,7 @@ const s = {
 };
 
 // A value of another type, as a hash will be stored: header type 2, no expiry.
-const plantHash = (key: string) => s.send(Cmd.rawSet(key, Buffer.from([2, 0, 0, 0])));
+const plantHash = (key: string) => s.send(hsetCommand(key));
 
 describe('GET and SET', () => {
   it('SET and GET an item', async () => {
