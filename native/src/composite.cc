@@ -204,6 +204,8 @@ std::vector<MemberFamily> FamiliesOf(uint8_t type) {
   switch (type) {
     case kTypeHash: return {kFamilyHash};
     case kTypeSet: return {kFamilySet};
+    case kTypeList: return {kFamilyList};
+    case kTypeZSet: return {kFamilyZSet, kFamilyZScore};
     default: return {};
   }
 }

@@ -53,12 +53,21 @@ constexpr const char* kExpireColumnFamily = "expire";
 constexpr const char* kVersionLimitKey = "version-limit";
 
 // Member column families, by type: persisted names, never rename; add new ones at the end.
+//   hash    [prefix][field]                 -> value
+//   set     [prefix][member]                -> empty
+//   list    [prefix][u64 BE position]       -> element (head/tail positions in metadata)
+//   zset    [prefix][member]                -> score (8 bytes, see the zset family)
+//   zscore  [prefix][order-preserving score][member] -> empty (the score index)
+// where prefix = MemberPrefix(db, key, version).
 enum MemberFamily : uint8_t {
   kFamilyHash = 0,
   kFamilySet = 1,
-  kMemberFamilyCount = 2,
+  kFamilyList = 2,
+  kFamilyZSet = 3,
+  kFamilyZScore = 4,
+  kMemberFamilyCount = 5,
 };
-constexpr const char* kMemberFamilyNames[kMemberFamilyCount] = {"hash", "set"};
+constexpr const char* kMemberFamilyNames[kMemberFamilyCount] = {"hash", "set", "list", "zset", "zscore"};
 
 inline bool IsComposite(uint8_t type) { return type == kTypeHash || type == kTypeSet || type == kTypeList || type == kTypeZSet; }
 
