@@ -116,6 +116,12 @@ class WriteGroup : public Reader {
   void PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value);
   void DeleteMember(MemberFamily cf, const rocksdb::Slice& key);
 
+  // Records that a key just received elements (a push to a list, an add to a sorted
+  // set, a *STORE or RENAME onto one): what blocked clients will wait for (BLPOP,
+  // BZPOPMIN...). Collected per group; delivering them is the blocking commands' part.
+  void MarkReady(uint8_t db, std::string_view key) { ready_.push_back(DataKey(db, key)); }
+  const std::vector<std::string>& ready() const { return ready_; }
+
   // Makes Commit() fail with `s` and write nothing (FAIL_WRITE).
   void Poison(const rocksdb::Status& s) { poison_ = s; }
   rocksdb::Status Commit();
@@ -133,6 +139,7 @@ class WriteGroup : public Reader {
   std::optional<rocksdb::WriteBatchWithIndex> indexed_;
   rocksdb::Status poison_;
   std::string scratch_;
+  std::vector<std::string> ready_;
   // Indexed mode: the latest record per data key, written at commit (nullopt: deleted).
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
 };
