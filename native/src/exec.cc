@@ -158,7 +158,8 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
   return TakeFailedCount();
 }
 
-void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w) {
+bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w,
+                        rocksdb::ReadTier tier) {
   std::vector<KeyRef> keys;
   std::vector<size_t> key_counts;
   bool snapshot = false;
@@ -183,7 +184,8 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
     slices[k] = rocksdb::Slice(buffer.data() + at, keys[k].key.size() + 1);
   }
   std::vector<Lookup> values(keys.size());
-  const rocksdb::ReadOptions& ro = view.options();
+  rocksdb::ReadOptions ro = view.options();
+  ro.read_tier = tier;
   if (keys.size() == 1) {
     values[0].status = db_->db()->Get(ro, db_->data(), slices[0], &values[0].pinned);
   } else if (!keys.empty()) {
@@ -196,13 +198,17 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
       values[k].pinned = std::move(pinned[k]);
     }
   }
-  for (auto& v : values) FinishLookup(&v, view.now());
+  for (auto& v : values) {
+    if (tier != rocksdb::kReadAllTier && v.status.IsIncomplete()) return false;
+    FinishLookup(&v, view.now());
+  }
   size_t at = 0;
   for (size_t i = begin; i < end; i++) {
     const Command& c = req.commands[i];
     Info(c.op).read(req, c, values.data() + at, view, w);
     at += key_counts[i - begin];
   }
+  return true;
 }
 
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,

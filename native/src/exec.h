@@ -8,6 +8,7 @@
 // native/src/types/<family>.cc and are declared here from the op list (ops.h).
 #pragma once
 
+#include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
@@ -150,9 +151,14 @@ class Executor {
   // Decoded batch in, one reply per top-level command out. Returns how many commands
   // ended in a storage error (for the failed counter).
   uint32_t Run(const Request& req, std::string* out);
+  // The read fast path (fastpath.cc): runs a batch of plain point reads on the calling
+  // thread, but only if RocksDB answers every key from memory; false otherwise.
+  bool RunFromMemory(const Request& req, std::string* out);
 
  private:
-  void RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w);
+  // With tier kBlockCacheTier, returns false without replying when a key needs file I/O.
+  bool RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w,
+                rocksdb::ReadTier tier = rocksdb::kReadAllTier);
   // Returns the commit status: a transient failure stops the rest of the batch.
   rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
 
