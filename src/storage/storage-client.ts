@@ -19,6 +19,10 @@
 //   within the request's deadline. Nothing that may have run is retried.
 // - Circuit breaker: repeated failures open it; then requests fail at once, and while it
 //   probes (half-open) they wait in a bounded queue, each until its deadline.
+// - Read fast path (readFast): a plain point read from a connection with nothing in
+//   flight may be answered on this thread, when RocksDB has its keys in memory; a miss
+//   costs one memory lookup and the request then goes the usual way. In 'auto' mode a
+//   run of misses turns it off for a while (it then tries one request in FAST_PROBE).
 import { tick } from '../clock.js';
 import { ClosedError, InjectedFaultError, TimeoutError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
@@ -26,7 +30,7 @@ import { BREAKER_OPEN, batchError, flatten, DROPPED, failureCode, INJECTED_ERROR
 import { encodeBatch, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
 import { backoffDelay, FaultInjector, type FaultSettings } from './fault-injector.js';
 import type { MessageChannel } from './message-channel.js';
-import { BatchStatus, isTransientCode, Priority } from './ops.js';
+import { BatchStatus, isTransientCode, Op, Priority } from './ops.js';
 
 export type ReplyCallback = (err: Error | null, reply: StorageReply) => void;
 
@@ -70,7 +74,18 @@ export interface StorageClientStats {
   inflightBatches: number;
   breaker: BreakerStats;
   faults: { errors: number; drops: number; delays: number } | null;
+  fastPath: { hits: number; misses: number };
 }
+
+export type FastPathMode = 'on' | 'off' | 'auto';
+
+/** Ops the read fast path may answer: each reads only its keys' own records. */
+const FAST_OPS = new Set<number>([Op.GET, Op.MGET, Op.EXISTS, Op.TTL, Op.STRLEN, Op.GETRANGE, Op.TYPE]);
+/** Auto mode: over this many recent attempts... */
+const FAST_WINDOW = 256;
+/** ...a hit rate below this turns the fast path off, except one attempt in FAST_PROBE. */
+const FAST_MIN_HIT_RATE = 0.5;
+const FAST_PROBE = 64;
 
 /**
  * A request its caller owns: StorageClient fills in `deadline` and calls complete()
@@ -171,6 +186,14 @@ export class StorageClient {
   #timeouts = 0;
   #failed = 0;
   #retried = 0;
+  #fastMode: FastPathMode = 'off';
+  #fastHits = 0;
+  #fastMisses = 0;
+  /** Auto mode: hits and attempts in the current window, and skipped requests since the last probe. */
+  #windowHits = 0;
+  #windowTries = 0;
+  #fastOff = false;
+  #skipped = 0;
   readonly #flush = (): void => this.flush();
 
   constructor(channel: MessageChannel, options: StorageClientOptions = {}) {
@@ -203,6 +226,40 @@ export class StorageClient {
 
   set retryDelayMs(ms: number) {
     this.#retryDelayMs = Math.max(1, ms);
+  }
+
+  set readFastPath(mode: FastPathMode) {
+    this.#fastMode = mode;
+    this.#fastOff = false;
+    this.#windowHits = this.#windowTries = 0;
+  }
+
+  /**
+   * The read fast path: the reply to a plain point read if RocksDB can give it now from
+   * memory, else undefined (then submit it as usual). The caller guarantees that the
+   * request's connection has nothing in flight, so answering now keeps its order.
+   */
+  readFast(command: StorageCommand | StorageCommand[], origin: number): StorageReply | undefined {
+    if (this.#fastMode === 'off' || Array.isArray(command) || !FAST_OPS.has(command.op) || this.#closed) return undefined;
+    if (this.breaker.state !== 'closed' || this.faults?.active) return undefined;
+    if (this.#fastOff && ++this.#skipped < FAST_PROBE) return undefined;
+    this.#skipped = 0;
+    const state = origin !== 0 ? this.#origins.get(origin) : undefined;
+    if (state !== undefined && (state.inflight > 0 || state.held.length > 0)) return undefined;
+    const replies = this.#channel.server.readFast(encodeBatch([command]));
+    const hit = replies !== null && replies.length === 1;
+    if (hit) this.#fastHits++;
+    else this.#fastMisses++;
+    if (this.#fastMode === 'auto') this.#learn(hit);
+    return hit ? replies[0] : undefined;
+  }
+
+  #learn(hit: boolean): void {
+    if (hit) this.#windowHits++;
+    if (++this.#windowTries < FAST_WINDOW && !(this.#fastOff && hit)) return;
+    // A hit while off (a probe) turns it back on at once; otherwise judge the window.
+    this.#fastOff = !(this.#fastOff && hit) && this.#windowHits / this.#windowTries < FAST_MIN_HIT_RATE;
+    this.#windowHits = this.#windowTries = 0;
   }
 
   /**
@@ -584,6 +641,7 @@ export class StorageClient {
       inflightBatches: this.#inflight.length,
       breaker: this.breaker.stats(),
       faults: this.faults ? { ...this.faults.counts } : null,
+      fastPath: { hits: this.#fastHits, misses: this.#fastMisses },
     };
   }
 }
