@@ -229,15 +229,29 @@ export const serverCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'A container for debugging commands.', complexity: 'Depends on subcommand.',
-    parse: (argv) => {
+    parse: (argv, ctx) => {
       if (is(argv[1], 'sleep') && argv.length === 3) {
         const secs = Number(argv[2].toString());
         if (!Number.isFinite(secs) || argv[2].length === 0) return new ReplyError('ERR value is not a valid float');
-        return { sleepMs: Math.max(0, secs * 1000) };
+        return { sleepMs: Math.max(0, secs * 1000), panic: false };
+      }
+      if (is(argv[1], 'panic') && argv.length === 2) {
+        // Fault-isolation tests: an uncaught error in this network runtime. Never in production.
+        if (!ctx.server.config.values.runtime.faultInjection.enabled) return new ReplyError('ERR DEBUG PANIC needs fault injection (--fault-injection)');
+        return { sleepMs: 0, panic: true };
       }
       return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try DEBUG HELP.`);
     },
-    exec: (a) => (sleepBlocking(a.sleepMs), OK),
+    exec: (a) => {
+      if (a.panic) {
+        setImmediate(() => {
+          throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+        });
+        return null;
+      }
+      sleepBlocking(a.sleepMs);
+      return OK;
+    },
   }),
   row({
     name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], since: '1.0.0', summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',

@@ -37,7 +37,7 @@ function runtimeSection(rt: RuntimeManager, agg: Aggregate): InfoSection {
     ['read_fast_path', c.runtime.readFastPath], ['fast_path_hits', fast.hits], ['fast_path_misses', fast.misses],
   ];
   for (const r of agg.runtimes) {
-    out.push([`network_runtime_${r.index}`, `connections=${r.connections},event_loop_delay_p99_ms=${round(r.eventLoopDelayP99Ms)},commands=${r.stats.totalCommands},reading_paused=${r.readingPaused ? 1 : 0}`]);
+    out.push([`network_runtime_${r.index}`, `connections=${r.connections},event_loop_delay_p99_ms=${round(r.eventLoopDelayP99Ms)},commands=${r.stats.totalCommands},reading_paused=${r.readingPaused ? 1 : 0},reading_pauses=${r.readingPauses}`]);
   }
   return out;
 }

@@ -48,6 +48,8 @@ export interface RuntimeSnapshot {
   index: number;
   connections: number;
   readingPaused: boolean;
+  /** Times this runtime paused its sockets for storage backpressure. */
+  readingPauses: number;
   eventLoopDelayP99Ms: number;
   stats: ServerStats;
   commands: CommandStatSnapshot[];
@@ -213,6 +215,7 @@ export class NetworkRuntime {
       index: this.index,
       connections: this.#network.count(),
       readingPaused: this.#network.readingPaused,
+      readingPauses: this.#network.readingPauses,
       eventLoopDelayP99Ms: this.#loopDelayP99Ms,
       stats: { ...this.#context.stats },
       commands: [...this.#dispatcher.stats.all()].map((s) => ({

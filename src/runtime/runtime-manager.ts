@@ -40,6 +40,7 @@ export interface RuntimeHealth {
   alive: boolean;
   eventLoopDelayP99Ms: number;
   connections: number;
+  readingPaused: boolean;
 }
 
 export interface HealthReport {
@@ -182,7 +183,7 @@ export class RuntimeManager {
       this.config.onChange((path, value) => this.#applyChange(path, value));
       this.#runtimes = Array.from({ length: c.runtime.networkThreads }, (_, index) => ({ index, worker: null, ready: false, failures: [] }));
       if (c.runtime.acceptMode === 'acceptor') this.#addresses = await this.#listenAcceptor();
-      else this.#addresses = this.#reservePort();
+      else this.#addresses = this.#reservePort(await this.#probePort());
       await Promise.all(this.#runtimes.map((slot) => this.#spawn(slot)));
       if (c.http.port > 0) {
         this.#http = new HttpEndpoint(() => this.checkHealth(), createMetrics(this), (m) => this.log.log('warning', m));
@@ -193,7 +194,7 @@ export class RuntimeManager {
       this.#scaler!.start();
       this.#keyspace!.refresh().catch(() => {});
       this.#state = 'running';
-      this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.networkThreads} network runtime(s) accepting by ${c.runtime.acceptMode}, ${c.runtime.storageThreads} storage threads)`);
+      this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.networkThreads} network runtime${c.runtime.networkThreads === 1 ? '' : 's'} accepting by ${c.runtime.acceptMode}, ${c.runtime.storageThreads} storage threads)`);
     } catch (err) {
       this.#state = 'stopping';
       await this.#teardown();
@@ -207,14 +208,41 @@ export class RuntimeManager {
    * same port (the first one's, when port 0 picks one); the kernel spreads connections
    * over them. Opened here, before any runtime starts, so a bad address fails start-up.
    */
-  #reservePort(): BoundAddress[] {
+  #reservePort(port: number): BoundAddress[] {
     const c = this.config.values;
-    const requested = c.server.bind.map((host) => ({ address: host, port: c.server.port, family: host.includes(':') ? 'IPv6' : 'IPv4' }));
+    const requested = c.server.bind.map((host) => ({ address: host, port, family: host.includes(':') ? 'IPv6' : 'IPv4' }));
     const first = this.#openListeners(requested);
     const bound = requested.map((a) => ({ ...a, port: first.port }));
     this.#listenerFds.set(0, first.fds);
     for (let i = 1; i < this.#runtimes.length; i++) this.#listenerFds.set(i, this.#openListeners(bound).fds);
     return bound;
+  }
+
+  /**
+   * Binds every address the ordinary way first, and lets go: SO_REUSEPORT would let a
+   * second server of the same user bind the same port and silently take half of the
+   * connections, while an ordinary bind fails on a port anyone holds (with Node's own
+   * EADDRINUSE message). Also picks the port when it is 0.
+   */
+  async #probePort(): Promise<number> {
+    const c = this.config.values;
+    let port = c.server.port;
+    const probes: Server[] = [];
+    try {
+      for (const host of c.server.bind) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host, port, exclusive: true }, () => resolve());
+        });
+        probes.push(server);
+        const a = server.address();
+        if (a !== null && typeof a === 'object') port = a.port;
+      }
+    } finally {
+      await Promise.all(probes.map((s) => new Promise((resolve) => s.close(resolve))));
+    }
+    return port;
   }
 
   /** Descriptors opened for a runtime and not yet handed to it. */
@@ -530,7 +558,7 @@ export class RuntimeManager {
     const fill = channel ? channel.fill : 0;
     const runtimes: RuntimeHealth[] = this.#runtimes.map((slot) => {
       const snap = agg?.runtimes.find((r) => r.index === slot.index);
-      return { index: slot.index, alive: slot.ready && snap !== undefined, eventLoopDelayP99Ms: round(snap?.eventLoopDelayP99Ms ?? 0), connections: snap?.connections ?? 0 };
+      return { index: slot.index, alive: slot.ready && snap !== undefined, eventLoopDelayP99Ms: round(snap?.eventLoopDelayP99Ms ?? 0), connections: snap?.connections ?? 0, readingPaused: snap?.readingPaused ?? false };
     });
     const delayMs = agg?.eventLoopDelayP99Ms ?? 0;
     const allAlive = runtimes.every((r) => r.alive);

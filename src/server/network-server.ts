@@ -33,6 +33,8 @@ export class NetworkServer implements ConnectionHost {
   readonly #nextClientId: () => number;
   readonly #clientCount: (delta: number) => number;
   #storagePaused = false;
+  /** Times reading was paused for storage backpressure (INFO, tests). */
+  readingPauses = 0;
   #idleTimer: NodeJS.Timeout | null = null;
   #accepting = false;
 
@@ -176,6 +178,7 @@ export class NetworkServer implements ConnectionHost {
   pauseReading(): void {
     if (this.#storagePaused) return;
     this.#storagePaused = true;
+    this.readingPauses++;
     for (const c of this.#clients.values()) c.pause(PauseReason.STORAGE_BACKPRESSURE);
   }
 

@@ -175,7 +175,7 @@ describe('running', () => {
     writeFileSync(file, '[server]\nmaxclients = 321\n[runtime]\nbatch_size = 50\n');
     const run = kiwi('--port', '0', '--dir', newDir(), '--config', file, '--set', 'runtime.batch_size=60', '--preset', 'low-latency', '--requirepass', 'pw');
     const port = await ready(run);
-    expect(run.stdout).toMatch(/data in .*data\d+ \(RocksDB [\d.]+, \d+ storage threads\)/);
+    expect(run.stdout).toMatch(/data in .*data\d+ \(RocksDB [\d.]+, \d+ network runtimes? accepting by (reuseport|acceptor), \d+ storage threads\)/);
     expect(await redisCli(port, 'PING')).toBe('NOAUTH Authentication required.');
     expect(await redisCli(port, '-a', 'pw', 'CONFIG', 'GET', 'maxclients')).toBe('maxclients\n321');
     expect(await redisCli(port, '-a', 'pw', 'CONFIG', 'GET', 'batch-size')).toBe('batch-size\n60');
