@@ -48,6 +48,20 @@ const OpTable kOps;
 
 inline const OpInfo& Info(uint8_t op) { return kOps.info[op]; }
 
+// Whether a write command reads its keys' records before writing (see the handlers).
+bool ReadsFirst(const Command& c) {
+  switch (c.op) {
+    case kOp_SET:
+      return (c.flags & (kFlag_SET_NX | kFlag_SET_XX | kFlag_SET_GET | kFlag_SET_KEEPTTL)) != 0;
+    case kOp_MSET:
+    case kOp_RAW_SET:
+    case kOp_FAIL_WRITE:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -239,6 +253,16 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
               }) != keys.end();
   }
   WriteGroup g(db_, NowMs(), indexed);
+  // Read-modify-write groups (INCR...) read their keys in one MultiGet rather than one
+  // Get per command. Plain mode only (no key repeats, no members, not atomic), and only
+  // the keys of commands that read (a plain SET or MSET reads nothing).
+  if (!indexed && end - begin > 1) {
+    std::vector<KeyRef> reads;
+    for (size_t i = begin; i < end; i++) {
+      if (ReadsFirst(req.commands[i])) CommandKeys(req, req.commands[i], &reads);
+    }
+    if (reads.size() > 1) g.Prefetch(reads);
+  }
   const size_t mark = w.size();
   const uint32_t failed_mark = t_failed;
   std::vector<KeyRef> own;
