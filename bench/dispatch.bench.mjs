@@ -22,7 +22,6 @@ const storage = {
   submit(req) {
     pendingCalls.push({ commands: req.commands, cb: (e, r) => req.complete(e, r) });
   },
-  readFast: () => undefined,
 };
 const server = {
   config, storage, commands: table, stats: { totalCommands: 0, keyspaceHits: 0, keyspaceMisses: 0 },

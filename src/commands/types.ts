@@ -91,8 +91,6 @@ export interface StorageGateway {
   enqueue(commands: StorageCommand | StorageCommand[], cb: ReplyCallback, options?: RequestOptions): void;
   submit(request: StorageRequest, timeoutMs?: number, now?: number): void;
   sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
-  /** The read fast path (StorageClient.readFast): a reply now, or undefined to submit. */
-  readFast(command: StorageCommand | StorageCommand[], origin: number): StorageReply | undefined;
 }
 
 /** Counters the server keeps for INFO stats. */

@@ -103,10 +103,6 @@ export class Connection implements ClientState {
     return this.#closed;
   }
 
-  /** No reply is owed: nothing of this connection is in flight. */
-  get idle(): boolean {
-    return this.#head === this.#slots.length;
-  }
 
   get outputBytes(): number {
     return this.#writer.pending + this.#socket.writableLength;

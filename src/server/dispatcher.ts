@@ -120,14 +120,6 @@ export class Dispatcher {
       return;
     }
     if (outcome instanceof StorageCall) {
-      // Nothing of this connection in flight: a point read may be answered right here.
-      if (conn.idle) {
-        const r = this.#server.storage.readFast(outcome.commands, conn.id);
-        if (r !== undefined) {
-          this.#answer(conn, -1, p.stat, started, this.#map(outcome, r, ctx, p.row.name));
-          return;
-        }
-      }
       outcome.slot = conn.reserve();
       outcome.owner = conn;
       outcome.stat = p.stat;

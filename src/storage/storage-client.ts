@@ -19,10 +19,11 @@
 //   within the request's deadline. Nothing that may have run is retried.
 // - Circuit breaker: repeated failures open it; then requests fail at once, and while it
 //   probes (half-open) they wait in a bounded queue, each until its deadline.
-// - Read fast path (readFast): a plain point read from a connection with nothing in
-//   flight may be answered on this thread, when RocksDB has its keys in memory; a miss
-//   costs one memory lookup and the request then goes the usual way. In 'auto' mode a
-//   run of misses turns it off for a while (it then tries one request in FAST_PROBE).
+// - Read fast path (#answerFromMemory): plain point reads from connections with nothing
+//   in flight may be answered on this thread at flush time, when RocksDB has their keys
+//   in memory; a miss costs one memory lookup and the requests then go the usual way.
+//   In 'auto' mode only small turns use it, and a run of misses turns it off for a while
+//   (it then tries one turn in FAST_PROBE).
 import { tick } from '../clock.js';
 import { ClosedError, InjectedFaultError, TimeoutError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
@@ -81,6 +82,8 @@ export type FastPathMode = 'on' | 'off' | 'auto';
 
 /** Ops the read fast path may answer: each reads only its keys' own records. */
 const FAST_OPS = new Set<number>([Op.GET, Op.MGET, Op.EXISTS, Op.TTL, Op.STRLEN, Op.GETRANGE, Op.TYPE]);
+/** Auto mode: only turns with at most this many requests (larger ones are batched anyway). */
+const FAST_AUTO_MAX = 8;
 /** Auto mode: over this many recent attempts... */
 const FAST_WINDOW = 256;
 /** ...a hit rate below this turns the fast path off, except one attempt in FAST_PROBE. */
@@ -235,23 +238,43 @@ export class StorageClient {
   }
 
   /**
-   * The read fast path: the reply to a plain point read if RocksDB can give it now from
-   * memory, else undefined (then submit it as usual). The caller guarantees that the
-   * request's connection has nothing in flight, so answering now keeps its order.
+   * The read fast path, at flush time: the plain point reads of this turn whose
+   * connection has nothing in flight (and nothing queued before them) are answered here,
+   * with one memory-only MultiGet on this thread, when RocksDB has every key in memory;
+   * otherwise they go to storage with the rest. Saves the storage threads' hand-off and
+   * the completion's trip back. 'auto' does it only for small turns (where no batch
+   * amortises that trip) and backs off while most attempts miss.
    */
-  readFast(command: StorageCommand | StorageCommand[], origin: number): StorageReply | undefined {
-    if (this.#fastMode === 'off' || Array.isArray(command) || !FAST_OPS.has(command.op) || this.#closed) return undefined;
-    if (this.breaker.state !== 'closed' || this.faults?.active) return undefined;
-    if (this.#fastOff && ++this.#skipped < FAST_PROBE) return undefined;
+  #answerFromMemory(queue: Entry[]): Entry[] {
+    if ((this.#fastMode === 'auto' && queue.length > FAST_AUTO_MAX) || this.#closed) return queue;
+    if (this.breaker.state !== 'closed' || this.faults?.active) return queue;
+    if (this.#fastOff && ++this.#skipped < FAST_PROBE) return queue;
     this.#skipped = 0;
-    const state = origin !== 0 ? this.#origins.get(origin) : undefined;
-    if (state !== undefined && (state.inflight > 0 || state.held.length > 0)) return undefined;
-    const replies = this.#channel.server.readFast(encodeBatch([command]));
-    const hit = replies !== null && replies.length === 1;
-    if (hit) this.#fastHits++;
-    else this.#fastMisses++;
+    const picked: Entry[] = [];
+    let blocked: Set<number> | null = null;
+    for (const e of queue) {
+      const c = e.commands;
+      const idle = e.origin === 0 || (!blocked?.has(e.origin) && this.#originIdle(e.origin));
+      if (idle && !Array.isArray(c) && FAST_OPS.has(c.op)) picked.push(e);
+      else if (e.origin !== 0) (blocked ??= new Set()).add(e.origin);
+    }
+    if (picked.length === 0) return queue;
+    const replies = this.#channel.server.readFast(encodeBatch(picked.map((e) => e.commands as StorageCommand)));
+    const hit = replies !== null && replies.length === picked.length;
     if (this.#fastMode === 'auto') this.#learn(hit);
-    return hit ? replies[0] : undefined;
+    if (!hit) {
+      this.#fastMisses += picked.length;
+      return queue;
+    }
+    this.#fastHits += picked.length;
+    const answered = new Set(picked);
+    for (let i = 0; i < picked.length; i++) this.#deliver(picked[i], null, replies[i]);
+    return picked.length === queue.length ? [] : queue.filter((e) => !answered.has(e));
+  }
+
+  #originIdle(origin: number): boolean {
+    const state = this.#origins.get(origin);
+    return state === undefined || (state.inflight === 0 && state.held.length === 0);
   }
 
   #learn(hit: boolean): void {
@@ -313,9 +336,13 @@ export class StorageClient {
   /** Sends everything queued now (normally called by setImmediate). */
   flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
+    let queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
+    if (this.#fastMode !== 'off') {
+      queue = this.#answerFromMemory(queue);
+      if (queue.length === 0) return;
+    }
     const current: Array<Outgoing | undefined> = [undefined, undefined, undefined];
     let byOrigin: Map<number, Outgoing> | null = null;
     const batches: Outgoing[] = [];
