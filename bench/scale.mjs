@@ -116,7 +116,7 @@ for (const test of tests) {
   for (const pipeline of pipelines) {
     lines.push(`| ${test.toUpperCase()} | ${pipeline} | ${servers.map((s) => {
       const c = cell(s, test, pipeline);
-      return `${k(c.rps)} [${k(c.min)}-${k(c.max)}] (${c.p99})`;
+      return `${k(c.rps)} [${k(c.min)}-${k(c.max)}] (${Number(c.p99.toPrecision(3))})`;
     }).join(' | ')} |`);
   }
 }
