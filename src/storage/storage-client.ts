@@ -278,12 +278,14 @@ export class StorageClient {
   }
 
   #learn(hit: boolean): void {
+    // While off, only the probes (one turn in FAST_PROBE) fill the window, so a few lucky
+    // probes over data mostly on disk do not turn it back on.
     if (hit) this.#windowHits++;
-    if (++this.#windowTries < FAST_WINDOW && !(this.#fastOff && hit)) return;
-    // A hit while off (a probe) turns it back on at once; otherwise judge the window.
-    this.#fastOff = !(this.#fastOff && hit) && this.#windowHits / this.#windowTries < FAST_MIN_HIT_RATE;
+    if (++this.#windowTries < FAST_WINDOW) return;
+    this.#fastOff = this.#windowHits / this.#windowTries < FAST_MIN_HIT_RATE;
     this.#windowHits = this.#windowTries = 0;
   }
+
 
   /**
    * Queues one request: a command, or an atomic group (see requests.ts atomic()). The
