@@ -200,8 +200,10 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
   std::vector<Lookup> values(keys.size());
   rocksdb::ReadOptions ro = view.options();
   ro.read_tier = tier;
-  if (keys.size() == 1) {
-    values[0].status = db_->db()->Get(ro, db_->data(), slices[0], &values[0].pinned);
+  if (keys.size() == 1 || tier != rocksdb::kReadAllTier) {
+    // RocksDB 7.8's MultiGet does not honour read_tier (it reads blocks from files and
+    // answers OK); Get does, so a memory-only read takes one Get per key.
+    for (size_t k = 0; k < keys.size(); k++) values[k].status = db_->db()->Get(ro, db_->data(), slices[k], &values[k].pinned);
   } else if (!keys.empty()) {
     std::vector<rocksdb::PinnableSlice> pinned(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
