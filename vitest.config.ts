@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/build-dist.ts'],
     // Server and storage tests open real RocksDB directories and sockets; forks keep a
     // crashing native call from taking the whole run down with it.
     pool: 'forks',

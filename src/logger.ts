@@ -25,6 +25,11 @@ export class Logger {
     const stamp = `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
     this.#write(`${process.pid}:M ${stamp} ${MARK[level]} ${message}\n`);
   }
+
+  /** A line another thread formatted and filtered (network runtimes log through the main thread). */
+  write(line: string): void {
+    if (this.level !== 'nothing') this.#write(line);
+  }
 }
 
 /** For embedding and tests: logs nothing. */

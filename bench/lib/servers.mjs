@@ -131,11 +131,16 @@ class Server {
   }
 }
 
-/** kiwi-server from dist/ (run `npm run build` first), listening on 127.0.0.1 only. */
-export async function startKiwi({ sets = [], parentDir } = {}) {
+/**
+ * kiwi-server from dist/ (run `npm run build` first), listening on 127.0.0.1 only.
+ * `cli`: another build's dist/cli.js (A/B against an older commit); `cpus`: a taskset list.
+ */
+export async function startKiwi({ sets = [], parentDir, cli = KIWI_CLI, cpus } = {}) {
   const dir = tempDir('kiwi-bench-', parentDir);
-  const args = [KIWI_CLI, '--port', '0', '--bind', '127.0.0.1', '--dir', dir, ...sets.flatMap((s) => ['--set', s])];
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const args = [cli, '--port', '0', '--bind', '127.0.0.1', '--dir', dir, ...sets.flatMap((s) => ['--set', s])];
+  const child = track(cpus
+    ? spawn('taskset', ['-c', cpus, process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stderr.resume();
   const m = await waitForLine(child, /ready: 127\.0\.0\.1:(\d+)/, 'kiwi-server');
   return new Server('kiwi', child, Number(m[1]), dir);
@@ -145,12 +150,12 @@ export async function startKiwi({ sets = [], parentDir } = {}) {
 export const REDIS_PERSISTENCE = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
 
 /** Debian's redis-server on 127.0.0.1, persisting as REDIS_PERSISTENCE says. */
-export async function startRedis() {
+export async function startRedis({ cpus } = {}) {
   for (let attempt = 1; ; attempt++) {
     const dir = tempDir('redis-bench-');
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...REDIS_PERSISTENCE, '--daemonize', 'no', '--logfile', ''];
-    const child = track(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(cpus ? spawn('taskset', ['-c', cpus, 'redis-server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stderr.resume();
     try {
       await waitForLine(child, /Ready to accept connections/, 'redis-server');
@@ -186,11 +191,12 @@ const CSV_FIELDS = ['test', 'rps', 'avg', 'min', 'p50', 'p95', 'p99', 'max'];
  * One redis-benchmark run with --csv (Redis 7 columns: test, rps, avg, min, p50, p95,
  * p99, max; latencies in ms). `test` is a -t name (set, get, incr, mset).
  */
-export function redisBenchmark({ port, test, requests, clients = 50, pipeline = 1, dataSize = 16, keyspace }) {
+export function redisBenchmark({ port, test, requests, clients = 50, pipeline = 1, dataSize = 16, keyspace, cpus, threads }) {
   const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-d', String(dataSize), '-r', String(keyspace), '--csv'];
+  if (threads) args.push('--threads', String(threads));
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = track(spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(cpus ? spawn('taskset', ['-c', cpus, 'redis-benchmark', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -217,4 +223,14 @@ export function info(port, section = 'stats') {
     const v = l.slice(at + 1);
     return [l.slice(0, at), Number.isNaN(Number(v)) ? v : Number(v)];
   }));
+}
+
+/** The null server (bench/lib/null-server.mjs): Node sockets answering +OK, no storage. */
+export async function startNull({ cpus } = {}) {
+  const dir = tempDir('null-bench-');
+  const args = [join(ROOT, 'bench', 'lib', 'null-server.mjs'), '0'];
+  const child = track(cpus ? spawn('taskset', ['-c', cpus, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  child.stderr.resume();
+  const m = await waitForLine(child, /ready: 127\.0\.0\.1:(\d+)/, 'null server');
+  return new Server('null', child, Number(m[1]), dir);
 }

@@ -1,15 +1,26 @@
 // N-API face of the storage runtime: a NativeStorage class with a handful of methods.
 // Per-request work crosses the boundary only inside batches (submit), and results come
-// back through one thread-safe function that drains every finished batch at once.
+// back through one thread-safe function per handle that drains every finished batch at once.
 //
-//   new NativeStorage(dir, options, onComplete(id, status, resultBuffer))
+//   new NativeStorage(dir, options, onComplete(id, status, resultBuffer))   opens the database
+//   new NativeStorage(token, onComplete)     attaches another JS environment (a worker) to it
+//   token() -> number                        what a worker attaches with
 //   submit(id, priority, request, blobs, timeoutMs) -> 0 accepted | 1 backpressure | 2 closed
-//   cancel(id) -> boolean          close(callback(err))          stats() -> object
-//   setThreads(n)   setCapacity(n)   property(name) -> string | undefined   health() -> object
+//   readFast(request, blobs) -> Buffer | null   point reads from memory, on the calling thread
+//   cancel(id) -> boolean   close(callback(err)) (opening handle)   detach() (attached handle)
+//   stats() -> object   setThreads(n)   setCapacity(n)   property(name)   health() -> object
+//
+// Every handle has its own completion sink: a job records the sink of the handle that
+// submitted it, so completions return to that handle's thread. A handle that goes away
+// (detach(), its worker exiting or being terminated) takes back its queued jobs and waits
+// for its running ones, whose request buffers live in its heap, before its environment
+// frees them; the other handles and the database go on.
 #include <napi.h>
 #include <rocksdb/version.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -19,6 +30,7 @@
 #include "exec.h"
 #include "ops.h"
 #include "pool.h"
+#include "shared_storage.h"
 #include "status.h"
 
 namespace kiwi {
@@ -54,27 +66,42 @@ constexpr size_t kExternalResultBytes = 64 * 1024;
 
 }  // namespace
 
+class NativeStorage;
+
+// One handle's completions: filled by storage threads, drained on the handle's JS thread
+// through its thread-safe function. Shared with the tsfn's queued calls, which may
+// outlive the handle.
+struct JsSink : CompletionSink, std::enable_shared_from_this<JsSink> {
+  std::mutex mu;
+  std::condition_variable idle;
+  std::vector<Job*> done;
+  bool signalled = false;
+  bool detached = false;  // no JS to deliver to: completions are dropped
+  bool close_finished = false;
+  rocksdb::Status close_status;
+  std::atomic<size_t> inflight{0};  // submitted, not yet completed
+  std::atomic<NativeStorage*> handle{nullptr};
+  Napi::ThreadSafeFunction tsfn;
+
+  void Complete(Job* job) override;
+  void Signal();
+};
+
 class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit NativeStorage(const Napi::CallbackInfo& info);
   ~NativeStorage() override;
 
- private:
-  // State shared with the thread-safe function's queued calls, which may outlive this
-  // object if it is collected without close().
-  struct Core {
-    std::mutex mu;
-    std::vector<Job*> done;
-    bool signalled = false;
-    bool close_finished = false;
-    rocksdb::Status close_status;
-    std::atomic<NativeStorage*> owner{nullptr};
-  };
+  void Drain(Napi::Env env, Napi::Function on_complete);  // JS thread
 
+ private:
+  Napi::Value Token(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value ReadFast(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value DetachJs(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetThreads(const Napi::CallbackInfo& info);
   Napi::Value SetCapacity(const Napi::CallbackInfo& info);
@@ -83,32 +110,61 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   Napi::Value Health(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
 
-  void OnDone(Job* job);  // any thread
-  void Signal();
-  void Drain(Napi::Env env, Napi::Function on_complete);  // main thread
   bool Deliver(napi_env e, napi_value fn, napi_value recv, Job* job);
   void FinishClose(Napi::Env env);
+  // Stops deliveries, takes back this handle's queued jobs and waits for its running ones.
+  void Detach();
   void ShutdownNow();
   static void CleanupHook(void* self);
+  bool usable() const { return state_ == State::kOpen && shared_ && !shared_->closing(); }
 
   enum class State { kOpen, kClosing, kClosed };
   State state_ = State::kOpen;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<Executor> executor_;
-  std::unique_ptr<Pool> pool_;
-  std::shared_ptr<Core> core_ = std::make_shared<Core>();
-  Napi::ThreadSafeFunction tsfn_;
+  bool owner_ = false;  // opened the database (close() is its to call)
+  std::shared_ptr<SharedStorage> shared_;
+  std::shared_ptr<JsSink> sink_ = std::make_shared<JsSink>();
   Napi::FunctionReference close_callback_;
   std::thread closer_;
-  size_t pending_ = 0;  // submitted, not yet delivered to JS; main thread only
+  size_t pending_ = 0;  // submitted, not yet delivered to JS; JS thread only
   bool hook_registered_ = false;
 };
 
+void JsSink::Complete(Job* job) {
+  bool signal = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (detached) {
+      delete job;
+    } else {
+      done.push_back(job);
+      signal = !signalled;
+      signalled = true;
+    }
+  }
+  if (signal) Signal();
+  // Last: Detach() releases the tsfn once nothing is in flight, so not under a Signal().
+  if (inflight.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(mu);
+    idle.notify_all();
+  }
+}
+
+void JsSink::Signal() {
+  // napi_closing during environment teardown is fine: Detach frees what is left.
+  tsfn.NonBlockingCall([self = shared_from_this()](Napi::Env env, Napi::Function on_complete) {
+    NativeStorage* h = self->handle.load();
+    if (h != nullptr) h->Drain(env, on_complete);
+  });
+}
+
 Napi::Function NativeStorage::Define(Napi::Env env) {
   return DefineClass(env, "NativeStorage",
-                     {InstanceMethod<&NativeStorage::Submit>("submit"),
+                     {InstanceMethod<&NativeStorage::Token>("token"),
+                      InstanceMethod<&NativeStorage::Submit>("submit"),
+                      InstanceMethod<&NativeStorage::ReadFast>("readFast"),
                       InstanceMethod<&NativeStorage::Cancel>("cancel"),
                       InstanceMethod<&NativeStorage::Close>("close"),
+                      InstanceMethod<&NativeStorage::DetachJs>("detach"),
                       InstanceMethod<&NativeStorage::Stats>("stats"),
                       InstanceMethod<&NativeStorage::SetThreads>("setThreads"),
                       InstanceMethod<&NativeStorage::SetCapacity>("setCapacity"),
@@ -148,43 +204,58 @@ void ReadOptions(const Napi::Object& o, DbOptions* db, PoolOptions* pool) {
   }
 }
 
+// A batch's request buffer and blobs as the executor reads them (views into JS memory).
+bool ReadRequestArgs(const Napi::CallbackInfo& info, size_t at, const uint8_t** data, size_t* size,
+                     std::vector<std::string_view>* blobs) {
+  const Napi::Buffer<uint8_t> request = info[at].As<Napi::Buffer<uint8_t>>();
+  *data = request.Data();
+  *size = request.Length();
+  if (!info[at + 1].IsArray()) return true;
+  const Napi::Array list = info[at + 1].As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    const Napi::Value b = list.Get(i);
+    if (!b.IsBuffer()) return false;
+    const Napi::Buffer<char> buf = b.As<Napi::Buffer<char>>();
+    blobs->emplace_back(buf.Data(), buf.Length());
+  }
+  return true;
+}
+
 }  // namespace
 
 NativeStorage::NativeStorage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeStorage>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsObject() || !info[2].IsFunction()) {
-    Napi::TypeError::New(env, "NativeStorage(dir: string, options: object, onComplete: function)")
+  Napi::Function on_complete;
+  if (info.Length() >= 2 && info[0].IsNumber() && info[1].IsFunction()) {
+    shared_ = SharedStorage::Find(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+    if (!shared_ || shared_->closing()) {
+      Napi::Error err = Napi::Error::New(env, "cannot attach: the storage runtime is closed");
+      err.Set("storageCode", Napi::String::New(env, "CLOSED"));
+      err.ThrowAsJavaScriptException();
+      shared_.reset();
+      return;
+    }
+    on_complete = info[1].As<Napi::Function>();
+  } else if (info.Length() >= 3 && info[0].IsString() && info[1].IsObject() && info[2].IsFunction()) {
+    DbOptions db_options;
+    PoolOptions pool_options;
+    ReadOptions(info[1].As<Napi::Object>(), &db_options, &pool_options);
+    const rocksdb::Status s = SharedStorage::Open(info[0].As<Napi::String>().Utf8Value(), db_options, pool_options, &shared_);
+    if (!s.ok()) {
+      StatusError(env, "cannot open the data directory", s).ThrowAsJavaScriptException();
+      return;
+    }
+    owner_ = true;
+    on_complete = info[2].As<Napi::Function>();
+  } else {
+    Napi::TypeError::New(env, "NativeStorage(dir: string, options: object, onComplete: function) or NativeStorage(token: number, onComplete: function)")
         .ThrowAsJavaScriptException();
     return;
   }
-  DbOptions db_options;
-  PoolOptions pool_options;
-  ReadOptions(info[1].As<Napi::Object>(), &db_options, &pool_options);
-
-  const rocksdb::Status s = Database::Open(info[0].As<Napi::String>().Utf8Value(), db_options, &db_);
-  if (!s.ok()) {
-    StatusError(env, "cannot open the data directory", s).ThrowAsJavaScriptException();
-    return;
-  }
-  executor_ = std::make_unique<Executor>(db_.get());
-  tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "kiwi-storage-complete", 0, 1);
-  // Idle storage must not keep the process alive; submit() refs while work is pending.
-  napi_unref_threadsafe_function(env, tsfn_);
-  core_->owner.store(this);
-
-  Executor* executor = executor_.get();
-  pool_ = std::make_unique<Pool>(
-      pool_options,
-      [executor](Job* job) {
-        Request req;
-        if (!req.Decode(job->request, job->request_size, job->blobs)) {
-          job->status = kBatch_BAD_REQUEST;
-          return;
-        }
-        job->failed = executor->Run(req, &job->result);
-      },
-      [this](Job* job) { OnDone(job); });
-
+  sink_->tsfn = Napi::ThreadSafeFunction::New(env, on_complete, "kiwi-storage-complete", 0, 1);
+  // Idle storage must not keep the process (or worker) alive; submit() refs while work is pending.
+  napi_unref_threadsafe_function(env, sink_->tsfn);
+  sink_->handle.store(this);
   napi_add_env_cleanup_hook(env, CleanupHook, this);
   hook_registered_ = true;
 }
@@ -203,41 +274,35 @@ void NativeStorage::CleanupHook(void* self) {
   storage->ShutdownNow();
 }
 
-// The environment is going away (worker exit, process exit) or the object was collected:
-// no JS can run. Queued batches never run, running ones finish, the database closes.
-void NativeStorage::ShutdownNow() {
-  core_->owner.store(nullptr);
-  if (state_ == State::kClosed) return;
-  if (closer_.joinable()) {
-    closer_.join();
-  } else {
-    if (pool_) pool_->Shutdown(/*run_queued=*/false);
-    if (db_) db_->Close().PermitUncheckedError();
-  }
-  state_ = State::kClosed;
-  std::lock_guard<std::mutex> lock(core_->mu);
-  for (Job* job : core_->done) delete job;
-  core_->done.clear();
-  if (tsfn_) tsfn_.Release();
-}
-
-void NativeStorage::OnDone(Job* job) {
+void NativeStorage::Detach() {
+  sink_->handle.store(nullptr);
   {
-    std::lock_guard<std::mutex> lock(core_->mu);
-    core_->done.push_back(job);
-    if (core_->signalled) return;
-    core_->signalled = true;
+    std::lock_guard<std::mutex> lock(sink_->mu);
+    sink_->detached = true;
+    for (Job* job : sink_->done) delete job;
+    sink_->done.clear();
   }
-  Signal();
+  if (shared_) shared_->pool()->CancelOwned(sink_.get());
+  {
+    std::unique_lock<std::mutex> lock(sink_->mu);
+    sink_->idle.wait(lock, [&] { return sink_->inflight.load() == 0; });
+  }
+  if (sink_->tsfn) sink_->tsfn.Release();
+  sink_->tsfn = Napi::ThreadSafeFunction();
 }
 
-void NativeStorage::Signal() {
-  std::shared_ptr<Core> core = core_;
-  // napi_closing during environment teardown is fine: ShutdownNow frees what is left.
-  tsfn_.NonBlockingCall([core](Napi::Env env, Napi::Function on_complete) {
-    NativeStorage* self = core->owner.load();
-    if (self != nullptr) self->Drain(env, on_complete);
-  });
+// The environment is going away (worker exit, process exit) or the object was collected:
+// no JS can run. This handle's queued batches never run, its running ones finish; the
+// opening handle also closes the database (other handles' queued batches complete as
+// CLOSED).
+void NativeStorage::ShutdownNow() {
+  if (state_ == State::kClosed) return;
+  if (closer_.joinable()) closer_.join();
+  state_ = State::kClosed;
+  if (!shared_) return;
+  Detach();
+  if (owner_) shared_->Close(/*run_queued=*/false).PermitUncheckedError();
+  shared_.reset();
 }
 
 // Raw N-API with checked statuses on purpose: while a worker terminates, calls into JS
@@ -246,10 +311,10 @@ void NativeStorage::Drain(Napi::Env env, Napi::Function on_complete) {
   std::vector<Job*> jobs;
   bool close_finished = false;
   {
-    std::lock_guard<std::mutex> lock(core_->mu);
-    jobs.swap(core_->done);
-    core_->signalled = false;
-    close_finished = core_->close_finished;
+    std::lock_guard<std::mutex> lock(sink_->mu);
+    jobs.swap(sink_->done);
+    sink_->signalled = false;
+    close_finished = sink_->close_finished;
   }
   napi_env e = env;
   napi_value fn = on_complete;
@@ -260,7 +325,7 @@ void NativeStorage::Drain(Napi::Env env, Napi::Function on_complete) {
     if (js_ok) js_ok = Deliver(e, fn, recv, job);
     delete job;
   }
-  if (pending_ == 0 && state_ == State::kOpen) napi_unref_threadsafe_function(e, tsfn_);
+  if (pending_ == 0 && state_ == State::kOpen) napi_unref_threadsafe_function(e, sink_->tsfn);
   if (close_finished && state_ == State::kClosing && js_ok) FinishClose(env);
 }
 
@@ -301,9 +366,13 @@ bool NativeStorage::Deliver(napi_env e, napi_value fn, napi_value recv, Job* job
   return ok;
 }
 
+Napi::Value NativeStorage::Token(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), shared_ ? static_cast<double>(shared_->token()) : 0);
+}
+
 Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (state_ != State::kOpen) return Napi::Number::New(env, static_cast<int>(SubmitResult::kClosed));
+  if (!usable()) return Napi::Number::New(env, static_cast<int>(SubmitResult::kClosed));
   if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBuffer() ||
       !info[4].IsNumber()) {
     Napi::TypeError::New(env, "submit(id, priority, request, blobs, timeoutMs)").ThrowAsJavaScriptException();
@@ -311,40 +380,53 @@ Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
   }
   auto job = std::make_unique<Job>();
   job->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  job->sink = sink_.get();
   job->priority = static_cast<uint8_t>(std::min<int64_t>(std::max<int64_t>(info[1].As<Napi::Number>().Int64Value(), 0), kPriorityCount - 1));
   // The JS side keeps request and blobs referenced, and unchanged, until completion.
-  const Napi::Buffer<uint8_t> request = info[2].As<Napi::Buffer<uint8_t>>();
-  job->request = request.Data();
-  job->request_size = request.Length();
-  if (job->request_size >= 4) std::memcpy(&job->commands, job->request, 4);
-  if (info[3].IsArray()) {
-    const Napi::Array blobs = info[3].As<Napi::Array>();
-    for (uint32_t i = 0; i < blobs.Length(); i++) {
-      const Napi::Value b = blobs.Get(i);
-      if (!b.IsBuffer()) {
-        Napi::TypeError::New(env, "blobs must be Buffers").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      const Napi::Buffer<char> buf = b.As<Napi::Buffer<char>>();
-      job->blobs.emplace_back(buf.Data(), buf.Length());
-    }
+  if (!ReadRequestArgs(info, 2, &job->request, &job->request_size, &job->blobs)) {
+    Napi::TypeError::New(env, "blobs must be Buffers").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
+  if (job->request_size >= 4) std::memcpy(&job->commands, job->request, 4);
   const double timeout = info[4].As<Napi::Number>().DoubleValue();
   if (timeout > 0) {
     job->deadline = std::chrono::steady_clock::now() +
                     std::chrono::microseconds(static_cast<int64_t>(timeout * 1000));
   }
-  const SubmitResult r = pool_->Submit(job.get());
-  if (r != SubmitResult::kAccepted) return Napi::Number::New(env, static_cast<int>(r));
+  sink_->inflight.fetch_add(1);
+  const SubmitResult r = shared_->pool()->Submit(job.get());
+  if (r != SubmitResult::kAccepted) {
+    sink_->inflight.fetch_sub(1);
+    return Napi::Number::New(env, static_cast<int>(r));
+  }
   job.release();
-  if (pending_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
+  if (pending_++ == 0) napi_ref_threadsafe_function(env, sink_->tsfn);
   return Napi::Number::New(env, 0);
+}
+
+// A read-only batch answered on the calling (network) thread when RocksDB can answer it
+// from memory alone; null means "submit it as usual". See fastpath.cc.
+Napi::Value NativeStorage::ReadFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usable() || info.Length() < 1 || !info[0].IsBuffer()) return env.Null();
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  std::vector<std::string_view> blobs;
+  if (!ReadRequestArgs(info, 0, &data, &size, &blobs)) return env.Null();
+  Request req;
+  if (!req.Decode(data, size, blobs)) return env.Null();
+  std::string out;
+  {
+    ReadGuard guard(shared_.get());
+    if (!guard.entered() || !shared_->executor()->RunFromMemory(req, &out)) return env.Null();
+  }
+  return Napi::Buffer<char>::Copy(env, out.data(), out.size());
 }
 
 Napi::Value NativeStorage::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (state_ != State::kOpen || info.Length() < 1 || !info[0].IsNumber()) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, pool_->Cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
+  if (!usable() || info.Length() < 1 || !info[0].IsNumber()) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, shared_->pool()->Cancel(sink_.get(), static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
 }
 
 Napi::Value NativeStorage::Close(const Napi::CallbackInfo& info) {
@@ -353,25 +435,28 @@ Napi::Value NativeStorage::Close(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "close(callback)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  if (!owner_) {
+    Napi::Error::New(env, "only the handle that opened the database closes it; attached handles detach()").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   if (state_ != State::kOpen) {
     Napi::Error::New(env, "storage is already closed or closing").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   state_ = State::kClosing;
   close_callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-  napi_ref_threadsafe_function(env, tsfn_);
-  // Closing waits for every accepted batch and flushes: never on the JS thread.
-  closer_ = std::thread([this] {
-    pool_->Shutdown(/*run_queued=*/true);
-    const rocksdb::Status s = db_->Close();
+  napi_ref_threadsafe_function(env, sink_->tsfn);
+  // Closing waits for every accepted batch (every handle's) and flushes: never on the JS thread.
+  closer_ = std::thread([shared = shared_, sink = sink_] {
+    const rocksdb::Status s = shared->Close(/*run_queued=*/true);
     {
-      std::lock_guard<std::mutex> lock(core_->mu);
-      core_->close_finished = true;
-      core_->close_status = s;
-      if (core_->signalled) return;
-      core_->signalled = true;
+      std::lock_guard<std::mutex> lock(sink->mu);
+      sink->close_finished = true;
+      sink->close_status = s;
+      if (sink->signalled) return;
+      sink->signalled = true;
     }
-    Signal();
+    sink->Signal();
   });
   return env.Undefined();
 }
@@ -379,27 +464,45 @@ Napi::Value NativeStorage::Close(const Napi::CallbackInfo& info) {
 void NativeStorage::FinishClose(Napi::Env env) {
   closer_.join();
   state_ = State::kClosed;
-  core_->owner.store(nullptr);
   if (hook_registered_) {
     napi_remove_env_cleanup_hook(env, CleanupHook, this);
     hook_registered_ = false;
   }
   rocksdb::Status s;
   {
-    std::lock_guard<std::mutex> lock(core_->mu);
-    s = core_->close_status;
+    std::lock_guard<std::mutex> lock(sink_->mu);
+    s = sink_->close_status;
   }
   Napi::FunctionReference callback = std::move(close_callback_);
-  tsfn_.Release();
+  // Nothing of this handle is in flight: the pool ran every job before the close finished.
+  Detach();
+  shared_.reset();
   Napi::Value err = s.ok() ? env.Null() : StatusError(env, "close failed", s).Value();
   callback.Call({err});
+}
+
+// An attached handle leaves: its queued batches are cancelled (they complete as
+// CANCELLED), running ones finish, and nothing more is delivered. Synchronous.
+Napi::Value NativeStorage::DetachJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (owner_) {
+    Napi::Error::New(env, "the handle that opened the database closes it (close())").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (state_ == State::kClosed) return env.Undefined();
+  ShutdownNow();
+  if (hook_registered_) {
+    napi_remove_env_cleanup_hook(env, CleanupHook, this);
+    hook_registered_ = false;
+  }
+  return env.Undefined();
 }
 
 Napi::Value NativeStorage::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  if (!pool_ || state_ == State::kClosed) return o;
-  const PoolStats s = pool_->Stats();
+  if (!shared_ || state_ == State::kClosed) return o;
+  const PoolStats s = shared_->pool()->Stats();
   auto set = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
   set("submittedBatches", s.submitted_batches);
   set("submittedCommands", s.submitted_commands);
@@ -421,36 +524,40 @@ Napi::Value NativeStorage::Stats(const Napi::CallbackInfo& info) {
   set("serviceP99Us", s.service_p99_us);
   set("waitAvgUs", s.wait_avg_us);
   set("waitP99Us", s.wait_p99_us);
-  set("expiredKeys", db_ ? db_->expired_keys() : 0);
-  set("stallMicros", db_ ? db_->TickerCount(rocksdb::STALL_MICROS) : 0);
+  {
+    ReadGuard guard(shared_.get());
+    set("expiredKeys", guard.entered() ? shared_->db()->expired_keys() : 0);
+    set("stallMicros", guard.entered() ? shared_->db()->TickerCount(rocksdb::STALL_MICROS) : 0);
+  }
   set("pending", pending_);
   return o;
 }
 
 Napi::Value NativeStorage::SetThreads(const Napi::CallbackInfo& info) {
-  if (state_ == State::kOpen && info.Length() > 0 && info[0].IsNumber()) {
-    pool_->Resize(static_cast<size_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value())));
+  if (usable() && info.Length() > 0 && info[0].IsNumber()) {
+    shared_->pool()->Resize(static_cast<size_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value())));
   }
   return info.Env().Undefined();
 }
 
 Napi::Value NativeStorage::SetCapacity(const Napi::CallbackInfo& info) {
-  if (state_ == State::kOpen && info.Length() > 0 && info[0].IsNumber()) {
-    pool_->SetCapacity(static_cast<size_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value())));
+  if (usable() && info.Length() > 0 && info[0].IsNumber()) {
+    shared_->pool()->SetCapacity(static_cast<size_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value())));
   }
   return info.Env().Undefined();
 }
 
 Napi::Value NativeStorage::TakeQueuePeak(const Napi::CallbackInfo& info) {
-  const size_t peak = state_ == State::kOpen ? pool_->TakePeak() : 0;
+  const size_t peak = usable() ? shared_->pool()->TakePeak() : 0;
   return Napi::Number::New(info.Env(), static_cast<double>(peak));
 }
 
 Napi::Value NativeStorage::Property(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (!usable() || info.Length() < 1 || !info[0].IsString()) return env.Undefined();
   std::string value;
-  if (state_ == State::kOpen && info.Length() > 0 && info[0].IsString() &&
-      db_->Property(info[0].As<Napi::String>().Utf8Value(), &value)) {
+  ReadGuard guard(shared_.get());
+  if (guard.entered() && shared_->db()->Property(info[0].As<Napi::String>().Utf8Value(), &value)) {
     return Napi::String::New(env, value);
   }
   return env.Undefined();
@@ -459,8 +566,8 @@ Napi::Value NativeStorage::Property(const Napi::CallbackInfo& info) {
 Napi::Value NativeStorage::Health(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  if (!db_ || state_ == State::kClosed) return o;
-  HealthState& h = db_->health();
+  if (!shared_ || state_ == State::kClosed) return o;
+  HealthState& h = shared_->db()->health();
   o.Set("degraded", Napi::Boolean::New(env, h.degraded.load()));
   o.Set("backgroundErrors", Napi::Number::New(env, static_cast<double>(h.background_errors.load())));
   o.Set("recoveries", Napi::Number::New(env, static_cast<double>(h.recoveries.load())));
@@ -473,17 +580,21 @@ Napi::Value NativeStorage::Health(const Napi::CallbackInfo& info) {
 // flush) to run on the calling thread; the recovery manager calls it from a timer.
 Napi::Value NativeStorage::Resume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (state_ != State::kOpen) return env.Null();
-  const rocksdb::Status s = db_->Resume();
+  if (!usable()) return env.Null();
+  ReadGuard guard(shared_.get());
+  if (!guard.entered()) return env.Null();
+  const rocksdb::Status s = shared_->db()->Resume();
   if (s.ok()) return env.Null();
   return StatusError(env, "resume failed", s).Value();
 }
 
-
+// net.cc: sockets and thread names for the network runtimes.
+void InitNet(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeStorage", NativeStorage::Define(env));
   exports.Set("constants", Constants(env));
+  InitNet(env, exports);
 #ifndef KIWI_ROCKSDB_BUILD
 #define KIWI_ROCKSDB_BUILD "unknown"
 #endif

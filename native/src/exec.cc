@@ -48,6 +48,20 @@ const OpTable kOps;
 
 inline const OpInfo& Info(uint8_t op) { return kOps.info[op]; }
 
+// Whether a write command reads its keys' records before writing (see the handlers).
+bool ReadsFirst(const Command& c) {
+  switch (c.op) {
+    case kOp_SET:
+      return (c.flags & (kFlag_SET_NX | kFlag_SET_XX | kFlag_SET_GET | kFlag_SET_KEEPTTL)) != 0;
+    case kOp_MSET:
+    case kOp_RAW_SET:
+    case kOp_FAIL_WRITE:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -158,7 +172,8 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
   return TakeFailedCount();
 }
 
-void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w) {
+bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w,
+                        rocksdb::ReadTier tier) {
   std::vector<KeyRef> keys;
   std::vector<size_t> key_counts;
   bool snapshot = false;
@@ -183,9 +198,12 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
     slices[k] = rocksdb::Slice(buffer.data() + at, keys[k].key.size() + 1);
   }
   std::vector<Lookup> values(keys.size());
-  const rocksdb::ReadOptions& ro = view.options();
-  if (keys.size() == 1) {
-    values[0].status = db_->db()->Get(ro, db_->data(), slices[0], &values[0].pinned);
+  rocksdb::ReadOptions ro = view.options();
+  ro.read_tier = tier;
+  if (keys.size() == 1 || tier != rocksdb::kReadAllTier) {
+    // RocksDB 7.8's MultiGet does not honour read_tier (it reads blocks from files and
+    // answers OK); Get does, so a memory-only read takes one Get per key.
+    for (size_t k = 0; k < keys.size(); k++) values[k].status = db_->db()->Get(ro, db_->data(), slices[k], &values[k].pinned);
   } else if (!keys.empty()) {
     std::vector<rocksdb::PinnableSlice> pinned(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
@@ -196,13 +214,17 @@ void Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
       values[k].pinned = std::move(pinned[k]);
     }
   }
-  for (auto& v : values) FinishLookup(&v, view.now());
+  for (auto& v : values) {
+    if (tier != rocksdb::kReadAllTier && v.status.IsIncomplete()) return false;
+    FinishLookup(&v, view.now());
+  }
   size_t at = 0;
   for (size_t i = begin; i < end; i++) {
     const Command& c = req.commands[i];
     Info(c.op).read(req, c, values.data() + at, view, w);
     at += key_counts[i - begin];
   }
+  return true;
 }
 
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
@@ -233,6 +255,16 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
               }) != keys.end();
   }
   WriteGroup g(db_, NowMs(), indexed);
+  // Read-modify-write groups (INCR...) read their keys in one MultiGet rather than one
+  // Get per command. Plain mode only (no key repeats, no members, not atomic), and only
+  // the keys of commands that read (a plain SET or MSET reads nothing).
+  if (!indexed && end - begin > 1) {
+    std::vector<KeyRef> reads;
+    for (size_t i = begin; i < end; i++) {
+      if (ReadsFirst(req.commands[i])) CommandKeys(req, req.commands[i], &reads);
+    }
+    if (reads.size() > 1) g.Prefetch(reads);
+  }
   const size_t mark = w.size();
   const uint32_t failed_mark = t_failed;
   std::vector<KeyRef> own;

@@ -8,6 +8,7 @@
 // native/src/types/<family>.cc and are declared here from the op list (ops.h).
 #pragma once
 
+#include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
@@ -96,6 +97,8 @@ class ReadView : public Reader {
 // WriteBatchWithIndex, so later point reads and iterators of the group see them, and
 // top-level records are kept in an overlay and written once at commit, so a run of
 // HSETs on one key reads and writes its metadata once.
+struct KeyRef;
+
 class WriteGroup : public Reader {
  public:
   WriteGroup(Database* db, int64_t now_ms, bool indexed);
@@ -105,6 +108,9 @@ class WriteGroup : public Reader {
 
   // Reads a key's record, seeing this group's earlier writes.
   void Read(uint8_t db, std::string_view key, Lookup* out) override;
+  // Plain mode: reads these keys with one MultiGet before the group runs (in the order
+  // the commands will read them); Read() then takes them instead of one Get each.
+  void Prefetch(const std::vector<KeyRef>& keys);
   // Writes a record; an expiry already in the past deletes the key instead.
   void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
            std::string_view payload);
@@ -142,6 +148,11 @@ class WriteGroup : public Reader {
   std::vector<std::string> ready_;
   // Indexed mode: the latest record per data key, written at commit (nullopt: deleted).
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
+  // Prefetch(): data keys (views into prefetch_keys_) and their lookups, taken in order.
+  std::string prefetch_keys_;
+  std::vector<std::string_view> prefetched_key_;
+  std::vector<Lookup> prefetched_;
+  size_t prefetch_next_ = 0;
 };
 
 class Executor {
@@ -150,9 +161,14 @@ class Executor {
   // Decoded batch in, one reply per top-level command out. Returns how many commands
   // ended in a storage error (for the failed counter).
   uint32_t Run(const Request& req, std::string* out);
+  // The read fast path (fastpath.cc): runs a batch of plain point reads on the calling
+  // thread, but only if RocksDB answers every key from memory; false otherwise.
+  bool RunFromMemory(const Request& req, std::string* out);
 
  private:
-  void RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w);
+  // With tier kBlockCacheTier, returns false without replying when a key needs file I/O.
+  bool RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w,
+                rocksdb::ReadTier tier = rocksdb::kReadAllTier);
   // Returns the commit status: a transient failure stops the rest of the batch.
   rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
 

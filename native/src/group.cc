@@ -113,8 +113,41 @@ void WriteGroup::Read(uint8_t db, std::string_view key, Lookup* out) {
       return;
     }
   }
+  // Commands read in key order; one that skips a key (RENAME of a missing source) only
+  // moves the cursor on. Keys do not repeat in plain mode, so each lookup is used once.
+  for (size_t i = prefetch_next_; i < prefetched_.size(); i++) {
+    if (prefetched_key_[i] != data_key) continue;
+    prefetch_next_ = i + 1;
+    out->status = prefetched_[i].status;
+    out->pinned = std::move(prefetched_[i].pinned);
+    FinishLookup(out, now_);
+    return;
+  }
   out->status = db_->db()->Get(rocksdb::ReadOptions(), db_->data(), data_key, &out->pinned);
   FinishLookup(out, now_);
+}
+
+void WriteGroup::Prefetch(const std::vector<KeyRef>& keys) {
+  size_t total = 0;
+  for (const auto& k : keys) total += k.key.size() + 1;
+  prefetch_keys_.reserve(total);  // no reallocation: the views below stay valid
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto& k : keys) {
+    const size_t at = prefetch_keys_.size();
+    prefetch_keys_.push_back(static_cast<char>(k.db));
+    prefetch_keys_.append(k.key.data(), k.key.size());
+    prefetched_key_.emplace_back(prefetch_keys_.data() + at, k.key.size() + 1);
+    slices.emplace_back(prefetch_keys_.data() + at, k.key.size() + 1);
+  }
+  std::vector<rocksdb::PinnableSlice> pinned(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->db()->MultiGet(rocksdb::ReadOptions(), db_->data(), keys.size(), slices.data(), pinned.data(), statuses.data());
+  prefetched_.resize(keys.size());
+  for (size_t i = 0; i < keys.size(); i++) {
+    prefetched_[i].status = statuses[i];
+    prefetched_[i].pinned = std::move(pinned[i]);
+  }
 }
 
 void WriteGroup::IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms) {

@@ -55,12 +55,12 @@ SubmitResult Pool::Submit(Job* job) {
   return SubmitResult::kAccepted;
 }
 
-bool Pool::Cancel(uint64_t id) {
+bool Pool::Cancel(const CompletionSink* sink, uint64_t id) {
   Job* found = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& queue : queues_) {
-      auto it = std::find_if(queue.begin(), queue.end(), [id](Job* j) { return j->id == id; });
+      auto it = std::find_if(queue.begin(), queue.end(), [&](Job* j) { return j->id == id && j->sink == sink; });
       if (it != queue.end()) {
         found = *it;
         queue.erase(it);
@@ -74,6 +74,27 @@ bool Pool::Cancel(uint64_t id) {
   found->status = kBatch_CANCELLED;
   done_(found);
   return true;
+}
+
+size_t Pool::CancelOwned(const CompletionSink* sink) {
+  std::vector<Job*> found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& queue : queues_) {
+      auto keep = std::stable_partition(queue.begin(), queue.end(), [&](Job* j) { return j->sink != sink; });
+      for (auto it = keep; it != queue.end(); ++it) {
+        queued_commands_ -= (*it)->commands;
+        found.push_back(*it);
+      }
+      queue.erase(keep, queue.end());
+    }
+  }
+  for (Job* job : found) {
+    cancelled_.Add();
+    job->status = kBatch_CANCELLED;
+    done_(job);
+  }
+  return found.size();
 }
 
 bool Pool::HasRunnable() const {

@@ -10,6 +10,9 @@
 //   DEADLINE_EXCEEDED without running; once a batch starts it always finishes, so no
 //   caller is told "failed" about work that then executes.
 // Storage threads never call N-API: finished jobs go to the `done` callback.
+// Several JS environments (the network runtimes' worker threads) share one pool; each
+// job names the sink its completion goes to, so a runtime that goes away can take its
+// own queued jobs back (CancelOwned) without touching anyone else's.
 #pragma once
 
 #include <chrono>
@@ -29,8 +32,19 @@
 
 namespace kiwi {
 
+struct Job;
+
+// Where a finished job goes (one per JS environment using the pool). Called on a storage
+// thread, or on the thread that cancels or shuts down.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  virtual void Complete(Job* job) = 0;
+};
+
 struct Job {
   uint64_t id = 0;
+  CompletionSink* sink = nullptr;
   uint8_t priority = 1;
   const uint8_t* request = nullptr;
   size_t request_size = 0;
@@ -71,8 +85,11 @@ class Pool {
   ~Pool();
 
   SubmitResult Submit(Job* job);
-  // Removes a queued job and completes it as CANCELLED; false if it already started.
-  bool Cancel(uint64_t id);
+  // Removes a queued job of `sink` and completes it as CANCELLED; false if it already
+  // started. Ids are unique per sink only.
+  bool Cancel(const CompletionSink* sink, uint64_t id);
+  // Removes every queued job of `sink` and completes each as CANCELLED; returns how many.
+  size_t CancelOwned(const CompletionSink* sink);
   void Resize(size_t threads);
   // Stops accepting and joins the threads. Queued jobs run first if `run_queued`, else
   // they complete as CLOSED without running.

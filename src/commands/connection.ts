@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
 import { argText, int64Arg, is, lower, parseInt64, rangeArg, syntaxError } from './args.js';
 import { MapReply, OK, PONG, StatusReply, VerbatimReply, type Reply } from './reply.js';
-import { defineCommand, type ServerContext, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
+import { defineCommand, type ServerContext, type ClientInfo, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'connection', firstKey: 0, lastKey: 0, step: 0, ...r });
@@ -54,7 +54,7 @@ function validName(name: Buffer): boolean {
 const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
 /** One CLIENT LIST line, in Redis 7.0's field order. */
-export function clientLine(c: ClientState, now: number): string {
+export function clientLine(c: ClientInfo, now: number): string {
   const fields: Array<[string, string | number]> = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', -1], ['name', c.name],
     ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.floor((now - c.lastInteraction) / 1000)],
@@ -122,10 +122,11 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
   return f;
 }
 
-function killClients(f: KillFilter, ctx: ExecContext): Reply {
+/** Every runtime's clients are candidates; the kill reaches whichever runtime holds each. */
+async function killClients(f: KillFilter, ctx: ExecContext): Promise<Reply> {
   const victims: number[] = [];
   const now = Date.now();
-  for (const c of ctx.server.clients.list()) {
+  for (const c of f.none ? [] : await ctx.server.clients.list()) {
     if (f.none) break;
     if (f.id !== undefined && c.id !== Number(f.id)) continue;
     if (f.maxAge !== undefined && (now - c.createdAt) / 1000 <= Number(f.maxAge)) continue;
@@ -134,10 +135,9 @@ function killClients(f: KillFilter, ctx: ExecContext): Reply {
     if (f.skipMe && c.id === ctx.client.id) continue;
     victims.push(c.id);
   }
-  for (const id of victims) {
-    if (id === ctx.client.id) ctx.client.closeAfterReply();
-    else ctx.server.clients.kill(id);
-  }
+  const others = victims.filter((id) => id !== ctx.client.id);
+  if (others.length < victims.length) ctx.client.closeAfterReply();
+  if (others.length > 0) await ctx.server.clients.kill(others);
   if (f.legacy) return victims.length > 0 ? OK : new ReplyError('ERR No such client');
   return victims.length;
 }
@@ -178,11 +178,12 @@ const clientSubcommands: readonly CommandRow<any>[] = [
       }
       return argv.length === 2 ? { type: null, ids: null } : syntaxError();
     },
-    exec: (a, ctx) => {
+    exec: async (a, ctx): Promise<Reply> => {
+      if (a.type !== null && a.type !== 'normal') return new VerbatimReply('');
+      const clients = await ctx.server.clients.list();
       const now = Date.now();
       let text = '';
-      if (a.type !== null && a.type !== 'normal') return new VerbatimReply(text);
-      for (const c of ctx.server.clients.list()) if (a.ids === null || a.ids.has(c.id)) text += `${clientLine(c, now)}\n`;
+      for (const c of clients) if (a.ids === null || a.ids.has(c.id)) text += `${clientLine(c, now)}\n`;
       return new VerbatimReply(text);
     },
   }),

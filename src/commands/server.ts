@@ -5,7 +5,7 @@ import { keyForConfigName } from '../config/config.js';
 import { KEYS, type KeySpec } from '../config/schema.js';
 import { is, lower, syntaxError } from './args.js';
 import { MapReply, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
-import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection } from './types.js';
+import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
@@ -37,7 +37,21 @@ function boundPort(ctx: ExecContext): number {
   return Number.isInteger(port) && port > 0 ? port : ctx.server.config.values.server.port;
 }
 
-/** The sections the network runtime itself knows; the rest come from infoSections(). */
+/** INFO clients (the runtime fills it with every network runtime's count). */
+export function clientsSection(connected: number, maxclients: number): InfoSection {
+  return [['connected_clients', connected], ['cluster_connections', 0], ['maxclients', maxclients], ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0]];
+}
+
+/** INFO stats from counters (the runtime passes every network runtime's, added up). */
+export function statsSection(st: ServerStats): InfoSection {
+  return [
+    ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands], ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes], ['rejected_connections', st.rejectedConnections], ['expired_keys', st.expiredKeys], ['evicted_keys', 0],
+    ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses], ['total_error_replies', st.errorReplies], ['protocol_errors', st.protocolErrors],
+  ];
+}
+
+/** The sections a network runtime itself knows; the rest come from infoSections(). */
 function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined {
   const s = ctx.server;
   const now = Date.now();
@@ -53,7 +67,7 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
       ];
     }
     case 'clients':
-      return [['connected_clients', s.clients.count()], ['cluster_connections', 0], ['maxclients', s.config.values.server.maxclients], ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0]];
+      return clientsSection(s.clients.count(), s.config.values.server.maxclients);
     case 'memory': {
       const m = process.memoryUsage();
       const used = m.heapUsed + m.external;
@@ -70,14 +84,8 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
         ['rdb_last_bgsave_status', 'ok'], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
         ['kiwi_wal_sync', s.config.values.storage.sync],
       ];
-    case 'stats': {
-      const st = s.stats;
-      return [
-        ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands], ['total_net_input_bytes', st.netInputBytes],
-        ['total_net_output_bytes', st.netOutputBytes], ['rejected_connections', st.rejectedConnections], ['expired_keys', st.expiredKeys], ['evicted_keys', 0],
-        ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses], ['total_error_replies', st.errorReplies], ['protocol_errors', st.protocolErrors],
-      ];
-    }
+    case 'stats':
+      return statsSection(s.stats);
     case 'replication':
       return [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'], ['master_replid', runId], ['master_repl_offset', 0]];
     case 'cpu': {
@@ -144,7 +152,7 @@ function configGet(patterns: string[], ctx: ExecContext): Reply {
   return new MapReply([...out.entries()]);
 }
 
-function configSet(pairs: Buffer[], ctx: ExecContext): Reply {
+async function configSet(pairs: Buffer[], ctx: ExecContext): Promise<Reply> {
   const config = ctx.server.config;
   const fail = (name: string, reason: string) => new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
   const changes: Array<[KeySpec, string, string]> = [];
@@ -170,6 +178,8 @@ function configSet(pairs: Buffer[], ctx: ExecContext): Reply {
       return fail(name, err instanceof ConfigError ? err.message.replace(/^invalid configuration: [^:]+: /, '') : 'invalid value');
     }
   }
+  // Validated here; every other runtime applies the same values before the OK.
+  await ctx.server.configChanged(changes.map(([spec]) => [spec.path, config.get(spec.path)]));
   return OK;
 }
 
@@ -180,7 +190,7 @@ const configSubcommands: readonly CommandRow<any>[] = [
     parse: (argv) => (argv.length % 2 !== 0 ? new ReplyError(wrongArity('config|set')) : argv.slice(2)),
     exec: configSet,
   }),
-  row({ name: 'config|resetstat', arity: 2, flags: ADMIN, since: '2.0.0', summary: 'Resets the server\'s statistics.', parse: () => null, exec: (_a, ctx) => (ctx.server.resetStats(), OK) }),
+  row({ name: 'config|resetstat', arity: 2, flags: ADMIN, since: '2.0.0', summary: 'Resets the server\'s statistics.', parse: () => null, exec: async (_a, ctx) => (await ctx.server.resetStats(), OK) }),
   row({
     name: 'config|rewrite', arity: 2, flags: ADMIN, since: '2.8.0', summary: 'Persists the effective configuration to file.',
     parse: () => null, exec: () => new ReplyError('ERR CONFIG REWRITE is not supported by kiwi-server; edit the TOML file'),
@@ -219,15 +229,29 @@ export const serverCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'A container for debugging commands.', complexity: 'Depends on subcommand.',
-    parse: (argv) => {
+    parse: (argv, ctx) => {
       if (is(argv[1], 'sleep') && argv.length === 3) {
         const secs = Number(argv[2].toString());
         if (!Number.isFinite(secs) || argv[2].length === 0) return new ReplyError('ERR value is not a valid float');
-        return { sleepMs: Math.max(0, secs * 1000) };
+        return { sleepMs: Math.max(0, secs * 1000), panic: false };
+      }
+      if (is(argv[1], 'panic') && argv.length === 2) {
+        // Fault-isolation tests: an uncaught error in this network runtime. Never in production.
+        if (!ctx.server.config.values.runtime.faultInjection.enabled) return new ReplyError('ERR DEBUG PANIC needs fault injection (--fault-injection)');
+        return { sleepMs: 0, panic: true };
       }
       return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try DEBUG HELP.`);
     },
-    exec: (a) => (sleepBlocking(a.sleepMs), OK),
+    exec: (a) => {
+      if (a.panic) {
+        setImmediate(() => {
+          throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+        });
+        return null;
+      }
+      sleepBlocking(a.sleepMs);
+      return OK;
+    },
   }),
   row({
     name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], since: '1.0.0', summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',

@@ -45,12 +45,45 @@ export interface ClientState {
   readonly inputBytes: number;
 }
 
+/** What CLIENT LIST shows of a connection: plain data, so it can cross threads. */
+export interface ClientInfo {
+  readonly id: number;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+  readonly name: string;
+  readonly db: number;
+  readonly resp: 2 | 3;
+  readonly lastCommand: string;
+  readonly lastInteraction: number;
+  readonly outputBytes: number;
+  readonly inputBytes: number;
+}
+
+/** Every client of every network runtime. */
 export interface ClientDirectory {
-  list(): Iterable<ClientState>;
-  get(id: number): ClientState | undefined;
+  /** Snapshots of every client, by ascending id. */
+  list(): Promise<ClientInfo[]>;
+  /** Clients connected now, on every runtime. */
   count(): number;
-  /** Closes a client at once (CLIENT KILL). */
-  kill(id: number): boolean;
+  /** Closes these clients at once wherever they are (CLIENT KILL); resolves with how many were found. */
+  kill(ids: number[]): Promise<number>;
+}
+
+export type BusTarget = 'main' | 'all' | 'others' | number;
+export type BusHandler = (payload: any, from: number) => unknown;
+
+/**
+ * Messages between the network runtimes and the composition root (see
+ * src/runtime/shared-state.ts for who uses it and how): send is fire and forget, request
+ * gathers one answer per target, on registers the handler for a topic.
+ */
+export interface Bus {
+  /** This runtime's index (-1 on the composition root). */
+  readonly self: number;
+  on(topic: string, handler: BusHandler): void;
+  send(target: BusTarget, topic: string, payload?: unknown): void;
+  request<T = unknown>(target: BusTarget, topic: string, payload?: unknown, timeoutMs?: number): Promise<T[]>;
 }
 
 /** The storage runtime as commands reach it. */
@@ -92,7 +125,15 @@ export interface ServerContext {
   storageReadOnly(): string | null;
   /** Every command row, for COMMAND. */
   readonly commands: ReadonlyMap<string, CommandRow>;
-  resetStats(): void;
+  /** CONFIG RESETSTAT: every runtime's counters. */
+  resetStats(): Promise<void>;
+  /**
+   * CONFIG SET applied here (already validated and stored); resolves once every other
+   * network runtime and the composition root have applied it too.
+   */
+  configChanged(changes: Array<[path: string, value: unknown]>): Promise<void>;
+  /** Messages to and from the other network runtimes. */
+  readonly bus: Bus;
 }
 
 export interface ExecContext {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
-import { defaultStorageThreads, KEY_BY_CONFIG_NAME, KEY_BY_PATH, KEYS, PRESETS, type KeySpec } from './schema.js';
+import { defaultNetworkThreads, defaultStorageThreads, KEY_BY_CONFIG_NAME, KEY_BY_PATH, KEYS, PRESETS, type KeySpec } from './schema.js';
 
 export interface KiwiConfig {
   server: {
@@ -21,6 +21,8 @@ export interface KiwiConfig {
   };
   runtime: {
     networkThreads: number;
+    acceptMode: 'reuseport' | 'acceptor';
+    readFastPath: 'on' | 'off' | 'auto';
     storageThreads: number;
     channelBufferSize: number;
     requestTimeoutMs: number;
@@ -189,6 +191,11 @@ export class Config {
     return this.#values.get(path);
   }
 
+  /** Every key's value, to build the same configuration in another thread. */
+  entries(): Array<[string, unknown]> {
+    return [...this.#values.entries()];
+  }
+
   /** Validates, stores and announces a new value. Throws ConfigError. */
   set(path: string, raw: unknown, name = path): void {
     const spec = KEY_BY_PATH.get(path);
@@ -283,7 +290,9 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
       shutdownTimeoutMs: n('server.shutdown_timeout'),
     },
     runtime: {
-      networkThreads: n('runtime.network_threads'),
+      networkThreads: n('runtime.network_threads') || defaultNetworkThreads(),
+      acceptMode: s('runtime.accept_mode') as 'reuseport' | 'acceptor',
+      readFastPath: s('runtime.read_fast_path') as 'on' | 'off' | 'auto',
       storageThreads,
       channelBufferSize: n('runtime.channel_buffer_size'),
       requestTimeoutMs: n('runtime.request_timeout'),

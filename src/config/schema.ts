@@ -21,6 +21,11 @@ export interface KeySpec {
   mutable?: boolean;
 }
 
+/** The architecture's default network runtimes: a quarter of the cores, at least 1, at most 4. */
+export function defaultNetworkThreads(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / 4)));
+}
+
 /** The architecture's default: half the cores, at least 2, at most 8. */
 export function defaultStorageThreads(cores = availableParallelism()): number {
   return Math.min(8, Math.max(2, Math.floor(cores / 2)));
@@ -42,7 +47,9 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'server.shutdown_timeout', type: 'duration', default: 30_000, min: 0, max: 600_000, doc: 'Longest wait for in-flight requests to drain at shutdown.' },
 
   // [runtime]: the dual-runtime architecture (Kiwi's RuntimeConfig).
-  { path: 'runtime.network_threads', type: 'int', default: 1, min: 1, max: 1, doc: "Network runtime threads. Node's event loop is one thread, so this must be 1." },
+  { path: 'runtime.network_threads', type: 'int', default: 0, min: 0, max: 64, doc: 'Network runtimes: threads, each with its own event loop, parser, connections and dispatcher, sharing one storage runtime; 0 = a quarter of the cores, min 1, max 4.' },
+  { path: 'runtime.accept_mode', type: 'enum', default: 'reuseport', values: ['reuseport', 'acceptor'], doc: 'How connections reach the network runtimes: a listening socket per runtime with SO_REUSEPORT (the kernel spreads them), or one acceptor on the main thread handing them out in turn.' },
+  { path: 'runtime.read_fast_path', type: 'enum', default: 'auto', values: ['on', 'off', 'auto'], doc: 'Answer point reads (GET, MGET, EXISTS, TTL, STRLEN...) on the network thread when RocksDB has the keys in memory and the connection has nothing in flight; auto uses it for small turns and not while most keys are on disk.', configName: 'read-fast-path', mutable: true },
   { path: 'runtime.storage_threads', type: 'int', default: 0, min: 0, max: 256, doc: 'Storage threads; 0 = half the cores, min 2, max 8.', configName: 'storage-threads', mutable: true },
   { path: 'runtime.channel_buffer_size', type: 'int', default: 10000, min: 1, max: 10_000_000, doc: 'Requests the storage queue holds before backpressure.', configName: 'channel-buffer-size', mutable: true },
   { path: 'runtime.request_timeout', type: 'duration', default: 30_000, min: 1, max: 3_600_000, doc: 'A storage request still queued after this long fails with a timeout (it never runs).', configName: 'request-timeout', mutable: true },

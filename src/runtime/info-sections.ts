@@ -1,37 +1,50 @@
-// The INFO sections the runtime adds to Redis' own: keyspace, runtime, channel, storage,
-// circuit_breaker (with recovery and scaling) and commandstats. Read from
-// RuntimeManager's public statistics, so this module holds no state.
+// The INFO sections the composition root provides, from every network runtime's numbers
+// (Aggregate) and its own view of storage: clients, stats, keyspace, runtime (with each
+// network runtime's event-loop delay), channel, storage, circuit_breaker (with recovery
+// and scaling) and commandstats. Holds no state.
+import { clientsSection, statsSection } from '../commands/server.js';
 import type { InfoSection } from '../commands/types.js';
 import { loadAddon } from '../storage/native.js';
+import type { Aggregate } from './aggregate.js';
 import { round, type RuntimeManager } from './runtime-manager.js';
 
-export function runtimeInfoSections(rt: RuntimeManager): Map<string, () => InfoSection> {
+export function runtimeInfoSections(rt: RuntimeManager, agg: Aggregate): Map<string, () => InfoSection> {
   return new Map<string, () => InfoSection>([
+    ['clients', () => clientsSection(rt.counters.get('connectedClients'), rt.config.values.server.maxclients)],
+    ['stats', () => statsSection({ ...agg.stats, expiredKeys: rt.storageStats()?.expiredKeys ?? 0 })],
     ['keyspace', () => rt.keyspaceSection()],
-    ['runtime', () => runtimeSection(rt)],
-    ['channel', () => channelSection(rt)],
+    ['runtime', () => runtimeSection(rt, agg)],
+    ['channel', () => channelSection(agg)],
     ['storage', () => storageSection(rt)],
-    ['circuit_breaker', () => breakerSection(rt)],
-    ['commandstats', () => commandStatsSection(rt)],
+    ['circuit_breaker', () => breakerSection(rt, agg)],
+    ['commandstats', () => commandStatsSection(agg)],
   ]);
 }
 
-function runtimeSection(rt: RuntimeManager): InfoSection {
+function runtimeSection(rt: RuntimeManager, agg: Aggregate): InfoSection {
   const c = rt.config.values;
-  const s = rt.stats();
+  const s = rt.stats(agg);
   const h = rt.health();
-  return [
-    ['preset', c.preset], ['network_threads', c.runtime.networkThreads], ['storage_threads', rt.storageStats()?.threads ?? 0],
+  const fast = agg.client.fastPath;
+  const out: InfoSection = [
+    ['preset', c.preset], ['network_threads', c.runtime.networkThreads], ['network_threads_live', rt.liveRuntimes], ['accept_mode', c.runtime.acceptMode],
+    ['storage_threads', rt.storageStats()?.threads ?? 0],
     ['active_tasks', s.activeTasks], ['total_tasks', s.totalTasks], ['uptime_ms', s.uptimeMs], ['health_status', s.health],
-    ['last_health_check_ms_ago', h.checkedAt === null ? -1 : Date.now() - h.checkedAt], ['event_loop_delay_p99_ms', h.network.eventLoopDelayP99Ms],
+    ['last_health_check_ms_ago', h.checkedAt === null ? -1 : Date.now() - h.checkedAt], ['event_loop_delay_p99_ms', round(agg.eventLoopDelayP99Ms)],
+    ['main_event_loop_delay_p99_ms', round(rt.mainLoopDelayP99Ms)],
     ['storage_ping_ms', h.storage.pingMs ?? -1], ['batch_size', c.runtime.batchSize], ['batch_timeout_ms', c.runtime.batchTimeoutMs],
     ['request_timeout_ms', c.runtime.requestTimeoutMs], ['priority_enabled', c.runtime.priority.enabled ? 1 : 0], ['scaling_enabled', c.runtime.scaling.enabled ? 1 : 0],
+    ['read_fast_path', c.runtime.readFastPath], ['fast_path_hits', fast.hits], ['fast_path_misses', fast.misses],
   ];
+  for (const r of agg.runtimes) {
+    out.push([`network_runtime_${r.index}`, `connections=${r.connections},event_loop_delay_p99_ms=${round(r.eventLoopDelayP99Ms)},commands=${r.stats.totalCommands},reading_paused=${r.readingPaused ? 1 : 0},reading_pauses=${r.readingPauses}`]);
+  }
+  return out;
 }
 
-function commandStatsSection(rt: RuntimeManager): InfoSection {
+function commandStatsSection(agg: Aggregate): InfoSection {
   const out: InfoSection = [];
-  for (const st of rt.commandStats?.all() ?? []) {
+  for (const st of agg.commands) {
     if (st.calls + st.rejected === 0) continue;
     const perCall = st.calls > 0 ? (st.usec / st.calls).toFixed(2) : '0.00';
     out.push([`cmdstat_${st.name}`, `calls=${st.calls},usec=${Math.round(st.usec)},usec_per_call=${perCall},rejected_calls=${st.rejected},failed_calls=${st.failed}`]);
@@ -39,9 +52,8 @@ function commandStatsSection(rt: RuntimeManager): InfoSection {
   return out;
 }
 
-function breakerSection(rt: RuntimeManager): InfoSection {
-  const cl = rt.clientStats();
-  if (!cl) return [];
+function breakerSection(rt: RuntimeManager, agg: Aggregate): InfoSection {
+  const cl = agg.client;
   const b = cl.breaker;
   const r = rt.recoveryStats();
   const sc = rt.scalerStats();
@@ -56,10 +68,9 @@ function breakerSection(rt: RuntimeManager): InfoSection {
   return out;
 }
 
-function channelSection(rt: RuntimeManager): InfoSection {
-  const ch = rt.channelStats();
-  const cl = rt.clientStats();
-  if (!ch || !cl) return [];
+function channelSection(agg: Aggregate): InfoSection {
+  const ch = agg.channel;
+  const cl = agg.client;
   return [
     ['channel_capacity', ch.capacity], ['channel_pending', ch.pending], ['channel_fill', round(ch.pending / ch.capacity)], ['channel_paused', ch.paused ? 1 : 0],
     ['requests_sent', ch.requestsSent], ['requests_received', ch.requestsReceived], ['responses_received', ch.responsesReceived], ['timeouts', ch.timeouts],

@@ -1,6 +1,6 @@
-// The ServerContext commands see, wired from the runtime's parts.
+// The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
-import type { ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -24,9 +24,12 @@ export interface ContextParts {
   config: Config;
   storage: StorageGateway;
   commands: ReadonlyMap<string, CommandRow>;
+  bus: Bus;
   sections: () => Map<string, () => InfoSection | Promise<InfoSection>>;
   shutdown: (reason: string) => Promise<void>;
-  resetStats: () => void;
+  /** Resets every runtime's counters (this one's included). */
+  resetStats: () => Promise<void>;
+  configChanged: (changes: Array<[string, unknown]>) => Promise<void>;
   readOnly: () => string | null;
 }
 
@@ -37,6 +40,7 @@ export class KiwiServerContext implements ServerContext {
   readonly stats: ServerStats = emptyStats();
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
+  readonly bus: Bus;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -45,6 +49,7 @@ export class KiwiServerContext implements ServerContext {
     this.config = parts.config;
     this.storage = parts.storage;
     this.commands = parts.commands;
+    this.bus = parts.bus;
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {
@@ -59,8 +64,11 @@ export class KiwiServerContext implements ServerContext {
     return this.#parts.readOnly();
   }
 
-  resetStats(): void {
-    Object.assign(this.stats, emptyStats());
-    this.#parts.resetStats();
+  resetStats(): Promise<void> {
+    return this.#parts.resetStats();
+  }
+
+  configChanged(changes: Array<[string, unknown]>): Promise<void> {
+    return this.#parts.configChanged(changes);
   }
 }

@@ -103,6 +103,7 @@ export class Connection implements ClientState {
     return this.#closed;
   }
 
+
   get outputBytes(): number {
     return this.#writer.pending + this.#socket.writableLength;
   }

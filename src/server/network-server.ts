@@ -1,8 +1,10 @@
 // The network runtime's TCP side: listening, accepting, the client table, pausing every
-// socket while storage is behind, idle timeouts, and closing in order at shutdown.
-import { createServer, type Server, type Socket } from 'node:net';
+// socket while storage is behind, idle timeouts, and closing in order at shutdown. With
+// several network runtimes each has one of these; its clients are its own, and ids and
+// the maxclients count come from counters the runtimes share (options).
+import { createServer, Socket, type Server } from 'node:net';
 import { authRequired } from '../commands/connection.js';
-import type { ClientDirectory, ServerContext } from '../commands/types.js';
+import type { ClientInfo, ServerContext } from '../commands/types.js';
 import { Connection, PauseReason, type ConnectionHost } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';
 
@@ -10,6 +12,10 @@ export interface NetworkOptions {
   bind: string[];
   port: number;
   log: ConnectionHost['log'];
+  /** Where client ids come from (unique across runtimes); default: counts from 1. */
+  nextClientId?: () => number;
+  /** Adds `delta` to the clients connected on every runtime; returns the total. */
+  clientCount?: (delta: number) => number;
 }
 
 export interface BoundAddress {
@@ -18,14 +24,17 @@ export interface BoundAddress {
   family: string;
 }
 
-export class NetworkServer implements ClientDirectory, ConnectionHost {
+export class NetworkServer implements ConnectionHost {
   readonly #context: ServerContext;
   readonly #dispatcher: Dispatcher;
   readonly #options: NetworkOptions;
   readonly #servers: Server[] = [];
   readonly #clients = new Map<number, Connection>();
-  #nextId = 1;
+  readonly #nextClientId: () => number;
+  readonly #clientCount: (delta: number) => number;
   #storagePaused = false;
+  /** Times reading was paused for storage backpressure (INFO, tests). */
+  readingPauses = 0;
   #idleTimer: NodeJS.Timeout | null = null;
   #accepting = false;
 
@@ -33,6 +42,10 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
     this.#context = context;
     this.#dispatcher = dispatcher;
     this.#options = options;
+    let nextId = 1;
+    let count = 0;
+    this.#nextClientId = options.nextClientId ?? (() => nextId++);
+    this.#clientCount = options.clientCount ?? ((delta) => (count += delta));
   }
 
   get maxBulkLength(): number {
@@ -47,27 +60,48 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
     let port = this.#options.port;
     const bound: BoundAddress[] = [];
     for (const host of this.#options.bind) {
-      const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => this.log('warning', `listener ${host}: ${err.message}`));
-      const a = server.address();
-      if (a !== null && typeof a === 'object') {
-        bound.push({ address: a.address, port: a.port, family: a.family });
+      const a = await this.#listen({ host, port }, host);
+      if (a !== null) {
+        bound.push(a);
         // Port 0 on several addresses: every address gets the port the first one got.
         port = a.port;
       }
-      this.#servers.push(server);
     }
-    this.#accepting = true;
-    this.#idleTimer = setInterval(() => this.#closeIdle(), 1000);
-    this.#idleTimer.unref();
+    this.startAccepting();
     return bound;
+  }
+
+  /** Listens on sockets opened elsewhere (SO_REUSEPORT sockets the addon opened). */
+  async listenOnFds(fds: number[]): Promise<void> {
+    for (const fd of fds) await this.#listen({ fd }, `fd ${fd}`);
+    this.startAccepting();
+  }
+
+  async #listen(options: { host: string; port: number } | { fd: number }, name: string): Promise<BoundAddress | null> {
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log('warning', `listener ${name}: ${err.message}`));
+    this.#servers.push(server);
+    const a = server.address();
+    return a !== null && typeof a === 'object' ? { address: a.address, port: a.port, family: a.family } : null;
+  }
+
+  /** Accepts from now on (listening sockets, or connections handed over with adopt()). */
+  startAccepting(): void {
+    this.#accepting = true;
+    this.#idleTimer ??= setInterval(() => this.#closeIdle(), 1000);
+    this.#idleTimer.unref();
+  }
+
+  /** A connection another thread accepted: its descriptor is this runtime's now. */
+  adopt(fd: number): void {
+    this.#accept(new Socket({ fd, readable: true, writable: true }));
   }
 
   #accept(socket: Socket): void {
@@ -76,13 +110,14 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
       socket.destroy();
       return;
     }
-    if (this.#clients.size >= this.#context.config.values.server.maxclients) {
+    if (this.#clientCount(0) >= this.#context.config.values.server.maxclients) {
       stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
     stats.totalConnections++;
-    const conn = new Connection(this.#nextId++, socket, this);
+    this.#clientCount(1);
+    const conn = new Connection(this.#nextClientId(), socket, this);
     this.#clients.set(conn.id, conn);
     if (this.#storagePaused) conn.pause(PauseReason.STORAGE_BACKPRESSURE);
   }
@@ -97,7 +132,7 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
   }
 
   onClose(conn: Connection): void {
-    this.#clients.delete(conn.id);
+    if (this.#clients.delete(conn.id)) this.#clientCount(-1);
     this.#context.stats.errorReplies += conn.errorReplies;
   }
 
@@ -110,30 +145,40 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
     this.#context.stats.netOutputBytes += output;
   }
 
-  // ClientDirectory
+  /** This runtime's clients. */
   list(): Iterable<Connection> {
     return this.#clients.values();
   }
 
-  get(id: number): Connection | undefined {
-    return this.#clients.get(id);
+  /** This runtime's clients as plain data (CLIENT LIST gathers every runtime's). */
+  snapshot(): ClientInfo[] {
+    return [...this.#clients.values()].map((c) => ({
+      id: c.id, addr: c.addr, laddr: c.laddr, createdAt: c.createdAt, name: c.name, db: c.db, resp: c.resp,
+      lastCommand: c.lastCommand, lastInteraction: c.lastInteraction, outputBytes: c.outputBytes, inputBytes: c.inputBytes,
+    }));
   }
 
   count(): number {
     return this.#clients.size;
   }
 
-  kill(id: number): boolean {
-    const c = this.#clients.get(id);
-    if (!c) return false;
-    c.kill();
-    return true;
+  /** Closes those of `ids` that are this runtime's clients; returns how many. */
+  kill(ids: number[]): number {
+    let n = 0;
+    for (const id of ids) {
+      const c = this.#clients.get(id);
+      if (c === undefined) continue;
+      c.kill();
+      n++;
+    }
+    return n;
   }
 
   /** Storage is behind: stop reading every socket (and sockets accepted meanwhile). */
   pauseReading(): void {
     if (this.#storagePaused) return;
     this.#storagePaused = true;
+    this.readingPauses++;
     for (const c of this.#clients.values()) c.pause(PauseReason.STORAGE_BACKPRESSURE);
   }
 
@@ -170,6 +215,7 @@ export class NetworkServer implements ClientDirectory, ConnectionHost {
       c.flush();
       c.kill();
     }
+    this.#clientCount(-this.#clients.size);
     this.#clients.clear();
   }
 }

@@ -8,6 +8,32 @@ import type { EncodedBatch, StorageReply } from './codec.js';
 import { BatchStatus, SubmitResult } from './ops.js';
 import type { StorageServer } from './storage-server.js';
 
+/**
+ * The fill and pause state several channels share when several network runtimes feed one
+ * storage queue: backpressure is one decision for all of them. Without one, a channel
+ * keeps its own.
+ */
+export interface ChannelShare {
+  /** Adds `n` requests in flight (negative when answered); returns the total now. */
+  add(n: number): number;
+  /** Marks storage as paused; false if it already was (someone else announces it). */
+  tryPause(): boolean;
+  /** Clears the pause; false if it was not paused. */
+  tryResume(): boolean;
+  paused(): boolean;
+}
+
+function localShare(): ChannelShare {
+  let pending = 0;
+  let paused = false;
+  return {
+    add: (n) => (pending += n),
+    tryPause: () => !paused && (paused = true),
+    tryResume: () => paused && !(paused = false),
+    paused: () => paused,
+  };
+}
+
 export interface ChannelOptions {
   /** channel_buffer_size: requests the storage queue holds. */
   capacity: number;
@@ -15,6 +41,7 @@ export interface ChannelOptions {
   highWater?: number;
   /** Fraction of capacity below which to resume (default 0.5). */
   lowWater?: number;
+  share?: ChannelShare;
 }
 
 export interface ChannelStats {
@@ -41,7 +68,7 @@ export class MessageChannel extends EventEmitter {
   #highFraction: number;
   #lowFraction: number;
   #pending = 0;
-  #paused = false;
+  readonly #share: ChannelShare;
   #sent = 0;
   #received = 0;
   #responses = 0;
@@ -57,6 +84,7 @@ export class MessageChannel extends EventEmitter {
     this.#capacity = options.capacity;
     this.#highFraction = options.highWater ?? 0.8;
     this.#lowFraction = options.lowWater ?? 0.5;
+    this.#share = options.share ?? localShare();
     this.#high = 0;
     this.#low = 0;
     this.#thresholds();
@@ -81,13 +109,14 @@ export class MessageChannel extends EventEmitter {
     return this.#pending;
   }
 
+  /** Whether reading is paused for storage backpressure (on every runtime sharing the queue). */
   get paused(): boolean {
-    return this.#paused;
+    return this.#share.paused();
   }
 
-  /** Fill of the channel, 0..1 (may exceed 1 briefly: parsed requests are never dropped). */
+  /** Fill of the storage queue by every channel sharing it, 0..1 (may exceed 1 briefly). */
   get fill(): number {
-    return this.#pending / this.#capacity;
+    return Math.max(0, this.#share.add(0)) / this.#capacity;
   }
 
   /**
@@ -103,6 +132,7 @@ export class MessageChannel extends EventEmitter {
     const started = performance.now();
     const id = this.#server.submit(batch, priority, timeoutMs, (status, replies) => {
       this.#pending -= batch.commands;
+      const total = this.#share.add(-batch.commands);
       this.#received += batch.commands;
       if (status === BatchStatus.DEADLINE_EXCEEDED || status === BatchStatus.CANCELLED) {
         this.#timeouts += batch.commands;
@@ -111,16 +141,13 @@ export class MessageChannel extends EventEmitter {
       }
       this.#processingMs += performance.now() - started;
       this.#batchesDone++;
-      if (this.#paused && this.#pending <= this.#low) {
-        this.#paused = false;
-        this.emit('resume');
-      }
+      if (total <= this.#low && this.#share.tryResume()) this.emit('resume');
       onDone(status, replies);
     });
     if (id < 0) {
       if (id === -SubmitResult.BACKPRESSURE) {
         this.#backpressure++;
-        this.#pauseIfNeeded(true);
+        if (this.#share.tryPause()) this.emit('pause');
         return { result: 'backpressure', id: 0 };
       }
       this.#sendFailures += batch.commands;
@@ -128,18 +155,12 @@ export class MessageChannel extends EventEmitter {
     }
     this.#pending += batch.commands;
     this.#sent += batch.commands;
-    this.#pauseIfNeeded(false);
+    if (this.#share.add(batch.commands) >= this.#high && this.#share.tryPause()) this.emit('pause');
     return { result: 'sent', id };
   }
 
   cancel(id: number): boolean {
     return this.#server.cancel(id);
-  }
-
-  #pauseIfNeeded(force: boolean): void {
-    if (this.#paused || (!force && this.#pending < this.#high)) return;
-    this.#paused = true;
-    this.emit('pause');
   }
 
   stats(): ChannelStats {
@@ -153,7 +174,7 @@ export class MessageChannel extends EventEmitter {
       backpressureEvents: this.#backpressure,
       pending: this.#pending,
       pendingBatches: this.#server.pending,
-      paused: this.#paused,
+      paused: this.paused,
       avgProcessingMs: this.#batchesDone === 0 ? 0 : this.#processingMs / this.#batchesDone,
       capacity: this.#capacity,
     };

@@ -53,7 +53,13 @@ export interface NativeHealth {
 }
 
 export interface NativeStorageHandle {
+  /** What another thread attaches to this database with. */
+  token(): number;
   submit(id: number, priority: number, request: Buffer, blobs: Buffer[] | null, timeoutMs: number): number;
+  /** Point reads from memory on the calling thread: the encoded replies, or null. */
+  readFast(request: Buffer, blobs: Buffer[] | null): Buffer | null;
+  /** An attached handle leaves (queued batches cancelled, running ones awaited). */
+  detach(): void;
   cancel(id: number): boolean;
   close(callback: (err: Error | null) => void): void;
   stats(): NativeStats;
@@ -68,8 +74,18 @@ export interface NativeStorageHandle {
 
 export type CompletionCallback = (id: number, status: number, result: Buffer | null) => void;
 
+export type NativeStorageOpen = new (dir: string, options: NativeOptions, onComplete: CompletionCallback) => NativeStorageHandle;
+export type NativeStorageAttach = new (token: number, onComplete: CompletionCallback) => NativeStorageHandle;
+
 export interface NativeAddon {
-  NativeStorage: new (dir: string, options: NativeOptions, onComplete: CompletionCallback) => NativeStorageHandle;
+  /** Opens a database, or (token, onComplete) attaches to one another thread opened. */
+  NativeStorage: NativeStorageOpen & NativeStorageAttach;
+  /** A listening socket with SO_REUSEPORT (network runtimes each get one). */
+  listenReusePort(host: string, port: number, backlog: number): { fd: number; port: number };
+  dupFd(fd: number): number;
+  closeFd(fd: number): void;
+  /** Names the calling thread (top -H). */
+  setThreadName(name: string): void;
   constants: Record<string, Record<string, number> | number>;
   rocksdbVersion: string;
   /** "system" or "bundled" (see docs/building.md). */

@@ -19,6 +19,11 @@
 //   within the request's deadline. Nothing that may have run is retried.
 // - Circuit breaker: repeated failures open it; then requests fail at once, and while it
 //   probes (half-open) they wait in a bounded queue, each until its deadline.
+// - Read fast path (#answerFromMemory): plain point reads from connections with nothing
+//   in flight may be answered on this thread at flush time, when RocksDB has their keys
+//   in memory; a miss costs one memory lookup and the requests then go the usual way.
+//   In 'auto' mode only small turns use it, and it stays off while fewer than 90 % of
+//   attempts hit (data mostly on disk), trying one turn in FAST_PROBE.
 import { tick } from '../clock.js';
 import { ClosedError, InjectedFaultError, TimeoutError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerStats } from './circuit-breaker.js';
@@ -26,7 +31,7 @@ import { BREAKER_OPEN, batchError, flatten, DROPPED, failureCode, INJECTED_ERROR
 import { encodeBatch, type EncodedBatch, type StorageCommand, type StorageReply } from './codec.js';
 import { backoffDelay, FaultInjector, type FaultSettings } from './fault-injector.js';
 import type { MessageChannel } from './message-channel.js';
-import { BatchStatus, isTransientCode, Priority } from './ops.js';
+import { BatchStatus, isTransientCode, Op, Priority } from './ops.js';
 
 export type ReplyCallback = (err: Error | null, reply: StorageReply) => void;
 
@@ -70,7 +75,20 @@ export interface StorageClientStats {
   inflightBatches: number;
   breaker: BreakerStats;
   faults: { errors: number; drops: number; delays: number } | null;
+  fastPath: { hits: number; misses: number };
 }
+
+export type FastPathMode = 'on' | 'off' | 'auto';
+
+/** Ops the read fast path may answer: each reads only its keys' own records. */
+const FAST_OPS = new Set<number>([Op.GET, Op.MGET, Op.EXISTS, Op.TTL, Op.STRLEN, Op.GETRANGE, Op.TYPE]);
+/** Auto mode: only turns with at most this many requests (larger ones are batched anyway). */
+const FAST_AUTO_MAX = 8;
+/** Auto mode: over this many recent attempts... */
+const FAST_WINDOW = 256;
+/** ...a hit rate below this turns the fast path off, except one attempt in FAST_PROBE. */
+const FAST_MIN_HIT_RATE = 0.9;
+const FAST_PROBE = 256;
 
 /**
  * A request its caller owns: StorageClient fills in `deadline` and calls complete()
@@ -171,6 +189,14 @@ export class StorageClient {
   #timeouts = 0;
   #failed = 0;
   #retried = 0;
+  #fastMode: FastPathMode = 'off';
+  #fastHits = 0;
+  #fastMisses = 0;
+  /** Auto mode: hits and attempts in the current window, and skipped requests since the last probe. */
+  #windowHits = 0;
+  #windowTries = 0;
+  #fastOff = false;
+  #skipped = 0;
   readonly #flush = (): void => this.flush();
 
   constructor(channel: MessageChannel, options: StorageClientOptions = {}) {
@@ -204,6 +230,62 @@ export class StorageClient {
   set retryDelayMs(ms: number) {
     this.#retryDelayMs = Math.max(1, ms);
   }
+
+  set readFastPath(mode: FastPathMode) {
+    this.#fastMode = mode;
+    this.#fastOff = false;
+    this.#windowHits = this.#windowTries = 0;
+  }
+
+  /**
+   * The read fast path, at flush time: the plain point reads of this turn whose
+   * connection has nothing in flight (and nothing queued before them) are answered here,
+   * with one memory-only MultiGet on this thread, when RocksDB has every key in memory;
+   * otherwise they go to storage with the rest. Saves the storage threads' hand-off and
+   * the completion's trip back. 'auto' does it only for small turns (where no batch
+   * amortises that trip) and backs off while most attempts miss.
+   */
+  #answerFromMemory(queue: Entry[]): Entry[] {
+    if ((this.#fastMode === 'auto' && queue.length > FAST_AUTO_MAX) || this.#closed) return queue;
+    if (this.breaker.state !== 'closed' || this.faults?.active) return queue;
+    if (this.#fastOff && ++this.#skipped < FAST_PROBE) return queue;
+    this.#skipped = 0;
+    const picked: Entry[] = [];
+    let blocked: Set<number> | null = null;
+    for (const e of queue) {
+      const c = e.commands;
+      const idle = e.origin === 0 || (!blocked?.has(e.origin) && this.#originIdle(e.origin));
+      if (idle && !Array.isArray(c) && FAST_OPS.has(c.op)) picked.push(e);
+      else if (e.origin !== 0) (blocked ??= new Set()).add(e.origin);
+    }
+    if (picked.length === 0) return queue;
+    const replies = this.#channel.server.readFast(encodeBatch(picked.map((e) => e.commands as StorageCommand)));
+    const hit = replies !== null && replies.length === picked.length;
+    if (this.#fastMode === 'auto') this.#learn(hit);
+    if (!hit) {
+      this.#fastMisses += picked.length;
+      return queue;
+    }
+    this.#fastHits += picked.length;
+    const answered = new Set(picked);
+    for (let i = 0; i < picked.length; i++) this.#deliver(picked[i], null, replies[i]);
+    return picked.length === queue.length ? [] : queue.filter((e) => !answered.has(e));
+  }
+
+  #originIdle(origin: number): boolean {
+    const state = this.#origins.get(origin);
+    return state === undefined || (state.inflight === 0 && state.held.length === 0);
+  }
+
+  #learn(hit: boolean): void {
+    // While off, only the probes (one turn in FAST_PROBE) fill the window, so a few lucky
+    // probes over data mostly on disk do not turn it back on.
+    if (hit) this.#windowHits++;
+    if (++this.#windowTries < FAST_WINDOW) return;
+    this.#fastOff = this.#windowHits / this.#windowTries < FAST_MIN_HIT_RATE;
+    this.#windowHits = this.#windowTries = 0;
+  }
+
 
   /**
    * Queues one request: a command, or an atomic group (see requests.ts atomic()). The
@@ -256,9 +338,13 @@ export class StorageClient {
   /** Sends everything queued now (normally called by setImmediate). */
   flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
+    let queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
+    if (this.#fastMode !== 'off') {
+      queue = this.#answerFromMemory(queue);
+      if (queue.length === 0) return;
+    }
     const current: Array<Outgoing | undefined> = [undefined, undefined, undefined];
     let byOrigin: Map<number, Outgoing> | null = null;
     const batches: Outgoing[] = [];
@@ -584,6 +670,7 @@ export class StorageClient {
       inflightBatches: this.#inflight.length,
       breaker: this.breaker.stats(),
       faults: this.faults ? { ...this.faults.counts } : null,
+      fastPath: { hits: this.#fastHits, misses: this.#fastMisses },
     };
   }
 }

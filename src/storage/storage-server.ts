@@ -6,6 +6,9 @@ import { ClosedError, StorageError } from '../errors.js';
 import { decodeReplies, type EncodedBatch, type StorageReply } from './codec.js';
 import {
   loadAddon,
+  type CompletionCallback,
+  type NativeStorageAttach,
+  type NativeStorageOpen,
   type NativeHealth,
   type NativeOptions,
   type NativeStats,
@@ -42,26 +45,57 @@ export class StorageServer {
   #drainWaiters: Array<() => void> = [];
   readonly dir: string;
 
-  private constructor(native: NativeStorageHandle, dir: string) {
+  readonly #attached: boolean;
+
+  private constructor(native: NativeStorageHandle, dir: string, attached: boolean) {
     this.#native = native;
     this.dir = dir;
+    this.#attached = attached;
   }
 
   /** Opens (or creates) the database. Synchronous: start-up has nothing else to do yet. */
   static open(options: StorageOptions): StorageServer {
     const { NativeStorage } = loadAddon();
     const { dir, ...native } = options;
+    return StorageServer.#make((onComplete) => new (NativeStorage as NativeStorageOpen)(dir, native, onComplete), dir, false);
+  }
+
+  /**
+   * Attaches this thread (a network runtime's worker) to a database another thread opened
+   * (see token): the same storage threads and queue, completions delivered here.
+   */
+  static attach(token: number): StorageServer {
+    const { NativeStorage } = loadAddon();
+    return StorageServer.#make((onComplete) => new (NativeStorage as NativeStorageAttach)(token, onComplete), '', true);
+  }
+
+  static #make(create: (onComplete: CompletionCallback) => NativeStorageHandle, dir: string, attached: boolean): StorageServer {
     let server: StorageServer | undefined;
     const onComplete = (id: number, status: number, result: Buffer | null): void => {
       server!.#complete(id, status, result);
     };
     try {
-      server = new StorageServer(new NativeStorage(dir, native, onComplete), dir);
+      server = new StorageServer(create(onComplete), dir, attached);
     } catch (err) {
       const e = err as Error & { storageCode?: string };
       throw new StorageError(e.storageCode ?? 'UNKNOWN', e.message);
     }
     return server;
+  }
+
+  /** What another thread attaches with (StorageServer.attach). */
+  get token(): number {
+    return this.#native.token();
+  }
+
+  /**
+   * The read fast path: answers a batch of plain point reads on this thread if RocksDB
+   * has every key in memory; null means "submit it". Never blocks on storage threads.
+   */
+  readFast(batch: EncodedBatch): StorageReply[] | null {
+    if (this.#stopping) return null;
+    const result = this.#native.readFast(batch.buffer, batch.blobs);
+    return result === null ? null : decodeReplies(result);
   }
 
   get running(): boolean {
@@ -122,8 +156,22 @@ export class StorageServer {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /**
+   * An attached handle leaves: batches still queued are cancelled, running ones finish
+   * (this waits for them), nothing more is delivered. Drain first.
+   */
+  detach(): void {
+    if (!this.#attached || this.#stopping) return;
+    this.#stopping = Promise.resolve();
+    this.#native.detach();
+  }
+
   /** Runs every accepted batch, flushes and closes the database. Idempotent. */
   stop(): Promise<void> {
+    if (this.#attached) {
+      this.detach();
+      return this.#stopping!;
+    }
     this.#stopping ??= new Promise((resolve, reject) => {
       this.#native.close((err) => (err ? reject(new StorageError('CLOSE', err.message)) : resolve()));
     });

@@ -175,7 +175,7 @@ describe('running', () => {
     writeFileSync(file, '[server]\nmaxclients = 321\n[runtime]\nbatch_size = 50\n');
     const run = kiwi('--port', '0', '--dir', newDir(), '--config', file, '--set', 'runtime.batch_size=60', '--preset', 'low-latency', '--requirepass', 'pw');
     const port = await ready(run);
-    expect(run.stdout).toMatch(/data in .*data\d+ \(RocksDB [\d.]+, \d+ storage threads\)/);
+    expect(run.stdout).toMatch(/data in .*data\d+ \(RocksDB [\d.]+, \d+ network runtimes? accepting by (reuseport|acceptor), \d+ storage threads\)/);
     expect(await redisCli(port, 'PING')).toBe('NOAUTH Authentication required.');
     expect(await redisCli(port, '-a', 'pw', 'CONFIG', 'GET', 'maxclients')).toBe('maxclients\n321');
     expect(await redisCli(port, '-a', 'pw', 'CONFIG', 'GET', 'batch-size')).toBe('batch-size\n60');
@@ -249,6 +249,47 @@ describe('running', () => {
     const lost = keys.filter((k, i) => values[i] !== `value:${i}:${'x'.repeat(i % 50)}`);
     expect(lost).toEqual([]);
     expect(await r.dbsize()).toBe(N);
+    r.disconnect();
+    second.child.kill('SIGTERM');
+    expect((await finish(second)).code).toBe(0);
+  });
+
+  it('with three network runtimes, SIGTERM during writes from every runtime loses no acknowledged write', async () => {
+    const dir = newDir();
+    const first = kiwi('--port', '0', '--dir', dir, '--set', 'runtime.network_threads=3');
+    let port = await ready(first);
+    const clients = await Promise.all(Array.from({ length: 6 }, async () => {
+      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      c.on('error', () => {});
+      await c.connect();
+      return c;
+    }));
+    const acked = clients.map(() => 0);
+    let signalled = false;
+    const writers = clients.map(async (c, i) => {
+      for (;;) {
+        const p = c.pipeline();
+        for (let j = 0; j < 20; j++) p.incr(`sig:${i}`);
+        const res = (await p.exec().catch(() => null)) ?? [];
+        for (const [err] of res) if (err === null) acked[i]++;
+        if (res.length === 0 || res.some(([err]) => err !== null)) return;
+        if (signalled && acked[i] > 100_000) return;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGTERM');
+    signalled = true;
+    expect((await finish(first)).code).toBe(0);
+    await Promise.all(writers);
+    for (const c of clients) c.disconnect();
+    expect(acked.every((n) => n > 0)).toBe(true);
+
+    const second = kiwi('--port', '0', '--dir', dir, '--set', 'runtime.network_threads=3');
+    port = await ready(second);
+    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    await r.connect();
+    const counts = (await r.mget(acked.map((_n, i) => `sig:${i}`))).map(Number);
+    counts.forEach((n, i) => expect(n, `connection ${i}`).toBeGreaterThanOrEqual(acked[i]));
     r.disconnect();
     second.child.kill('SIGTERM');
     expect((await finish(second)).code).toBe(0);

@@ -231,7 +231,7 @@ describe('invalid input names the key, the value and the reason', () => {
     expectError({ overrides: { 'server.port': '65536' } }, 'server.port', '"65536"', /must be at most 65535/);
     expectError({ overrides: { 'server.port': -1 } }, 'server.port', '-1', /must be at least 0/);
     expectError({ file: toml('[runtime]\nbatch_size = 0\n') }, 'runtime.batch_size', '0', /must be at least 1/);
-    expectError({ file: toml('[runtime]\nnetwork_threads = 2\n') }, 'runtime.network_threads', '2', /must be at most 1/);
+    expectError({ file: toml('[runtime]\nnetwork_threads = 65\n') }, 'runtime.network_threads', '65', /must be at most 64/);
     expectError({ file: toml('[server]\ndatabases = 17\n') }, 'server.databases', '17', /must be at most 16/);
     expectError({ file: toml('[storage]\nwrite_buffer_size = "1kb"\n') }, 'storage.write_buffer_size', '"1kb"', /must be at least 1048576/);
     expectError({ file: toml('[runtime]\nrequest_timeout = "2h"\n') }, 'runtime.request_timeout', '"2h"', /must be at most 3600000/);

@@ -229,6 +229,80 @@ describe('exits with work in flight', () => {
     expect(await s.send(Cmd.ping())).toBe('OK');
   });
 
+  // A worker that attaches to the main thread's database (as network runtimes do): one
+  // RocksDB, one pool, completions delivered to whichever thread submitted.
+  const attachCode = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const { NativeStorage, constants } = require(workerData.addon);
+    function batch(n, tag, op) {
+      const parts = [Buffer.alloc(4)]; parts[0].writeUInt32LE(n);
+      for (let i = 0; i < n; i++) {
+        const key = Buffer.from(tag + ':' + i), value = Buffer.from('from-worker'), h = Buffer.alloc(24);
+        h[0] = constants.ops[op]; h.writeUInt32LE(op === 'SET' ? 2 : 1, 4);
+        const kl = Buffer.alloc(4); kl.writeUInt32LE(key.length);
+        const vl = Buffer.alloc(4); vl.writeUInt32LE(value.length);
+        parts.push(h, kl, key); if (op === 'SET') parts.push(vl, value);
+      }
+      return Buffer.concat(parts);
+    }
+    const done = new Map();
+    const db = new NativeStorage(workerData.token, (id, status) => done.get(id)?.(status));
+    const submit = (id, req) => new Promise((resolve) => { done.set(id, resolve); db.submit(id, 1, req, null, 0); });
+    parentPort.on('message', async (m) => {
+      if (m === 'write') parentPort.postMessage(await submit(1, batch(100, 'w', 'SET')));
+      if (m === 'flood') {
+        const keep = [];
+        for (let b = 0; b < 300; b++) { const req = batch(300, 'f' + b, 'SET'); keep.push(req); db.submit(1000 + b, 1, req, null, 0); }
+        globalThis.keep = keep;
+        parentPort.postMessage('flooding');
+      }
+      if (m === 'detach') { db.detach(); parentPort.postMessage('detached'); }
+      if (m === 'submit-after-detach') parentPort.postMessage(db.submit(5, 1, batch(1, 'x', 'SET'), null, 0));
+    });
+    parentPort.postMessage('attached');
+  `;
+
+  function attachWorker(token: number): { worker: Worker; next: () => Promise<unknown>; send: (m: string) => void } {
+    const worker = new Worker(attachCode, { eval: true, workerData: { addon: addonPath, token } });
+    const inbox: unknown[] = [];
+    const waiting: Array<(m: unknown) => void> = [];
+    worker.on('message', (m) => (waiting.length > 0 ? waiting.shift()!(m) : inbox.push(m)));
+    cleanup.push(() => worker.terminate().then(() => {}));
+    return { worker, send: (m) => worker.postMessage(m), next: () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((r) => waiting.push(r))) };
+  }
+
+  it('a worker attached by token shares the database: each side sees the other\'s writes, completions go to the submitter', async () => {
+    const s = track(openStorage());
+    await s.send(Cmd.set('from-main', 'yes'));
+    const w = attachWorker(s.server.token);
+    expect(await w.next()).toBe('attached');
+    w.send('write');
+    expect(await w.next()).toBe(0);
+    expect(await s.str(Cmd.get('w:42'))).toBe('from-worker');
+    expect(await s.send(Cmd.dbsize())).toBe(101);
+    w.send('detach');
+    expect(await w.next()).toBe('detached');
+    w.send('submit-after-detach');
+    expect(await w.next()).toBe(SubmitResult.CLOSED);
+    expect(await s.str(Cmd.get('from-main'))).toBe('yes');
+  });
+
+  it('an attached worker terminated mid-flight takes back its queued batches; the database and the main thread go on', async () => {
+    const s = track(openStorage());
+    const w = attachWorker(s.server.token);
+    expect(await w.next()).toBe('attached');
+    w.send('flood');
+    expect(await w.next()).toBe('flooding');
+    await w.worker.terminate();
+    // Every worker batch either ran whole or was cancelled; the main thread still works.
+    const size = (await s.send(Cmd.dbsize())) as number;
+    expect(size % 300).toBe(0);
+    expect(await s.send(Cmd.set('after', '1'))).toBe('OK');
+    expect(await s.str(Cmd.get('after'))).toBe('1');
+    await s.close();
+    expect(() => StorageServer.attach(s.server.token)).toThrow(/closed/);
+  });
+
   it('acknowledged writes survive a kill -9 of the process', async () => {
     const dir = tempDir();
     cleanup.push(() => removeDir(dir));

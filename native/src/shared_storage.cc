@@ -1,0 +1,64 @@
+#include "shared_storage.h"
+
+#include <thread>
+#include <unordered_map>
+
+namespace kiwi {
+
+namespace {
+std::mutex g_mu;
+std::unordered_map<uint64_t, std::weak_ptr<SharedStorage>> g_registry;
+uint64_t g_next_token = 1;
+}  // namespace
+
+rocksdb::Status SharedStorage::Open(const std::string& dir, const DbOptions& db_options,
+                                    const PoolOptions& pool_options, std::shared_ptr<SharedStorage>* out) {
+  std::shared_ptr<SharedStorage> s(new SharedStorage());
+  const rocksdb::Status st = Database::Open(dir, db_options, &s->db_);
+  if (!st.ok()) return st;
+  s->executor_ = std::make_unique<Executor>(s->db_.get());
+  Executor* executor = s->executor_.get();
+  s->pool_ = std::make_unique<Pool>(
+      pool_options,
+      [executor](Job* job) {
+        Request req;
+        if (!req.Decode(job->request, job->request_size, job->blobs)) {
+          job->status = kBatch_BAD_REQUEST;
+          return;
+        }
+        job->failed = executor->Run(req, &job->result);
+      },
+      [](Job* job) { job->sink->Complete(job); });
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    s->token_ = g_next_token++;
+    g_registry[s->token_] = s;
+  }
+  *out = std::move(s);
+  return rocksdb::Status::OK();
+}
+
+std::shared_ptr<SharedStorage> SharedStorage::Find(uint64_t token) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  auto it = g_registry.find(token);
+  return it == g_registry.end() ? nullptr : it->second.lock();
+}
+
+SharedStorage::~SharedStorage() {
+  Close(/*run_queued=*/false).PermitUncheckedError();
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_registry.erase(token_);
+}
+
+rocksdb::Status SharedStorage::Close(bool run_queued) {
+  std::call_once(close_once_, [&] {
+    closing_.store(true);
+    if (pool_) pool_->Shutdown(run_queued);
+    // A fast read holds the guard for one memory-only lookup: microseconds.
+    while (readers_.load() > 0) std::this_thread::yield();
+    if (db_) close_status_ = db_->Close();
+  });
+  return close_status_;
+}
+
+}  // namespace kiwi
