@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,16 +57,12 @@ if (process.platform === 'linux') {
   if (/rocksdb/.test(needed)) throw new Error(`${addonPath} needs a RocksDB library at run time:\n${needed}`);
 }
 
-// The platform key @napi-rs/cli derives from a target triple, for this machine.
-function hostPlatformKey() {
-  const arch = process.arch;
-  if (process.platform !== 'linux') return `${process.platform}-${arch}`;
-  return `linux-${arch}-${process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl'}`;
-}
-
 // --- stage the main package ------------------------------------------------------------
-rmSync(OUT, { recursive: true, force: true });
-mkdirSync(STAGE, { recursive: true });
+// Only what this script writes is replaced: the stage and earlier tarballs.
+mkdirSync(OUT, { recursive: true });
+rmSync(STAGE, { recursive: true, force: true });
+for (const name of readdirSync(OUT)) if (name.startsWith(`${packageName}-`) && name.endsWith('.tgz')) rmSync(join(OUT, name));
+mkdirSync(STAGE);
 const { scripts, devDependencies, allowScripts, ...published } = pkg;
 for (const file of pkg.files) {
   cpSync(join(ROOT, file), join(STAGE, file), { recursive: true });
@@ -79,7 +75,9 @@ cpSync(join(ROOT, 'npm'), join(STAGE, 'npm'), { recursive: true, filter: (src) =
 // Artifacts: this machine's build, and whatever other machines built.
 const artifacts = join(STAGE, 'artifacts');
 mkdirSync(artifacts);
-const host = hostPlatformKey();
+// This machine's platform key, as the loader computes it (@napi-rs/cli's naming).
+const { platformKey } = await import(pathToFileURL(join(ROOT, 'dist/storage/native.js')).href);
+const host = platformKey();
 cpSync(addonPath, join(artifacts, `${binaryName}.${host}.node`));
 // The symbol table only serves debuggers: 10.7 MB -> 8.3 MB on linux-x64.
 run('strip', [process.platform === 'darwin' ? '-x' : '--strip-unneeded', join(artifacts, `${binaryName}.${host}.node`)]);
