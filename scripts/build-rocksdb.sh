@@ -26,7 +26,7 @@ ROCKSDB_TARBALL_SHA256=2c9724d2264f3fd6f0b3e44ae1fb25cc07b4449c341a38b8dd413d3d1
 
 check=0
 [ "${1:-}" = "--check" ] && check=1
-cache_root="${KIWI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kiwi-server}"
+cache_root="${KIWI_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:?is not set: set KIWI_CACHE_DIR}/.cache}/kiwi-server}"
 vendor_dir="${KIWI_VENDOR_DIR:-/work/shared/vendor}"
 log() { printf 'build-rocksdb: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
