@@ -1,7 +1,7 @@
 // Loads the kiwi_storage addon. ESM cannot import a .node file, so this goes through
 // createRequire; the path is the same from src/ (tests) and dist/ (built).
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AddonError } from '../errors.js';
 
@@ -93,12 +93,20 @@ const localBuildPath = fileURLToPath(new URL('../../build/Release/kiwi_storage.n
  */
 export function platformKey(): string {
   const { platform, arch } = process;
-  if (platform !== 'linux') return `${platform}-${arch}`;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return `${platform}-${arch}-${header?.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+  return platform === 'linux' ? `${platform}-${arch}-${isMusl() ? 'musl' : 'gnu'}` : `${platform}-${arch}`;
 }
 
-export const platformPackage = `kiwi-server-${platformKey()}`;
+/** As napi-rs' loaders tell: ldd names musl; else Node's report (slower, ~30 ms) says. */
+function isMusl(): boolean {
+  try {
+    return readFileSync('/usr/bin/ldd', 'latin1').includes('musl');
+  } catch {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    return !header?.glibcVersionRuntime;
+  }
+}
+
+export const platformPackage = (): string => `kiwi-server-${platformKey()}`;
 
 const require = createRequire(import.meta.url);
 
@@ -112,18 +120,19 @@ export function findAddon(): AddonLocation {
     if (!existsSync(forced)) throw new AddonError(`KIWI_STORAGE_ADDON=${forced}: no such file`);
     return { source: 'KIWI_STORAGE_ADDON', path: forced };
   }
+  const pkg = platformPackage();
   let packageProblem = 'not installed';
   try {
-    return { source: platformPackage, path: require.resolve(platformPackage) };
+    return { source: pkg, path: require.resolve(pkg) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') packageProblem = (err as Error).message;
   }
   if (existsSync(localBuildPath)) return { source: 'build', path: localBuildPath };
   throw new AddonError(
     `no storage addon (the .node holding RocksDB) for this platform, ${platformKey()}. ` +
-      `Looked for the package ${platformPackage} (${packageProblem}; npm installs it with kiwi-server as ` +
+      `Looked for the package ${pkg} (${packageProblem}; npm installs it with kiwi-server as ` +
       `an optional dependency, unless optional dependencies are omitted) and for a local build ` +
-      `at ${localBuildPath} (missing). Prebuilt packages exist for linux-x64-gnu, ` +
+      `at ${localBuildPath} (missing). Prebuilt packages are declared for linux-x64-gnu, ` +
       `linux-arm64-gnu and darwin-arm64. To build from source: clone kiwi-server, install ` +
       `CMake and a C++20 compiler, run \`npm ci\` (see docs/building.md).`,
   );
