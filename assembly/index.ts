@@ -14,6 +14,9 @@ export { parse } from './parser';
 export { namesPointer, namesLength, COMMAND_COUNT } from './commands';
 export { INPUT_CAPACITY, OUTPUT_CAPACITY, STATE_SLOTS, RESULT_SLOTS, NAME_MAX, INLINE_MAX };
 
+/** The AssemblyScript release that compiled this module (major * 10000 + minor * 100 + patch). */
+export const COMPILER_VERSION: i32 = ASC_VERSION_MAJOR * 10000 + ASC_VERSION_MINOR * 100 + ASC_VERSION_PATCH;
+
 export function inputPointer(): usize {
   return INPUT;
 }

@@ -96,7 +96,8 @@ function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const version = (name) => JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version;
-  const kiwi = require(fileURLToPath(new URL('../build/Release/kiwi_storage.node', import.meta.url)));
+  // The addon the trials load (src/storage/native.ts): KIWI_STORAGE_ADDON compares builds.
+  const kiwi = require(process.env.KIWI_STORAGE_ADDON || fileURLToPath(new URL('../build/Release/kiwi_storage.node', import.meta.url)));
   return {
     cpu: model,
     cores: os.availableParallelism(),

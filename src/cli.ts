@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // kiwi-server [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--preset NAME] ...
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, KiwiError } from './errors.js';
 import { loadConfig } from './config/config.js';
 import { KEY_BY_PATH, PRESETS } from './config/schema.js';
 import { Logger } from './logger.js';
 import { RuntimeManager } from './runtime/runtime-manager.js';
+import { versionReport } from './runtime/version.js';
 
 const USAGE = `Usage: kiwi-server [options]
 
   --config FILE        TOML configuration file (see config.example.toml)
   --port N             TCP port (default 7379; 0 picks a free port)
   --bind ADDR          address to listen on (repeatable; default 127.0.0.1)
-  --dir DIR            data directory (default ./kiwi-data)
+  --dir DIR            data directory (default ./kiwi-data); :memory: keeps
+                       everything in memory (nothing on disk, gone at exit)
   --preset NAME        ${Object.keys(PRESETS).join(' | ')}
   --requirepass PASS   require AUTH with this password
   --http-port N        serve GET /health and GET /metrics on 127.0.0.1:N
@@ -22,15 +23,6 @@ const USAGE = `Usage: kiwi-server [options]
                        e.g. --set runtime.batch_size=200
   --help, --version
 `;
-
-/** The version in package.json (one level above both src/ and dist/), so it cannot drift. */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function fail(message: string): never {
   process.stderr.write(`kiwi-server: ${message}\n`);
@@ -65,7 +57,9 @@ async function main(): Promise<void> {
     return;
   }
   if (v.version) {
-    process.stdout.write(`kiwi-server ${packageVersion()}\n`);
+    const report = versionReport();
+    process.stdout.write(report.text);
+    if (report.error !== undefined) fail(report.error);
     return;
   }
   const overrides: Record<string, unknown> = {};

@@ -136,6 +136,13 @@ export class StorageError extends KiwiError {
 }
 
 /** The storage runtime's queue is full: the caller must slow down. */
+/** The storage addon (the .node with RocksDB) is missing or cannot be loaded. */
+export class AddonError extends KiwiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KIWI_ERR_ADDON', message, options);
+  }
+}
+
 export class BackpressureError extends KiwiError {
   constructor(message = 'storage queue is full') {
     super('KIWI_ERR_BACKPRESSURE', message);

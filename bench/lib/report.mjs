@@ -22,7 +22,8 @@ export function describeMachine() {
   const cpus = os.cpus();
   let rocksdb = 'unknown';
   try {
-    const addon = require(join(ROOT, 'build/Release/kiwi_storage.node'));
+    // The addon kiwi-server loads: KIWI_STORAGE_ADDON (for comparing builds) or the local build.
+    const addon = require(process.env.KIWI_STORAGE_ADDON || join(ROOT, 'build/Release/kiwi_storage.node'));
     // Which build matters: Debian's system library keeps RocksDB's assertions on.
     rocksdb = `${addon.rocksdbVersion} (${addon.rocksdbBuild ?? 'unknown'} build)`;
   } catch {}

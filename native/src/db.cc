@@ -4,6 +4,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
@@ -200,6 +201,16 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
   db_options.statistics = self->statistics_;
   db_options.listeners.push_back(std::make_shared<HealthListener>(self->health_));
   db_options.keep_log_file_num = 5;
+  // In-memory mode: the same engine and options, with every file (WAL, SSTs, MANIFEST,
+  // LOG) kept in this Env's memory; the path only names files inside it.
+  const bool in_memory = dir == kMemoryDir;
+  if (in_memory) {
+    self->memory_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_options.env = self->memory_env_.get();
+    // Nothing to make durable, and its WAL files cannot SyncWAL (NotSupported).
+    self->options_.sync = SyncMode::kNone;
+  }
+  const std::string path = in_memory ? "/kiwi-memory" : dir;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -239,7 +250,7 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
   // RocksDB must open every existing column family; families from a newer kiwi get
   // default options, and the format version check below refuses that data if needed.
   std::vector<std::string> existing;
-  rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
+  rocksdb::DB::ListColumnFamilies(db_options, path, &existing).PermitUncheckedError();
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, data_options}, {kExpireColumnFamily, expire_options}};
   for (const char* name : kMemberFamilyNames) families.push_back({name, member_options});
@@ -249,7 +260,7 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
     if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
   }
 
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &self->handles_, &self->db_);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path, families, &self->handles_, &self->db_);
   if (!s.ok()) return s;
   self->data_cf_ = self->handles_[0];
   self->expire_cf_ = self->handles_[1];
@@ -276,7 +287,7 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
     return s;
   }
 
-  self->write_options_.sync = options.sync == SyncMode::kAlways;
+  self->write_options_.sync = self->options_.sync == SyncMode::kAlways;
   self->maintenance_ = std::thread([raw = self.get()] { raw->MaintenanceLoop(); });
   *out = std::move(self);
   return rocksdb::Status::OK();
@@ -293,10 +304,12 @@ rocksdb::Status Database::Close() {
   if (maintenance_.joinable()) maintenance_.join();
   if (db_ == nullptr) return rocksdb::Status::OK();
 
-  rocksdb::Status result = db_->FlushWAL(true);
+  // In memory the data dies with the Env: neither syncing nor flushing would keep it.
+  const bool on_disk = memory_env_ == nullptr;
+  rocksdb::Status result = on_disk ? db_->FlushWAL(true) : rocksdb::Status::OK();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  rocksdb::Status s = db_->Flush(flush, handles_);
+  rocksdb::Status s = on_disk ? db_->Flush(flush, handles_) : rocksdb::Status::OK();
   if (result.ok()) result = s;
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   handles_.clear();

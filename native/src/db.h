@@ -22,6 +22,10 @@ namespace kiwi {
 
 enum class SyncMode { kAlways, kPeriodic, kNone };
 
+// The data directory name that means "no directory": RocksDB runs on its in-memory Env,
+// nothing touches the disk, and the data is gone once the database closes.
+inline constexpr const char* kMemoryDir = ":memory:";
+
 struct DbOptions {
   uint64_t block_cache_bytes = 256ull << 20;
   uint64_t write_buffer_bytes = 16ull << 20;
@@ -107,6 +111,9 @@ class Database {
   void MaintenanceLoop();
   rocksdb::Status LoadVersionCounter();
 
+  // First, so it is destroyed last: RocksDB's in-memory Env for kMemoryDir, which must
+  // outlive the database (Close() deletes db_ before the members go).
+  std::unique_ptr<rocksdb::Env> memory_env_;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* expire_cf_ = nullptr;

@@ -37,7 +37,7 @@ export const KEYS: readonly KeySpec[] = [
   // [server]
   { path: 'server.bind', type: 'list', default: ['127.0.0.1'], doc: 'Addresses to listen on (a string or a list).', configName: 'bind' },
   { path: 'server.port', type: 'int', default: 7379, min: 0, max: 65535, doc: 'TCP port; 0 picks a free one.', configName: 'port' },
-  { path: 'server.dir', type: 'string', nonEmpty: true, default: './kiwi-data', doc: 'Data directory (RocksDB files).', configName: 'dir' },
+  { path: 'server.dir', type: 'string', nonEmpty: true, default: './kiwi-data', doc: 'Data directory (RocksDB files). ":memory:" keeps everything in memory (RocksDB\'s in-memory Env): nothing on disk, gone at exit.', configName: 'dir' },
   { path: 'server.requirepass', type: 'string', default: '', doc: 'Password for AUTH; empty means no authentication.', configName: 'requirepass', mutable: true },
   { path: 'server.maxclients', type: 'int', default: 10000, min: 1, max: 1_000_000, doc: 'Maximum simultaneous clients.', configName: 'maxclients', mutable: true },
   { path: 'server.timeout', type: 'int', default: 0, min: 0, max: 2_147_483_647, doc: 'Close clients idle this many seconds; 0 never.', configName: 'timeout', mutable: true },

@@ -8,6 +8,7 @@
 // The numbers below mirror assembly/layout.ts; test/protocol/wasm-exports.test.ts checks
 // that they agree.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,7 @@ export interface ParserExports {
   readonly NAME_MAX: WasmGlobal;
   readonly INLINE_MAX: WasmGlobal;
   readonly COMMAND_COUNT: WasmGlobal;
+  readonly COMPILER_VERSION: WasmGlobal;
 }
 
 // STATE slots the wrapper writes (configuration and the end of a payload it took over).
@@ -89,6 +91,13 @@ export const ParseStatus = {
 export const FIRST_ERROR_STATUS = ParseStatus.tooBigInline;
 
 export const wasm = instantiate(WASM_URL);
+
+/** Which parser this is: the module's file, its SHA-256 and the compiler that built it. */
+export function parserVersion(): string {
+  const v = wasm.COMPILER_VERSION.value as number;
+  const sha = createHash('sha256').update(readFileSync(WASM_URL)).digest('hex').slice(0, 12);
+  return `kiwi_resp.wasm sha256:${sha} (AssemblyScript ${Math.floor(v / 10000)}.${Math.floor(v / 100) % 100}.${v % 100})`;
+}
 
 export const INPUT_CAPACITY = wasm.INPUT_CAPACITY.value as number;
 export const NAME_MAX = wasm.NAME_MAX.value as number;

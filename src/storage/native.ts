@@ -1,8 +1,9 @@
 // Loads the kiwi_storage addon. ESM cannot import a .node file, so this goes through
 // createRequire; the path is the same from src/ (tests) and dist/ (built).
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AddonError } from '../errors.js';
 
 export interface NativeOptions {
   blockCacheBytes?: number;
@@ -92,15 +93,93 @@ export interface NativeAddon {
   rocksdbBuild: string;
 }
 
-export const addonPath = fileURLToPath(new URL('../../build/Release/kiwi_storage.node', import.meta.url));
+/** Where the loaded addon came from (kiwi-server --version and INFO say it). */
+export interface AddonLocation {
+  /** The platform package's name, `build`, or `KIWI_STORAGE_ADDON`. */
+  source: string;
+  path: string;
+}
 
-let cached: NativeAddon | undefined;
+/** The local build a checkout makes (`npm run build:native`). */
+const localBuildPath = fileURLToPath(new URL('../../build/Release/kiwi_storage.node', import.meta.url));
 
-export function loadAddon(): NativeAddon {
-  if (cached) return cached;
-  if (!existsSync(addonPath)) {
-    throw new Error(`kiwi-server's storage addon is not built (${addonPath} is missing): run \`npm run build:native\``);
+/**
+ * The platform key of the prebuilt package, in @napi-rs/cli's naming
+ * (`<platform>-<arch>[-<abi>]`): kiwi-server-linux-x64-gnu, -linux-arm64-gnu, -darwin-arm64.
+ */
+export function platformKey(): string {
+  const { platform, arch } = process;
+  return platform === 'linux' ? `${platform}-${arch}-${isMusl() ? 'musl' : 'gnu'}` : `${platform}-${arch}`;
+}
+
+/** As napi-rs' loaders tell: ldd names musl; else Node's report (slower, ~30 ms) says. */
+function isMusl(): boolean {
+  try {
+    return readFileSync('/usr/bin/ldd', 'latin1').includes('musl');
+  } catch {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    return !header?.glibcVersionRuntime;
   }
-  cached = createRequire(import.meta.url)(addonPath) as NativeAddon;
+}
+
+export const platformPackage = (): string => `kiwi-server-${platformKey()}`;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Finds the addon: KIWI_STORAGE_ADDON (a path, for comparing builds), else the platform
+ * package (what `npm i kiwi-server` installs), else the local build of a checkout.
+ */
+export function findAddon(): AddonLocation {
+  const forced = process.env.KIWI_STORAGE_ADDON;
+  if (forced) {
+    if (!existsSync(forced)) throw new AddonError(`KIWI_STORAGE_ADDON=${forced}: no such file`);
+    return { source: 'KIWI_STORAGE_ADDON', path: forced };
+  }
+  const pkg = platformPackage();
+  let packageProblem = 'not installed';
+  try {
+    return { source: pkg, path: require.resolve(pkg) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') packageProblem = (err as Error).message;
+  }
+  if (existsSync(localBuildPath)) return { source: 'build', path: localBuildPath };
+  throw new AddonError(
+    `no storage addon (the .node holding RocksDB) for this platform, ${platformKey()}. ` +
+      `Looked for the package ${pkg} (${packageProblem}; npm installs it with kiwi-server as ` +
+      `an optional dependency, unless optional dependencies are omitted) and for a local build ` +
+      `at ${localBuildPath} (missing). Prebuilt packages are declared for linux-x64-gnu, ` +
+      `linux-arm64-gnu and darwin-arm64. To build from source: clone kiwi-server, install ` +
+      `CMake and a C++20 compiler, run \`npm ci\` (see docs/building.md).`,
+  );
+}
+
+let cached: { addon: NativeAddon; location: AddonLocation } | undefined;
+
+function load(): { addon: NativeAddon; location: AddonLocation } {
+  if (cached) return cached;
+  const location = findAddon();
+  let addon: NativeAddon;
+  try {
+    addon = require(location.path) as NativeAddon;
+  } catch (err) {
+    throw new AddonError(
+      `kiwi-server's storage addon ${location.path} (from ${location.source}, platform ` +
+        `${platformKey()}) failed to load: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  cached = { addon, location };
   return cached;
 }
+
+export function loadAddon(): NativeAddon {
+  return load().addon;
+}
+
+export function addonLocation(): AddonLocation {
+  return load().location;
+}
+
+/** The addon's path, for tests that load it in a worker thread. */
+export const addonPath = (): string => findAddon().path;

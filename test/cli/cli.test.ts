@@ -5,13 +5,14 @@
 // always on 127.0.0.1 with --port 0 unless a test needs a fixed port, and any still
 // running after a test is killed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { platformKey } from '../../src/storage/native.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -55,8 +56,8 @@ function newDir(): string {
   return join(tmp, `data${dirs++}`);
 }
 
-function start(command: string, args: string[], group = false): Run {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, detached: group });
+function start(command: string, args: string[], group = false, env: Record<string, string> = {}): Run {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env }, detached: group });
   const run: Run = {
     child,
     group,
@@ -117,10 +118,45 @@ describe('flags', () => {
     }
   });
 
-  it("--version prints package.json's version and exits 0", async () => {
+  it("--version prints the versions of kiwi, RocksDB, Node.js and the WASM parser and exits 0", async () => {
     const r = await finish(kiwi('--version'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`kiwi-server ${VERSION}\n`);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^kiwi-server +${VERSION.replaceAll('.', '\\.')}$`));
+    // Which RocksDB the loaded addon links, and whether it is the bundled release build.
+    expect(lines[1]).toMatch(/^RocksDB +\d+\.\d+\.\d+ \((bundled|system): /);
+    expect(lines[2]).toMatch(/^storage addon +\/\S+kiwi_storage\S*\.node \((build|kiwi-server-[a-z0-9-]+|KIWI_STORAGE_ADDON)\)$/);
+    expect(lines[3]).toBe(`Node.js        ${process.version} (N-API ${process.versions.napi})`);
+    expect(lines[4]).toMatch(/^WASM parser +kiwi_resp\.wasm sha256:[0-9a-f]{12} \(AssemblyScript \d+\.\d+\.\d+\)$/);
+    expect(lines.slice(5)).toEqual(['']);
+  });
+
+  it('without an addon, --version and start-up fail with one message naming the platform, where it looked and how to build', async () => {
+    // An install without any addon: dist/, package.json and the parser, but no build/Release
+    // and no platform package (node_modules links to the checkout's for the dependencies).
+    const bare = mkdtempSync(join(tmpdir(), 'kiwi-bare-'));
+    try {
+      cpSync(join(ROOT, 'dist'), join(bare, 'dist'), { recursive: true });
+      cpSync(join(ROOT, 'package.json'), join(bare, 'package.json'));
+      mkdirSync(join(bare, 'build'));
+      cpSync(join(ROOT, 'build', 'kiwi_resp.wasm'), join(bare, 'build', 'kiwi_resp.wasm'));
+      symlinkSync(join(ROOT, 'node_modules'), join(bare, 'node_modules'));
+      const env = { KIWI_STORAGE_ADDON: '' };
+      const platform = platformKey();
+      const message = new RegExp(
+        `^kiwi-server: no storage addon \\(the \\.node holding RocksDB\\) for this platform, ${platform}\\. Looked for the package kiwi-server-${platform} \\(not installed;.*` +
+          `and for a local build at ${bare}/build/Release/kiwi_storage\\.node \\(missing\\)\\..*To build from source: .*npm ci.*docs/building\\.md\\)\\.\\n$`,
+      );
+      const version = await finish(start(process.execPath, [join(bare, 'dist', 'cli.js'), '--version'], false, env));
+      expect(version.code).toBe(1);
+      expect(version.stdout).toMatch(/^kiwi-server +\S+\nRocksDB +unknown \(no storage addon could be loaded\)\nNode\.js/);
+      expect(version.stderr).toMatch(message);
+      const serve = await finish(start(process.execPath, [join(bare, 'dist', 'cli.js'), '--port', '0', '--dir', ':memory:'], false, env));
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toMatch(message);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 });
 

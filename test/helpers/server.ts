@@ -1,10 +1,11 @@
 // A real kiwi-server on port 0 in a temp directory, and a raw RESP client for tests that
 // check bytes on the wire.
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { startServer, type RunningServer, type StartOptions } from '../../src/index.js';
+import { defaultDir, MEMORY_DIR } from './storage-mode.js';
+
+export { diskDir, testStorage } from './storage-mode.js';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -13,13 +14,13 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiwi-server-test-'));
+  const dir = options.dir ?? defaultDir('kiwi-server-test-');
   const server = await startServer({ port: 0, ...options, dir });
   return Object.assign(server, {
     dir,
     async destroy() {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== MEMORY_DIR) rmSync(dir, { recursive: true, force: true });
     },
   });
 }

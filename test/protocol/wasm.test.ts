@@ -11,6 +11,7 @@ import {
 
 const EXPORTS = [
   'COMMAND_COUNT:global',
+  'COMPILER_VERSION:global',
   'INLINE_MAX:global',
   'INPUT_CAPACITY:global',
   'NAME_MAX:global',

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { OpError, type StorageCommand, type StorageReply } from '../../src/storage/codec.js';
 import { Cmd, storageCommand } from '../../src/storage/requests.js';
@@ -8,9 +6,11 @@ import { Op } from '../../src/storage/ops.js';
 import { MessageChannel } from '../../src/storage/message-channel.js';
 import { StorageClient, type RequestOptions } from '../../src/storage/storage-client.js';
 import { StorageServer, type StorageOptions } from '../../src/storage/storage-server.js';
+import { defaultDir, diskDir, MEMORY_DIR } from '../helpers/storage-mode.js';
 
+/** A fresh temporary directory (for tests about what a directory keeps). */
 export function tempDir(prefix = 'kiwi-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return diskDir(prefix);
 }
 
 export interface TestStorage {
@@ -25,7 +25,8 @@ export interface TestStorage {
   reopen(options?: Partial<StorageOptions>): Promise<TestStorage>;
 }
 
-export function openStorage(options: Partial<StorageOptions> = {}, dir = tempDir()): TestStorage {
+/** Opens storage in `dir`: by default per the suite's storage mode (a directory or :memory:). */
+export function openStorage(options: Partial<StorageOptions> = {}, dir = defaultDir()): TestStorage {
   const server = StorageServer.open({ dir, threads: 2, ...options });
   const channel = new MessageChannel(server, { capacity: options.capacity ?? 10_000 });
   const client = new StorageClient(channel);
@@ -55,7 +56,7 @@ export function openStorage(options: Partial<StorageOptions> = {}, dir = tempDir
 }
 
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  if (dir !== MEMORY_DIR) rmSync(dir, { recursive: true, force: true });
 }
 
 export function errorName(r: StorageReply): string | undefined {

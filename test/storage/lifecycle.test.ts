@@ -197,7 +197,7 @@ describe('exits with work in flight', () => {
       parentPort.postMessage('submitted');
       process.exit(0);
     `;
-    const worker = new Worker(code, { eval: true, workerData: { addon: addonPath, dir } });
+    const worker = new Worker(code, { eval: true, workerData: { addon: addonPath(), dir } });
     const messages: string[] = [];
     worker.on('message', (m) => messages.push(m));
     const exitCode = await new Promise<number>((resolve) => worker.on('exit', resolve));
@@ -222,7 +222,7 @@ describe('exits with work in flight', () => {
       parentPort.postMessage('busy');
       setInterval(() => {}, 1000);
     `;
-    const worker = new Worker(code, { eval: true, workerData: { addon: addonPath, dir } });
+    const worker = new Worker(code, { eval: true, workerData: { addon: addonPath(), dir } });
     await new Promise((r) => worker.once('message', r));
     await worker.terminate();
     const s = track(openStorage({}, dir));
@@ -307,7 +307,7 @@ describe('exits with work in flight', () => {
     const dir = tempDir();
     cleanup.push(() => removeDir(dir));
     const script = `
-      const { NativeStorage, constants } = require(${JSON.stringify(addonPath)});
+      const { NativeStorage, constants } = require(${JSON.stringify(addonPath())});
       let acked = 0;
       const db = new NativeStorage(process.argv[1], { threads: 2, sync: 'periodic' }, (id, status) => {
         if (status === 0) { acked = id; process.stdout.write(id + '\\n'); }

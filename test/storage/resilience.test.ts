@@ -9,7 +9,8 @@ import { Priority } from '../../src/storage/ops.js';
 import { Cmd } from '../../src/storage/requests.js';
 import { StorageClient, type StorageClientOptions } from '../../src/storage/storage-client.js';
 import { StorageServer } from '../../src/storage/storage-server.js';
-import { removeDir, sleep, tempDir } from './helpers.js';
+import { defaultDir } from '../helpers/storage-mode.js';
+import { removeDir, sleep } from './helpers.js';
 
 const open: Array<{ server: StorageServer; client: StorageClient; dir: string }> = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 function setup(options: StorageClientOptions = {}) {
-  const dir = tempDir();
+  const dir = defaultDir();
   const server = StorageServer.open({ dir, threads: 2 });
   const client = new StorageClient(new MessageChannel(server, { capacity: 10_000 }), options);
   open.push({ server, client, dir });
