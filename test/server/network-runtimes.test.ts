@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Logger } from '../../src/logger.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { diskDir } from '../helpers/storage-mode.js';
 
 const servers: TestServer[] = [];
 const clients: Redis[] = [];
@@ -180,7 +181,8 @@ describe('network_threads = 3', () => {
   });
 
   it('SHUTDOWN drains every runtime: no acknowledged write is lost', async () => {
-    const server = await serve();
+    // What a restart finds is the subject: a directory, also in the :memory: pass.
+    const server = await serve({}, { dir: diskDir() });
     const conns = await connect(server, 6);
     const acked = conns.map(() => 0);
     let stop = false;

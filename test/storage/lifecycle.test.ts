@@ -263,7 +263,7 @@ describe('exits with work in flight', () => {
   `;
 
   function attachWorker(token: number): { worker: Worker; next: () => Promise<unknown>; send: (m: string) => void } {
-    const worker = new Worker(attachCode, { eval: true, workerData: { addon: addonPath, token } });
+    const worker = new Worker(attachCode, { eval: true, workerData: { addon: addonPath(), token } });
     const inbox: unknown[] = [];
     const waiting: Array<(m: unknown) => void> = [];
     worker.on('message', (m) => (waiting.length > 0 ? waiting.shift()!(m) : inbox.push(m)));
