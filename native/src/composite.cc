@@ -40,6 +40,7 @@ std::string KeyView::MemberKey(std::string_view member) const {
 
 rocksdb::Status KeyView::Get(std::string_view member, rocksdb::PinnableSlice* value) const {
   if (!exists()) return rocksdb::Status::NotFound();
+  if (r_.Fresh(meta_.version)) return r_.GetFreshMember(family_, MemberKey(member), value);
   return r_.GetMember(family_, MemberKey(member), value);
 }
 
@@ -81,7 +82,7 @@ void KeyEdit::Replace(uint8_t type) {
 
 void KeyEdit::Create() {
   if (exists() || created_) return;
-  meta_.version = g_.db()->NextVersion();
+  meta_.version = g_.NewVersion();
   meta_.size = 0;
   meta_.expire_ms = 0;
   prefix_.clear();
@@ -214,7 +215,7 @@ rocksdb::Status CopyComposite(WriteGroup& g, const Value& from, uint8_t from_db,
                               uint8_t to_db, std::string_view to_key, int64_t expire_ms) {
   Meta m;
   if (!DecodeMeta(from, &m)) return rocksdb::Status::Corruption("unreadable metadata");
-  const uint64_t version = g.db()->NextVersion();
+  const uint64_t version = g.NewVersion();
   const std::string src = MemberPrefix(from_db, from_key, m.version);
   const std::string dst = MemberPrefix(to_db, to_key, version);
   for (MemberFamily f : FamiliesOf(m.type)) {

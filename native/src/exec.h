@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "db.h"
@@ -69,6 +70,13 @@ class Reader {
   virtual rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) = 0;
   // An iterator over [lower, upper) of a member column family.
   virtual std::unique_ptr<RangeIterator> Members(MemberFamily cf, std::string lower, std::string upper) = 0;
+  // Whether `version` was handed out in this group: no member of it can be on disk yet,
+  // so lookups may skip the database.
+  virtual bool Fresh(uint64_t /*version*/) const { return false; }
+  // A member lookup for a fresh version: the group's own writes only.
+  virtual rocksdb::Status GetFreshMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
+    return GetMember(cf, key, out);
+  }
 };
 
 // A read run's view: one snapshot when the run needs it (class V), else the latest state.
@@ -120,6 +128,10 @@ class WriteGroup : public Reader {
   rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) override;
   std::unique_ptr<RangeIterator> Members(MemberFamily cf, std::string lower, std::string upper) override;
   void PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value);
+  bool Fresh(uint64_t version) const override { return fresh_.count(version) > 0; }
+  rocksdb::Status GetFreshMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) override;
+  // A version for a new key, remembered as fresh for the rest of the group.
+  uint64_t NewVersion();
   void DeleteMember(MemberFamily cf, const rocksdb::Slice& key);
 
   // Records that a key just received elements (a push to a list, an add to a sorted
@@ -146,6 +158,7 @@ class WriteGroup : public Reader {
   rocksdb::Status poison_;
   std::string scratch_;
   std::vector<std::string> ready_;
+  std::unordered_set<uint64_t> fresh_;
   // Indexed mode: the latest record per data key, written at commit (nullopt: deleted).
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
   // Prefetch(): data keys (views into prefetch_keys_) and their lookups, taken in order.

@@ -219,6 +219,22 @@ std::unique_ptr<RangeIterator> WriteGroup::Members(MemberFamily cf, std::string 
   return r;
 }
 
+uint64_t WriteGroup::NewVersion() {
+  const uint64_t v = db_->NextVersion();
+  fresh_.insert(v);
+  return v;
+}
+
+rocksdb::Status WriteGroup::GetFreshMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
+  out->Reset();
+  if (!indexed_) return rocksdb::Status::NotFound();
+  static const rocksdb::DBOptions kOptions;  // only consulted for merge operators (none here)
+  std::string value;
+  const rocksdb::Status s = indexed_->GetFromBatch(db_->member(cf), kOptions, key, &value);
+  if (s.ok()) out->PinSelf(value);
+  return s;
+}
+
 void WriteGroup::PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
   batch()->Put(db_->member(cf), key, value).PermitUncheckedError();
 }
