@@ -306,18 +306,21 @@ rocksdb::Status Database::Close() {
 
   // In memory the data dies with the Env: neither syncing nor flushing would keep it.
   const bool on_disk = memory_env_ == nullptr;
-  rocksdb::Status result = on_disk ? db_->FlushWAL(true) : rocksdb::Status::OK();
+  const rocksdb::Status wal = on_disk ? db_->FlushWAL(true) : rocksdb::Status::OK();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  rocksdb::Status s = on_disk ? db_->Flush(flush, handles_) : rocksdb::Status::OK();
-  if (result.ok()) result = s;
+  const rocksdb::Status flushed = on_disk ? db_->Flush(flush, handles_) : rocksdb::Status::OK();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   handles_.clear();
-  s = db_->Close();
-  if (result.ok()) result = s;
+  const rocksdb::Status closed = db_->Close();
   delete db_;
   db_ = nullptr;
-  return result;
+  // Once every memtable is flushed the WAL holds nothing that is not in SST files, so a
+  // WAL or close error is no loss then: RocksDB keeps a WAL writer marked failed after a
+  // disk-full it has resumed from ("Writer has previous error"). Without the flush, the
+  // first error is the one that matters.
+  if (flushed.ok()) return rocksdb::Status::OK();
+  return !wal.ok() ? wal : flushed;
 }
 
 rocksdb::Status Database::Write(rocksdb::WriteBatch* batch) {
