@@ -117,10 +117,61 @@ std::mt19937_64& Rng() {
 }
 }  // namespace
 
+namespace {
+
+// Picks members by seeking to random points between the first and the last member: a
+// few seeks instead of a walk over a big container. Members after wide gaps in the key
+// order are likelier picks (Redis' own random picks are not uniform either). Returns
+// false when it could not collect `count` picks (distinct ones unless `repeat`) in a
+// bounded number of seeks; the caller then walks.
+bool SeekSample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
+                rocksdb::Status* status) {
+  const std::string& p = v.prefix();
+  auto it = v.reader().Members(v.family(), p, PrefixEnd(p));
+  it->Seek();
+  if (!it->Valid()) return false;
+  const std::string first(it->key().data() + p.size(), it->key().size() - p.size());
+  it->SeekToLast();
+  if (!it->Valid()) return false;
+  const std::string last(it->key().data() + p.size(), it->key().size() - p.size());
+  size_t common = 0;
+  while (common < first.size() && common < last.size() && first[common] == last[common]) common++;
+  auto& rng = Rng();
+  std::unordered_set<std::string> seen;
+  std::string target;
+  for (uint64_t attempts = 0; out->size() < count && attempts < count * 8 + 16; attempts++) {
+    // The shared prefix, then bytes between the two at the first difference (members
+    // that differ in digits get digits, so the picks spread over them).
+    target.assign(p);
+    target.append(first, 0, common);
+    const unsigned lo = common < first.size() ? static_cast<uint8_t>(first[common]) : 0;
+    const unsigned hi = std::max(lo, common < last.size() ? static_cast<uint8_t>(last[common]) : 255u);
+    std::uniform_int_distribution<unsigned> byte(lo, hi);
+    for (int i = 0; i < 8; i++) target.push_back(static_cast<char>(byte(rng)));
+    it->Seek(target);
+    if (!it->Valid()) it->Seek();
+    if (!it->Valid()) break;
+    std::string member(it->key().data() + p.size(), it->key().size() - p.size());
+    if (!repeat && !seen.insert(member).second) continue;
+    out->push_back({std::move(member), values ? std::string(it->value().data(), it->value().size()) : std::string()});
+  }
+  *status = it->status();
+  return status->ok() && out->size() == count;
+}
+
+}  // namespace
+
 rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out) {
   out->clear();
   const uint64_t size = v.size();
   if (size == 0 || count == 0) return rocksdb::Status::OK();
+  // A few picks from a big container: seek, don't walk.
+  if (size > 512 && count <= size / 8) {
+    rocksdb::Status s;
+    if (SeekSample(v, count, repeat, values, out, &s)) return s;
+    if (!s.ok()) return s;
+    out->clear();
+  }
   if (!repeat && count >= size) {
     out->reserve(size);
     return v.ForEach([&](std::string_view m, std::string_view val) {

@@ -42,6 +42,8 @@ class KeyView {
   rocksdb::Status ForEach(const std::function<bool(std::string_view, std::string_view)>& fn,
                           std::string_view from = {}) const;
   const std::string& prefix() const;
+  Reader& reader() const { return r_; }
+  MemberFamily family() const { return family_; }
 
  protected:
   Reader& r_;

@@ -40,6 +40,8 @@ class RangeIterator {
   RangeIterator(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
   // Positions at the first entry at or after `from` (empty: the start of the range).
   void Seek(std::string_view from = {});
+  // Positions at the last entry of the range.
+  void SeekToLast();
   bool Valid() const;
   void Next() { it_->Next(); }
   rocksdb::Slice key() const { return it_->key(); }

@@ -14,9 +14,16 @@ void RangeIterator::Seek(std::string_view from) {
   }
 }
 
+void RangeIterator::SeekToLast() {
+  it_->SeekForPrev(upper_slice_);
+  // SeekForPrev lands on the bound itself when a key equals it (another key's range).
+  if (it_->Valid() && it_->key().compare(upper_slice_) >= 0) it_->Prev();
+}
+
 bool RangeIterator::Valid() const {
-  // The indexed iterator of a write group may not honour the bound itself.
-  return it_->Valid() && it_->key().compare(upper_slice_) < 0;
+  // The indexed iterator of a write group may not honour the bound itself, and a
+  // backward seek may leave the range below.
+  return it_->Valid() && it_->key().compare(upper_slice_) < 0 && it_->key().compare(rocksdb::Slice(lower_)) >= 0;
 }
 
 void FinishLookup(Lookup* l, int64_t now) {
