@@ -1,24 +1,50 @@
 // End-to-end: redis-benchmark against kiwi-server and against Debian's redis-server
 // (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
-// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
-// and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
-// all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
+// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR,
+// MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields and SMEMBERS of 100 members at
+// -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys, all of them preloaded
+// so GETs hit. Each server's -n per (test, pipeline) comes from a
 // calibration run, so a trial is at least about --seconds of work on that server; the
 // same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, REDIS_PERSISTENCE } from './lib/servers.mjs';
+import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cliCommand, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
-export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset'] };
+export const E2E_DEFAULTS = {
+  rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100'],
+};
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
-export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)' };
+export const TEST_LABELS = {
+  set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', hset: 'HSET', sadd: 'SADD', spop: 'SPOP',
+  hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
+};
+
+const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
+/**
+ * Tests that are not redis-benchmark's own (-t): the command line it runs. redis-benchmark's
+ * HSET and SADD write one key (myhash, myset) with random fields: consecutive writes to
+ * one key, which kiwi's write groups must batch.
+ */
+const COMMANDS = {
+  hgetall_100: ['HGETALL', 'bench:hash100'],
+  smembers_100: ['SMEMBERS', 'bench:set100'],
+};
+/** What a test needs in the server before each of its trials. */
+const SETUP = {
+  hgetall_100: (port) => cliCommand(port, ['HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])]),
+  smembers_100: (port) => cliCommand(port, ['SADD', 'bench:set100', ...hundred((i) => `member:${i}`)]),
+  // SPOP drains myset: refill it with ~1M random members before each trial, more than a
+  // trial pops, so no SPOP finds it empty.
+  spop: (port) => redisBenchmark({ port, test: 'sadd', requests: 1_000_000, pipeline: 64, keyspace: 100_000_000 }),
+};
 const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
 const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
@@ -35,8 +61,9 @@ async function withServer(name, opts, fn) {
   }
 }
 
-function bench(server, opts, test, pipeline, requests) {
-  return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+async function bench(server, opts, test, pipeline, requests) {
+  await SETUP[test]?.(server.port);
+  return redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
@@ -140,9 +167,11 @@ function summarize(trials, lifetimes, opts) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, tests: { type: 'string' }, pipelines: { type: 'string' } } });
   installCleanup(() => progress.done());
   const o = { quick: values.quick };
+  if (values.tests) o.tests = values.tests.split(',');
+  if (values.pipelines) o.pipelines = values.pipelines.split(',').map(Number);
   if (values.rounds) o.rounds = Number(values.rounds);
   if (values.seconds) o.seconds = Number(values.seconds);
   const result = await runE2e(o);

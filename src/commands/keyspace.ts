@@ -236,7 +236,7 @@ export const keyspaceCommands: readonly CommandRow<any>[] = [
     row({
       name, arity: 3, flags: name === 'rename' ? ['write'] : ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1, since: '1.0.0',
       summary: name === 'rename' ? 'Renames a key and overwrites the destination.' : 'Renames a key only when the target key name doesn\'t exist.',
-      complexity: 'O(1)',
+      complexity: 'O(1) for strings; O(N) for collections here, where N is the number of members (they are rewritten under the new name)',
       parse: (argv) => ({ src: argv[1], dst: argv[2] }),
       exec: (a, ctx) => new StorageCall(Cmd.rename(a.src, a.dst, name === 'renamenx', ctx.client.db), generic(name)),
     }),
