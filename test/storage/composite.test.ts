@@ -236,3 +236,41 @@ describe('COPY, MOVE and RENAME of every type keep members and TTL', () => {
     });
   }
 });
+
+describe('expiry and random picks of composite keys', () => {
+  it('the expiry cycle removes expired hashes and sets (their metadata only)', async () => {
+    s = openStorage({ expireCycleMs: 20 });
+    for (let i = 0; i < 50; i++) {
+      await s.send(op(Op.HSET, [`h${i}`, 'a', '1', 'b', '2']));
+      await s.send(op(Op.SADD, [`s${i}`, 'x']));
+      await s.send(Cmd.expire(`h${i}`, 40));
+      await s.send(Cmd.expire(`s${i}`, 40));
+    }
+    await s.send(op(Op.HSET, ['kept', 'a', '1']));
+    const deadline = Date.now() + 5000;
+    while (s.server.stats().expiredKeys < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(s.server.stats().expiredKeys).toBe(100);
+    expect(await s.send(Cmd.dbsize())).toBe(1);
+    expect(await s.send(op(Op.HLEN, ['h7']))).toBe(0);
+    // A new key of the same name starts empty: the old members are another version's.
+    await s.send(op(Op.SADD, ['s7', 'new']));
+    expect(strs(await s.send(op(Op.SMEMBERS, ['s7'])))).toEqual(['new']);
+  });
+
+  it('random picks from a big set are members, distinct when asked, and spread over it', async () => {
+    s = openStorage();
+    const N = 20_000;
+    await s.send(op(Op.SADD, ['big', ...Array.from({ length: N }, (_, i) => `element:${i}`)]));
+    const picks = strs(await s.send(op(Op.SRANDMEMBER, ['big'], Flag.COUNT_GIVEN, 100)));
+    expect(new Set(picks).size).toBe(100);
+    for (const p of picks) expect(p).toMatch(/^element:\d+$/);
+    // 500 single picks land in at least half of the 100 buckets of the last two digits.
+    const buckets = new Set<string>();
+    for (let i = 0; i < 500; i++) buckets.add(((await s.send(op(Op.SRANDMEMBER, ['big']))) as Buffer).toString().slice(-2));
+    expect(buckets.size).toBeGreaterThan(50);
+    const popped = strs(await s.send(op(Op.SPOP, ['big'], Flag.COUNT_GIVEN, 1000)));
+    expect(new Set(popped).size).toBe(1000);
+    expect(await s.send(op(Op.SCARD, ['big']))).toBe(N - 1000);
+    expect(await s.send(op(Op.SMISMEMBER, ['big', ...popped.slice(0, 5)]))).toEqual([0, 0, 0, 0, 0]);
+  });
+});
