@@ -53,15 +53,21 @@ function validName(name: Buffer): boolean {
 }
 const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
-/** One CLIENT LIST line, in Redis 7.0's field order. */
+/**
+ * One CLIENT LIST line: Redis 7.0's fields in its order, then lib-name and lib-ver as
+ * Redis 7.2 adds them (CLIENT SETINFO is accepted). Real values where kiwi has them
+ * (fd, age, idle, flags, db, qbuf, oll, omem, tot-mem, events, cmd, resp); buffers kiwi
+ * does not have (qbuf-free, argv-mem, rbs, rbp, obl) read 0.
+ */
 export function clientLine(c: ClientInfo, now: number): string {
   const fields: Array<[string, string | number]> = [
-    ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', -1], ['name', c.name],
+    ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.floor((now - c.lastInteraction) / 1000)],
-    ['flags', 'N'], ['db', c.db], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['flags', c.flags], ['db', c.db], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
     ['qbuf', c.inputBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', 0], ['rbs', 0], ['rbp', 0],
-    ['obl', 0], ['oll', 0], ['omem', c.outputBytes], ['tot-mem', c.inputBytes + c.outputBytes],
-    ['events', 'r'], ['cmd', c.lastCommand || 'NULL'], ['user', 'default'], ['redir', -1], ['resp', c.resp],
+    ['obl', 0], ['oll', c.pendingReplies], ['omem', c.outputBytes], ['tot-mem', c.inputBytes + c.outputBytes],
+    ['events', c.events], ['cmd', c.lastCommand || 'NULL'], ['user', 'default'], ['redir', -1], ['resp', c.resp],
+    ['lib-name', c.libName], ['lib-ver', c.libVer],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ');
 }
@@ -152,8 +158,17 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({
     name: 'client|setinfo', arity: 4, flags: CONN, since: '7.2.0', summary: 'Sets information specific to the client or connection.',
-    parse: (argv) => (is(argv[2], 'lib-name') || is(argv[2], 'lib-ver') ? null : new ReplyError(`ERR Unrecognized option '${argText(argv[2])}'`)),
-    exec: () => OK,
+    // Redis 7.2: the value may not contain spaces, newlines or special characters.
+    parse: (argv) => {
+      if (!is(argv[2], 'lib-name') && !is(argv[2], 'lib-ver')) return new ReplyError(`ERR Unrecognized option '${argText(argv[2])}'`);
+      if (argv[3].length > 0 && !validName(argv[3])) return new ReplyError(`ERR ${is(argv[2], 'lib-name') ? 'lib-name' : 'lib-ver'} cannot contain spaces, newlines or special characters.`);
+      return { name: is(argv[2], 'lib-name'), value: argv[3].toString('latin1') };
+    },
+    exec: (a, ctx) => {
+      if (a.name) ctx.client.libName = a.value;
+      else ctx.client.libVer = a.value;
+      return OK;
+    },
   }),
   sub({
     name: 'client|info', arity: 2, flags: CONN, since: '6.2.0', summary: 'Returns information about the connection.',
@@ -189,6 +204,44 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({ name: 'client|kill', arity: -3, flags: ADMIN, summary: 'Terminates open connections.', parse: parseKill, exec: killClients }),
   sub({
+    name: 'client|reply', arity: 3, flags: CONN, since: '3.2.0', summary: 'Instructs the server whether to reply to commands.',
+    parse: (argv) => {
+      const mode = lower(argv[2]);
+      return mode === 'on' || mode === 'off' || mode === 'skip' ? mode : syntaxError();
+    },
+    exec: (mode, ctx) => {
+      ctx.client.setReplyMode(mode);
+      return OK;
+    },
+  }),
+  sub({
+    name: 'client|pause', arity: -3, flags: ADMIN, since: '3.0.0', summary: 'Suspends commands processing.',
+    parse: (argv) => {
+      const timeout = parseInt64(argv[2]);
+      if (timeout === undefined) return new ReplyError('ERR timeout is not an integer or out of range');
+      if (timeout < 0) return new ReplyError(RedisError.timeoutNegative);
+      if (argv.length > 4) return syntaxError();
+      let mode: 'write' | 'all' = 'all';
+      if (argv.length === 4) {
+        if (is(argv[3], 'write')) mode = 'write';
+        else if (!is(argv[3], 'all')) return new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      }
+      return { ms: Math.min(Number(timeout), 8_640_000_000_000_000 - Date.now()), mode };
+    },
+    exec: (a, ctx) => {
+      ctx.server.pauseClients(a.mode, Date.now() + a.ms);
+      return OK;
+    },
+  }),
+  sub({
+    name: 'client|unpause', arity: 2, flags: ADMIN, since: '6.2.0', summary: 'Resumes processing commands from paused clients.',
+    parse: () => null,
+    exec: (_a, ctx) => {
+      ctx.server.unpauseClients();
+      return OK;
+    },
+  }),
+  sub({
     name: 'client|no-evict', arity: 3, flags: ADMIN, since: '7.0.0', summary: 'Sets the client eviction mode of the connection.',
     parse: (argv) => (is(argv[2], 'on') || is(argv[2], 'off') ? null : syntaxError()),
     exec: () => OK,
@@ -196,7 +249,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   sub({
     name: 'client|help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
     parse: () => null,
-    exec: () => ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GETNAME', 'SETNAME <name>', 'ID', 'INFO', 'LIST [TYPE normal] [ID id ...]', 'KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME yes|no', 'NO-EVICT ON|OFF', 'SETINFO LIB-NAME|LIB-VER <value>', 'HELP'].map((s) => new StatusReply(s)),
+    exec: () => ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GETNAME', 'SETNAME <name>', 'ID', 'INFO', 'LIST [TYPE normal] [ID id ...]', 'KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME yes|no', 'NO-EVICT ON|OFF', 'PAUSE <timeout> [WRITE|ALL]', 'UNPAUSE', 'REPLY ON|OFF|SKIP', 'SETINFO LIB-NAME|LIB-VER <value>', 'HELP'].map((s) => new StatusReply(s)),
   }),
 ];
 

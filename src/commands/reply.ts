@@ -41,6 +41,9 @@ export class SetReply {
 /** A null array (*-1 in RESP2, _ in RESP3). */
 export const NULL_ARRAY = Symbol('null-array');
 
+/** No reply at all (a second MONITOR, CLIENT REPLY OFF/SKIP): the connection sends nothing. */
+export const NO_REPLY = Symbol('no-reply');
+
 export type Reply =
   | null
   | number
@@ -53,6 +56,7 @@ export type Reply =
   | VerbatimReply
   | SetReply
   | typeof NULL_ARRAY
+  | typeof NO_REPLY
   | readonly Reply[];
 
 export const OK = new StatusReply('OK');

@@ -4,7 +4,7 @@ import { ConfigError, ReplyError, unknownSubcommand, wrongArity } from '../error
 import { keyForConfigName } from '../config/config.js';
 import { KEYS, type KeySpec } from '../config/schema.js';
 import { is, lower, syntaxError } from './args.js';
-import { MapReply, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
+import { MapReply, NO_REPLY, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
 import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
@@ -218,6 +218,17 @@ export const serverCommands: readonly CommandRow<any>[] = [
     parse: (argv) => new ReplyError(unknownSubcommand(argv[1].toString(), 'config')),
     exec: () => null,
     subcommands: configSubcommands,
+  }),
+  row({
+    name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'Listens for all requests received by the server in real-time.',
+    parse: () => null,
+    // Redis ignores a second MONITOR (no reply at all).
+    exec: (_a, ctx) => {
+      if (ctx.client.monitor) return NO_REPLY;
+      ctx.client.monitor = true;
+      ctx.server.monitorsChanged(1);
+      return OK;
+    },
   }),
   row({
     name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], since: '2.6.0', summary: 'Returns the server time.', complexity: 'O(1)',

@@ -40,6 +40,17 @@ export interface ClientState {
   readonly lastInteraction: number;
   /** Close after the replies already queued are written (QUIT, protocol errors). */
   closeAfterReply(): void;
+  /** CLIENT REPLY ON | OFF | SKIP. */
+  setReplyMode(mode: 'on' | 'off' | 'skip'): void;
+  libName: string;
+  libVer: string;
+  /** In MONITOR mode: it receives every command the server runs. */
+  monitor: boolean;
+  readonly fd: number;
+  readonly events: string;
+  readonly pendingReplies: number;
+  /** Redis' client flag letters (N normal, O monitor, ...). */
+  readonly flags: string;
   /** Bytes queued for writing and held for an incomplete command (CLIENT LIST). */
   readonly outputBytes: number;
   readonly inputBytes: number;
@@ -50,6 +61,14 @@ export interface ClientInfo {
   readonly id: number;
   readonly addr: string;
   readonly laddr: string;
+  readonly fd: number;
+  /** Redis' client flags letters (N normal, O monitor...). */
+  readonly flags: string;
+  readonly events: string;
+  /** Replies owed and not ready yet (oll). */
+  readonly pendingReplies: number;
+  readonly libName: string;
+  readonly libVer: string;
   readonly createdAt: number;
   readonly name: string;
   readonly db: number;
@@ -134,6 +153,18 @@ export interface ServerContext {
   configChanged(changes: Array<[path: string, value: unknown]>): Promise<void>;
   /** Messages to and from the other network runtimes. */
   readonly bus: Bus;
+  /** CLIENT PAUSE on every runtime until `untilMs` (the stronger mode and later end win). */
+  pauseClients(mode: 'write' | 'all', untilMs: number): void;
+  /** CLIENT UNPAUSE: postponed commands on every runtime run now. */
+  unpauseClients(): void;
+  /** The pause in force now: 0 none, 1 writes, 2 everything. */
+  pauseMode(): 0 | 1 | 2;
+  /** MONITOR clients on every runtime: add or remove one. */
+  monitorsChanged(delta: number): void;
+  /** Whether any client of any runtime is in MONITOR mode (cheap: asked per command). */
+  hasMonitors(): boolean;
+  /** A MONITOR line (without its '+') to every monitoring client of every runtime. */
+  feedMonitors(line: string): void;
 }
 
 export interface ExecContext {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
+import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { defaultNetworkThreads, defaultStorageThreads, KEY_BY_CONFIG_NAME, KEY_BY_PATH, KEYS, PRESETS, type KeySpec } from './schema.js';
 
 export interface KiwiConfig {
@@ -18,6 +19,8 @@ export interface KiwiConfig {
     protoMaxBulkLen: number;
     logLevel: string;
     shutdownTimeoutMs: number;
+    clientOutputBufferLimit: OutputLimits;
+    clientOutputBudget: number;
   };
   runtime: {
     networkThreads: number;
@@ -73,7 +76,7 @@ const SIZE_UNITS: Record<string, number> = {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses and bounds-checks one value for a key; throws ConfigError naming it. */
-export function coerce(spec: KeySpec, raw: unknown, name = spec.path): unknown {
+export function coerce(spec: KeySpec, raw: unknown, name = spec.path, previous?: unknown): unknown {
   const fail = (reason: string): never => {
     throw new ConfigError(name, raw, reason);
   };
@@ -117,6 +120,13 @@ export function coerce(spec: KeySpec, raw: unknown, name = spec.path): unknown {
       if (typeof raw !== 'string') fail('expected a string');
       if (spec.nonEmpty && (raw as string).trim() === '') fail('must not be empty');
       value = raw;
+      if (spec.normalize) {
+        try {
+          value = spec.normalize(raw as string, previous as string | undefined);
+        } catch (err) {
+          fail((err as Error).message);
+        }
+      }
       break;
     case 'enum': {
       const s = typeof raw === 'string' ? raw.toLowerCase() : undefined;
@@ -200,8 +210,8 @@ export class Config {
   set(path: string, raw: unknown, name = path): void {
     const spec = KEY_BY_PATH.get(path);
     if (!spec) throw new ConfigError(name, raw, 'unknown configuration key');
-    const value = coerce(spec, raw, name);
     const previous = this.#values.get(path);
+    const value = coerce(spec, raw, name, previous);
     this.#values.set(path, value);
     try {
       this.#rebuild();
@@ -260,7 +270,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       if (raw === undefined) continue;
       const spec = KEY_BY_PATH.get(path);
       if (!spec) throw new ConfigError(path, raw, 'unknown configuration key');
-      values.set(path, coerce(spec, raw));
+      values.set(path, coerce(spec, raw, path, values.get(path)));
     }
   }
   return new Config(values, presetName);
@@ -288,6 +298,8 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
       protoMaxBulkLen: n('server.proto_max_bulk_len'),
       logLevel: s('server.log_level'),
       shutdownTimeoutMs: n('server.shutdown_timeout'),
+      clientOutputBufferLimit: parseOutputLimits(s('server.client_output_buffer_limit')),
+      clientOutputBudget: n('server.client_output_budget'),
     },
     runtime: {
       networkThreads: n('runtime.network_threads') || defaultNetworkThreads(),

@@ -2,6 +2,7 @@
 // validation, CONFIG GET/SET, config.example.toml and the README's reference all read
 // this table, so a key cannot exist in one place and be missing from another.
 import { availableParallelism } from 'node:os';
+import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.js';
 
 export type KeyType = 'int' | 'number' | 'bool' | 'string' | 'size' | 'duration' | 'enum' | 'list';
 
@@ -16,6 +17,12 @@ export interface KeySpec {
   doc: string;
   /** Strings that must not be empty. */
   nonEmpty?: boolean;
+  /**
+   * For strings with a format of their own: validates `raw` against the current value and
+   * returns the value to store (throws the reason). CONFIG SET of some Redis settings
+   * changes part of the value (client-output-buffer-limit).
+   */
+  normalize?: (raw: string, previous: string | undefined) => string;
   /** Name under CONFIG GET/SET, when it can be read (and, if `mutable`, changed) at run time. */
   configName?: string;
   mutable?: boolean;
@@ -44,6 +51,16 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'server.databases', type: 'int', default: 16, min: 1, max: 16, doc: 'Number of logical databases (SELECT 0..N-1).', configName: 'databases' },
   { path: 'server.proto_max_bulk_len', type: 'size', default: 512 * MB, min: 1024 * 1024, max: 2 ** 32 - 2, doc: 'Largest bulk string a client may send, and largest string value.', configName: 'proto-max-bulk-len', mutable: true },
   { path: 'server.log_level', type: 'enum', default: 'notice', values: ['debug', 'verbose', 'notice', 'warning', 'nothing'], doc: 'Log verbosity, as Redis names it.', configName: 'loglevel', mutable: true },
+  {
+    path: 'server.client_output_buffer_limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, normalize: mergeOutputLimits,
+    doc: 'Redis\' client-output-buffer-limit: "<class> <hard> <soft> <seconds>" for normal, replica (slave) and pubsub clients (sizes in bytes or with kb/mb/gb). A client that owes more than hard bytes, or more than soft bytes for longer than seconds, is disconnected; 0 turns a limit off.',
+    configName: 'client-output-buffer-limit', mutable: true,
+  },
+  {
+    path: 'server.client_output_budget', type: 'size', default: 8 * MB, min: 64 * 1024, max: 2 ** 40,
+    doc: 'Bytes of replies a client may owe (written but not yet read, plus in-flight replies estimated from its recent reply sizes) before kiwi stops reading its commands; it reads on once the client catches up. Keeps memory bounded for clients that pipeline without reading.',
+    configName: 'client-output-budget', mutable: true,
+  },
   { path: 'server.shutdown_timeout', type: 'duration', default: 30_000, min: 0, max: 600_000, doc: 'Longest wait for in-flight requests to drain at shutdown.' },
 
   // [runtime]: the dual-runtime architecture (Kiwi's RuntimeConfig).

@@ -21,6 +21,7 @@ import { StorageClient, type StorageClientStats } from '../storage/storage-clien
 import { StorageServer } from '../storage/storage-server.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { KiwiServerContext } from './server-context.js';
+import { StatusReply } from '../commands/reply.js';
 
 /** What a worker is started with (structured-cloned workerData). */
 export interface RuntimeData {
@@ -110,6 +111,22 @@ export class NetworkRuntime {
         await bus.request('main', 'config', changes);
       },
       readOnly: () => this.#readOnly,
+      pauseClients: (mode, untilMs) => {
+        this.#counters.pause(mode === 'all' ? 2 : 1, untilMs);
+        bus.send('all', 'pause-changed');
+      },
+      unpauseClients: () => {
+        this.#counters.unpause();
+        bus.send('all', 'pause-changed');
+      },
+      pauseMode: () => this.#counters.pauseMode(Date.now()),
+      monitorsChanged: (delta) => void this.#counters.add('monitors', delta),
+      hasMonitors: () => this.#counters.get('monitors') > 0,
+      feedMonitors: (line) => {
+        const reply = new StatusReply(line);
+        this.#network.feedMonitors(reply);
+        bus.send('others', 'monitor', line);
+      },
     });
     this.#context.clients = this.#directory();
     this.#dispatcher = new Dispatcher(this.#context, commandNames);
@@ -156,6 +173,21 @@ export class NetworkRuntime {
     if (this.#loopDelay === null) return;
     this.#loopDelayP99Ms = this.#loopDelay.percentile(99) / 1e6;
     this.#loopDelay.reset();
+  }
+
+  #pauseTimer: NodeJS.Timeout | null = null;
+
+  /** A pause began, grew or ended: release postponed commands at its end (or now). */
+  #followPause(): void {
+    if (this.#pauseTimer) clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = null;
+    const left = this.#counters.pauseUntil - Date.now();
+    if (this.#counters.pauseMode(Date.now()) === 0 || left <= 0) {
+      this.#network.releasePaused();
+      return;
+    }
+    this.#pauseTimer = setTimeout(() => this.#followPause(), Math.min(left + 1, 2 ** 31 - 1));
+    this.#pauseTimer.unref();
   }
 
   #followBackpressure(): void {
@@ -205,6 +237,8 @@ export class NetworkRuntime {
       this.#readOnly = reason;
     });
     bus.on('adopt', (fd: number) => this.#network.adopt(fd));
+    bus.on('monitor', (line: string) => this.#network.feedMonitors(new StatusReply(line)));
+    bus.on('pause-changed', () => this.#followPause());
     bus.on('stop-accepting', () => this.#network.stopAccepting());
     bus.on('drain', () => this.#client.drain());
     bus.on('close', () => this.close());

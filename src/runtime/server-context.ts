@@ -31,6 +31,13 @@ export interface ContextParts {
   resetStats: () => Promise<void>;
   configChanged: (changes: Array<[string, unknown]>) => Promise<void>;
   readOnly: () => string | null;
+  /** Shared pause and monitor state, and delivery to this runtime's monitors. */
+  pauseClients: (mode: 'write' | 'all', untilMs: number) => void;
+  unpauseClients: () => void;
+  pauseMode: () => 0 | 1 | 2;
+  monitorsChanged: (delta: number) => void;
+  hasMonitors: () => boolean;
+  feedMonitors: (line: string) => void;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -70,5 +77,29 @@ export class KiwiServerContext implements ServerContext {
 
   configChanged(changes: Array<[string, unknown]>): Promise<void> {
     return this.#parts.configChanged(changes);
+  }
+
+  pauseClients(mode: 'write' | 'all', untilMs: number): void {
+    this.#parts.pauseClients(mode, untilMs);
+  }
+
+  unpauseClients(): void {
+    this.#parts.unpauseClients();
+  }
+
+  pauseMode(): 0 | 1 | 2 {
+    return this.#parts.pauseMode();
+  }
+
+  monitorsChanged(delta: number): void {
+    this.#parts.monitorsChanged(delta);
+  }
+
+  hasMonitors(): boolean {
+    return this.#parts.hasMonitors();
+  }
+
+  feedMonitors(line: string): void {
+    this.#parts.feedMonitors(line);
   }
 }

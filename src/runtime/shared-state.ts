@@ -48,7 +48,7 @@ interface Envelope {
   error?: string;
 }
 
-const COUNTER_SLOTS = { connectedClients: 0, storagePending: 1, storagePaused: 2 } as const;
+const COUNTER_SLOTS = { connectedClients: 0, storagePending: 1, storagePaused: 2, monitors: 3, pauseMode: 4 } as const;
 export type CounterName = keyof typeof COUNTER_SLOTS;
 
 /** Counters every thread reads and changes with Atomics; created once, shared by reference. */
@@ -56,11 +56,49 @@ export class SharedCounters {
   readonly buffer: SharedArrayBuffer;
   readonly #ints: Int32Array;
   readonly #ids: BigInt64Array;
+  /** [0]: the end of a CLIENT PAUSE, ms since the epoch. */
+  readonly #times: Float64Array;
 
   constructor(buffer = new SharedArrayBuffer(64)) {
     this.buffer = buffer;
     this.#ids = new BigInt64Array(buffer, 0, 1);
     this.#ints = new Int32Array(buffer, 8, 8);
+    this.#times = new Float64Array(buffer, 40, 1);
+  }
+
+  /**
+   * CLIENT PAUSE: mode 1 pauses writes, 2 everything, until `untilMs`. A pause never
+   * weakens or shortens one in force (Redis: the stronger mode and the later end win).
+   */
+  pause(mode: 1 | 2, untilMs: number, now = Date.now()): void {
+    // An expired pause counts as none: the new one replaces it whole.
+    const inForce = this.pauseMode(now);
+    const slot = COUNTER_SLOTS.pauseMode;
+    if (inForce === 0) {
+      Atomics.store(this.#ints, slot, mode);
+      this.#times[0] = untilMs;
+      return;
+    }
+    let current = Atomics.load(this.#ints, slot);
+    while (current < mode && Atomics.compareExchange(this.#ints, slot, current, mode) !== current) current = Atomics.load(this.#ints, slot);
+    // Float64 has no atomic max; pauses are rare admin commands, and a lost race only
+    // keeps another runtime's (equally valid) end.
+    if (this.#times[0] < untilMs) this.#times[0] = untilMs;
+  }
+
+  unpause(): void {
+    Atomics.store(this.#ints, COUNTER_SLOTS.pauseMode, 0);
+    this.#times[0] = 0;
+  }
+
+  /** The pause in force at `now`: 0 none, 1 writes, 2 everything. */
+  pauseMode(now: number): 0 | 1 | 2 {
+    const mode = Atomics.load(this.#ints, COUNTER_SLOTS.pauseMode) as 0 | 1 | 2;
+    return mode !== 0 && now < this.#times[0] ? mode : 0;
+  }
+
+  get pauseUntil(): number {
+    return this.#times[0];
   }
 
   /** A client id no runtime has handed out before (1, 2, 3...). */

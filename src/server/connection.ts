@@ -5,21 +5,39 @@
 // for storage commands, answered later) it takes a slot that is filled when the answer
 // comes, and filled slots at the head of the queue are written as soon as they are ready.
 // Output is flushed once per burst of work (a socket read, or a storage completion).
+//
+// Commands can be held back, in order, instead of dispatched: while CLIENT PAUSE is in
+// force for them (the dispatcher postpones them), and while the client owes more replies
+// than its output budget allows (replies written but unread, plus replies in flight
+// estimated from its recent reply sizes). Reading stops while anything is held, so
+// memory stays bounded for a client that pipelines without reading.
 import type { Socket } from 'node:net';
 import { tick } from '../clock.js';
 import { ReplyError } from '../errors.js';
-import type { Reply } from '../commands/reply.js';
+import { NO_REPLY, type Reply } from '../commands/reply.js';
 import type { ClientState } from '../commands/types.js';
+import type { OutputClass, OutputLimits } from '../config/output-limits.js';
 import { RequestParser } from '../protocol/request-parser.js';
 import { RespWriter } from './resp-writer.js';
 
 const PENDING = Symbol('pending');
-type Slot = Reply | typeof PENDING;
+/** A slot whose reply is not sent (CLIENT REPLY OFF/SKIP). */
+const NOTHING = Symbol('nothing');
+type Slot = Reply | typeof PENDING | typeof NOTHING;
 
 export const PauseReason = {
   STORAGE_BACKPRESSURE: 1,
   OUTPUT_BACKPRESSURE: 2,
-  PENDING_REPLIES: 4,
+  /** Commands are held (CLIENT PAUSE, output budget): read no more until they run. */
+  HELD: 4,
+  /** A protocol error: nothing more is read; the connection closes after the reply. */
+  CLOSING: 8,
+} as const;
+
+/** Why commands are held back. */
+export const HoldReason = {
+  PAUSE: 1,
+  OUTPUT_BUDGET: 2,
 } as const;
 
 /**
@@ -39,6 +57,16 @@ export interface ConnectionHost {
   authRequired(conn: Connection): boolean;
   readonly maxBulkLength: number;
   log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+  /** Bytes of replies a client may owe before its commands are held (client-output-budget). */
+  readonly outputBudget: number;
+  readonly outputLimits: OutputLimits;
+}
+
+interface Held {
+  id: number;
+  argv: Buffer[];
+  /** Whether its reply is to be dropped (CLIENT REPLY SKIP before it). */
+  skip: boolean;
 }
 
 export class Connection implements ClientState {
@@ -52,6 +80,13 @@ export class Connection implements ClientState {
   #authenticated = false;
   lastCommand = '';
   lastInteraction = Date.now();
+  /** CLIENT SETINFO. */
+  libName = '';
+  libVer = '';
+  /** In MONITOR mode. */
+  monitor = false;
+  /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
+  outputClass: OutputClass = 'normal';
 
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -65,9 +100,25 @@ export class Connection implements ClientState {
   #closed = false;
   #flushQueued = false;
   #paused = 0;
+  #held: Held[] = [];
+  #hold = 0;
+  /** CLIENT REPLY: OFF drops every reply; SKIP drops the next command's. */
+  #replyOff = false;
+  #skipNext = false;
+  #skipThis = false;
+  #dropThis = false;
+  #mutedSlots: Set<number> | null = null;
+  /** Recent encoded reply size (bytes), to estimate what replies in flight will cost. */
+  #replySize = 64;
+  /** Since when the output has been over the soft limit (0: it is not). */
+  #softSince = 0;
   readonly #onCommand = (id: number, argv: Buffer[]): void => {
     if (this.#closeAfterReply || this.#closed) return;
-    this.#host.dispatch(this, id, argv);
+    if (this.#held.length > 0 || this.#hold !== 0 || this.#overBudget()) {
+      this.#holdBack({ id, argv, skip: false }, HoldReason.OUTPUT_BUDGET);
+      return;
+    }
+    this.#run(id, argv, false);
   };
   readonly #flushNow = (): void => {
     this.#flushQueued = false;
@@ -85,7 +136,7 @@ export class Connection implements ClientState {
     this.#authenticated = !host.authRequired(this);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => this.resume(PauseReason.OUTPUT_BACKPRESSURE));
+    socket.on('drain', () => this.#onDrain());
     socket.on('error', (err) => host.log('verbose', `client ${this.addr}: ${err.message}`));
     socket.on('close', () => this.#onClose());
   }
@@ -108,6 +159,109 @@ export class Connection implements ClientState {
     return this.#writer.pending + this.#socket.writableLength;
   }
 
+  /** Replies owed and not yet ready (CLIENT LIST oll, the output budget). */
+  get pendingReplies(): number {
+    return this.#slots.length - this.#head;
+  }
+
+  /** The socket's descriptor (CLIENT LIST fd), or -1. */
+  get fd(): number {
+    const fd = (this.#socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    return typeof fd === 'number' ? fd : -1;
+  }
+
+  /** CLIENT LIST events: r while its input is read, w while output waits. */
+  get events(): string {
+    return `${this.#paused === 0 ? 'r' : ''}${this.outputBytes > 0 ? 'w' : ''}`;
+  }
+
+  /** CLIENT LIST flags: O in MONITOR mode, N otherwise. */
+  get flags(): string {
+    return this.monitor ? 'O' : 'N';
+  }
+
+  /** Commands held back now (CLIENT PAUSE: blocked_clients). */
+  get postponed(): boolean {
+    return (this.#hold & HoldReason.PAUSE) !== 0;
+  }
+
+  /** CLIENT REPLY ON | OFF | SKIP, as Redis' clientCommand sets its flags. */
+  setReplyMode(mode: 'on' | 'off' | 'skip'): void {
+    if (mode === 'on') {
+      this.#replyOff = false;
+      this.#skipNext = false;
+    } else if (mode === 'off') {
+      this.#replyOff = true;
+    } else if (!this.#replyOff) {
+      this.#skipNext = true;
+    }
+    // OFF and SKIP are not answered themselves.
+    if (mode !== 'on') this.#dropThis = true;
+  }
+
+  get #muted(): boolean {
+    return this.#replyOff || this.#skipThis || this.#dropThis;
+  }
+
+  /** Dispatches a command; the reply mode it runs under moves on as Redis' does per command. */
+  #run(id: number, argv: Buffer[], skip: boolean): void {
+    this.#skipThis = skip || this.#skipNext;
+    this.#skipNext = false;
+    this.#dropThis = false;
+    this.#host.dispatch(this, id, argv);
+    this.#skipThis = false;
+    this.#dropThis = false;
+  }
+
+  /** The dispatcher postpones the command it was given (CLIENT PAUSE). */
+  postpone(id: number, argv: Buffer[]): void {
+    // It runs first once released: commands read after it are behind it.
+    this.#held.unshift({ id, argv, skip: this.#skipThis });
+    this.#hold |= HoldReason.PAUSE;
+    this.pause(PauseReason.HELD);
+  }
+
+  #holdBack(cmd: Held, reason: number): void {
+    this.#held.push(cmd);
+    this.#hold |= reason;
+    this.pause(PauseReason.HELD);
+  }
+
+  /** Runs held commands in order while nothing holds them; reads again once none is left. */
+  release(reason: number): void {
+    if ((this.#hold & reason) === 0) return;
+    this.#hold &= ~reason;
+    while (this.#held.length > 0 && this.#hold === 0 && !this.#closed && !this.#closeAfterReply) {
+      if (this.#overBudget()) {
+        this.#hold |= HoldReason.OUTPUT_BUDGET;
+        break;
+      }
+      const next = this.#held.shift()!;
+      this.#run(next.id, next.argv, next.skip);
+    }
+    if (this.#held.length === 0 && this.#hold === 0) this.resume(PauseReason.HELD);
+    this.flush();
+  }
+
+  /**
+   * Whether the client owes more than its budget: output not yet taken by the socket,
+   * plus replies in flight at its recent reply size. Answers wait for storage, so a
+   * client that pipelines big reads without reading them would otherwise make the
+   * server hold their replies without bound.
+   */
+  #overBudget(): boolean {
+    const pending = this.#slots.length - this.#head;
+    if (pending >= MAX_PENDING_REPLIES) return true;
+    return this.outputBytes + pending * this.#replySize > this.#host.outputBudget;
+  }
+
+  #write(r: Reply): void {
+    const before = this.#writer.pending;
+    this.#writer.write(r, this.resp);
+    const size = this.#writer.pending - before;
+    if (size > 0) this.#replySize += (size - this.#replySize) / 16;
+  }
+
   get inputBytes(): number {
     return this.#parser.pendingBytes;
   }
@@ -125,17 +279,23 @@ export class Connection implements ClientState {
     if (error !== null && !this.#closeAfterReply) {
       this.#host.onProtocolError();
       this.#host.log('verbose', `protocol error from ${this.addr}: ${error.text}`);
+      // As Redis: the error, then the connection closes; nothing more is read, so a peer
+      // that keeps writing finds its writes failing instead of being accepted.
+      this.#replyOff = false;
+      this.#dropThis = false;
+      this.#skipThis = false;
       this.reply(new ReplyError(error.text));
+      this.pause(PauseReason.CLOSING);
       this.closeAfterReply();
     }
-    if (this.#slots.length - this.#head > MAX_PENDING_REPLIES) this.pause(PauseReason.PENDING_REPLIES);
     this.flush();
   }
 
   /** Queues a reply that is ready now. */
   reply(r: Reply): void {
+    if (this.#muted || r === NO_REPLY) return;
     if (this.#head === this.#slots.length) {
-      this.#writer.write(r, this.resp);
+      this.#write(r);
     } else {
       this.#slots.push(r);
     }
@@ -144,17 +304,19 @@ export class Connection implements ClientState {
   /** Takes a slot for a reply that comes later; returns its number for fill(). */
   reserve(): number {
     this.#slots.push(PENDING);
-    return this.#base + this.#slots.length - 1;
+    const slot = this.#base + this.#slots.length - 1;
+    if (this.#muted) (this.#mutedSlots ??= new Set()).add(slot);
+    return slot;
   }
 
   /** Fills a slot, writes every ready reply at the head, and schedules a flush. */
   fill(slot: number, r: Reply): void {
     if (this.#closed) return;
-    this.#slots[slot - this.#base] = r;
+    this.#slots[slot - this.#base] = this.#mutedSlots?.delete(slot) || r === NO_REPLY ? NOTHING : r;
     let head = this.#head;
     const slots = this.#slots;
     while (head < slots.length && slots[head] !== PENDING) {
-      this.#writer.write(slots[head] as Reply, this.resp);
+      if (slots[head] !== NOTHING) this.#write(slots[head] as Reply);
       head++;
     }
     if (head === slots.length) {
@@ -164,8 +326,9 @@ export class Connection implements ClientState {
     } else {
       this.#head = head;
     }
-    if ((this.#paused & PauseReason.PENDING_REPLIES) !== 0 && this.#slots.length - this.#head <= MAX_PENDING_REPLIES / 2) {
-      this.resume(PauseReason.PENDING_REPLIES);
+    if ((this.#hold & HoldReason.OUTPUT_BUDGET) !== 0 && !this.#overBudget()) {
+      this.release(HoldReason.OUTPUT_BUDGET);
+      return;
     }
     if (!this.#flushQueued) {
       this.#flushQueued = true;
@@ -193,10 +356,12 @@ export class Connection implements ClientState {
       this.#host.onBytes(0, bytes);
       // A client that does not read its replies stops being read from.
       if (this.#socket.writableNeedDrain) this.pause(PauseReason.OUTPUT_BACKPRESSURE);
+      if (this.#overLimit()) return;
     }
     if (this.#closeAfterReply && this.#head === this.#slots.length) {
-      this.#socket.end();
       this.#closed = true;
+      // Close once the replies are handed to the kernel (QUIT's +OK, a protocol error).
+      this.#socket.end(() => this.#socket.destroy());
     }
   }
 
@@ -206,6 +371,28 @@ export class Connection implements ClientState {
 
   closeAfterReply(): void {
     this.#closeAfterReply = true;
+  }
+
+  /**
+   * client-output-buffer-limit for this client's class: over the hard limit, or over the
+   * soft one for longer than its seconds, the client is closed (Redis' wording in the log).
+   */
+  #overLimit(): boolean {
+    const limit = this.#host.outputLimits[this.outputClass];
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const owed = this.outputBytes;
+    let over = limit.hard > 0 && owed > limit.hard;
+    if (!over && limit.soft > 0 && owed > limit.soft) {
+      const now = Date.now();
+      if (this.#softSince === 0) this.#softSince = now;
+      over = now - this.#softSince > limit.seconds * 1000;
+    } else if (owed <= limit.soft) {
+      this.#softSince = 0;
+    }
+    if (!over) return false;
+    this.#host.log('warning', `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${owed} bytes owed, class ${this.outputClass}).`);
+    this.kill();
+    return true;
   }
 
   /** Closes at once, dropping unsent replies (CLIENT KILL, shutdown, idle timeout). */
@@ -224,6 +411,12 @@ export class Connection implements ClientState {
     if (this.#paused === 0) return;
     this.#paused &= ~reason;
     if (this.#paused === 0 && !this.#closed) this.#socket.resume();
+  }
+
+  #onDrain(): void {
+    this.#softSince = 0;
+    this.resume(PauseReason.OUTPUT_BACKPRESSURE);
+    if ((this.#hold & HoldReason.OUTPUT_BUDGET) !== 0 && !this.#overBudget()) this.release(HoldReason.OUTPUT_BUDGET);
   }
 
   #onClose(): void {

@@ -11,10 +11,17 @@ import type { Connection } from './connection.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 
+/** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
+const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore', 'exec']);
+
 interface Prepared {
   row: CommandRow<any>;
   noAuth: boolean;
   write: boolean;
+  /** Paused by CLIENT PAUSE WRITE: writes and what Redis marks may-replicate. */
+  mayReplicate: boolean;
+  /** Shown to MONITOR clients (not admin or skip_monitor commands). */
+  monitored: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
   stat: CommandStat;
@@ -45,6 +52,8 @@ export class Dispatcher {
     return {
       row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs,
       stat: this.stats.get(row.name),
+      mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
+      monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
     };
   }
 
@@ -89,6 +98,13 @@ export class Dispatcher {
       conn.reply(new ReplyError(RedisError.noAuth));
       return;
     }
+    // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command
+    // waits, in order, until the pause ends.
+    const paused = this.#server.pauseMode();
+    if (paused !== 0 && (paused === 2 || p.mayReplicate)) {
+      conn.postpone(id, argv);
+      return;
+    }
     conn.lastCommand = p.row.name;
     if (p.write) {
       // Like Redis' MISCONF: while storage is read-only, writes fail fast; reads go on.
@@ -114,6 +130,7 @@ export class Dispatcher {
         return;
       }
       outcome = p.row.exec(args, ctx);
+      if (p.monitored && this.#server.hasMonitors()) this.#server.feedMonitors(monitorLine(conn, p.row.name, argv));
     } catch (err) {
       this.onError(err, p.row.name);
       this.#answer(conn, -1, p.stat, started, new ReplyError(errorReplyText(err)));
@@ -165,4 +182,41 @@ export class Dispatcher {
       return new ReplyError(errorReplyText(err));
     }
   }
+}
+
+/** Redis sdscatrepr: a quoted string with C escapes, non-printable bytes as \\xHH. */
+function repr(b: Buffer): string {
+  let out = '"';
+  for (const c of b) {
+    switch (c) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default:
+        out += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return `${out}"`;
+}
+
+const REDACTED = Buffer.from('(redacted)');
+
+/**
+ * A MONITOR line as Redis' replicationFeedMonitors writes it: time with microseconds,
+ * [db client-address], then every argument quoted. Passwords (AUTH, HELLO ... AUTH) are
+ * redacted as Redis does.
+ */
+function monitorLine(conn: Connection, name: string, argv: Buffer[]): string {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  let args = argv;
+  if (name === 'auth') args = argv.map((a, i) => (i === 0 ? a : REDACTED));
+  else if (name === 'hello') {
+    const at = argv.findIndex((a, i) => i > 0 && a.length === 4 && a.toString('latin1').toLowerCase() === 'auth');
+    if (at > 0) args = argv.map((a, i) => (i > at && i <= at + 2 ? REDACTED : a));
+  }
+  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${conn.db} ${conn.addr}] ${args.map(repr).join(' ')}`;
 }

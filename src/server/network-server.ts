@@ -4,9 +4,20 @@
 // the maxclients count come from counters the runtimes share (options).
 import { createServer, Socket, type Server } from 'node:net';
 import { authRequired } from '../commands/connection.js';
+import { StatusReply } from '../commands/reply.js';
 import type { ClientInfo, ServerContext } from '../commands/types.js';
-import { Connection, PauseReason, type ConnectionHost } from './connection.js';
+import type { OutputLimits } from '../config/output-limits.js';
+import { Connection, HoldReason, PauseReason, type ConnectionHost } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';
+
+/** What CLIENT LIST shows of a connection, as plain data that can cross threads. */
+export function clientInfo(c: Connection): ClientInfo {
+  return {
+    id: c.id, addr: c.addr, laddr: c.laddr, fd: c.fd, createdAt: c.createdAt, name: c.name, db: c.db, resp: c.resp,
+    lastCommand: c.lastCommand, lastInteraction: c.lastInteraction, outputBytes: c.outputBytes, inputBytes: c.inputBytes,
+    pendingReplies: c.pendingReplies, events: c.events, flags: c.flags, libName: c.libName, libVer: c.libVer,
+  };
+}
 
 export interface NetworkOptions {
   bind: string[];
@@ -50,6 +61,14 @@ export class NetworkServer implements ConnectionHost {
 
   get maxBulkLength(): number {
     return this.#context.config.values.server.protoMaxBulkLen;
+  }
+
+  get outputBudget(): number {
+    return this.#context.config.values.server.clientOutputBudget;
+  }
+
+  get outputLimits(): OutputLimits {
+    return this.#context.config.values.server.clientOutputBufferLimit;
   }
 
   log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void {
@@ -133,6 +152,10 @@ export class NetworkServer implements ConnectionHost {
 
   onClose(conn: Connection): void {
     if (this.#clients.delete(conn.id)) this.#clientCount(-1);
+    if (conn.monitor) {
+      conn.monitor = false;
+      this.#context.monitorsChanged(-1);
+    }
     this.#context.stats.errorReplies += conn.errorReplies;
   }
 
@@ -152,10 +175,28 @@ export class NetworkServer implements ConnectionHost {
 
   /** This runtime's clients as plain data (CLIENT LIST gathers every runtime's). */
   snapshot(): ClientInfo[] {
-    return [...this.#clients.values()].map((c) => ({
-      id: c.id, addr: c.addr, laddr: c.laddr, createdAt: c.createdAt, name: c.name, db: c.db, resp: c.resp,
-      lastCommand: c.lastCommand, lastInteraction: c.lastInteraction, outputBytes: c.outputBytes, inputBytes: c.inputBytes,
-    }));
+    return [...this.#clients.values()].map((c) => clientInfo(c));
+  }
+
+  /** CLIENT UNPAUSE or the pause's end: postponed commands run, in order. */
+  releasePaused(): void {
+    for (const c of this.#clients.values()) c.release(HoldReason.PAUSE);
+  }
+
+  /** Postponed clients (INFO blocked_clients). */
+  postponedCount(): number {
+    let n = 0;
+    for (const c of this.#clients.values()) if (c.postponed) n++;
+    return n;
+  }
+
+  /** MONITOR: a line to every monitoring client of this runtime. */
+  feedMonitors(line: StatusReply): void {
+    for (const c of this.#clients.values()) {
+      if (!c.monitor || c.closed) continue;
+      c.reply(line);
+      c.flush();
+    }
   }
 
   count(): number {
@@ -214,6 +255,7 @@ export class NetworkServer implements ConnectionHost {
     for (const c of this.#clients.values()) {
       c.flush();
       c.kill();
+      if (c.monitor) this.#context.monitorsChanged(-1);
     }
     this.#clientCount(-this.#clients.size);
     this.#clients.clear();
