@@ -59,13 +59,18 @@ class KeyEdit : public KeyView {
  public:
   KeyEdit(WriteGroup& g, uint8_t db, std::string_view key, MemberFamily family)
       : KeyView(g, db, key, family), g_(g) {}
-  // Reads the key's metadata through the group (seeing its earlier writes).
+  // Reads the key's metadata through the group (seeing its earlier writes). meta().extra
+  // stays valid until the next Open or Replace.
   Found Open(uint8_t type, ReplyWriter& w);
   // Gives a missing key a fresh version, so members can be written.
   void Create();
   // Starts the key over as an empty container of `type` with a fresh version, whatever
   // it held before (the *STORE commands overwrite their destination).
   void Replace(uint8_t type);
+  // Moves an existing key to a fresh version with no members, keeping its expiry: the
+  // handler writes back what it keeps, and the compaction filter drops the rest. Cheaper
+  // than deleting members one by one when most of them go (LTRIM, LREM).
+  void Renew();
   void Put(std::string_view member, std::string_view value);
   void Delete(std::string_view member);
   // Member count changes as the handler adds or removes members.
@@ -76,6 +81,7 @@ class KeyEdit : public KeyView {
 
  private:
   WriteGroup& g_;
+  Lookup record_;  // the record Open read: meta_.extra points into it
   bool existed_ = false;  // a record of any type was there when opened
   bool created_ = false;
   bool extra_set_ = false;

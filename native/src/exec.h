@@ -40,8 +40,12 @@ class RangeIterator {
   RangeIterator(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
   // Positions at the first entry at or after `from` (empty: the start of the range).
   void Seek(std::string_view from = {});
+  // Positions at the last entry before `before` (empty: the end of the range), for a
+  // walk backwards with Prev().
+  void SeekBefore(std::string_view before = {});
   bool Valid() const;
   void Next() { it_->Next(); }
+  void Prev() { it_->Prev(); }
   rocksdb::Slice key() const { return it_->key(); }
   rocksdb::Slice value() const { return it_->value(); }
   rocksdb::Status status() const { return it_->status(); }
@@ -54,6 +58,7 @@ class RangeIterator {
   std::string lower_, upper_;
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  bool reverse_ = false;  // walking backwards: the lower bound is checked too
 };
 
 // What a command may read: top-level records, members by key, member ranges. A read run

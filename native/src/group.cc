@@ -14,9 +14,18 @@ void RangeIterator::Seek(std::string_view from) {
   }
 }
 
+void RangeIterator::SeekBefore(std::string_view before) {
+  reverse_ = true;
+  const rocksdb::Slice target = before.empty() ? rocksdb::Slice(upper_) : rocksdb::Slice(before.data(), before.size());
+  it_->SeekForPrev(target);
+  // SeekForPrev lands at or before the target; the target itself is excluded.
+  if (it_->Valid() && it_->key().compare(target) >= 0) it_->Prev();
+}
+
 bool RangeIterator::Valid() const {
-  // The indexed iterator of a write group may not honour the bound itself.
-  return it_->Valid() && it_->key().compare(upper_slice_) < 0;
+  // The indexed iterator of a write group may not honour the bounds itself.
+  if (!it_->Valid() || it_->key().compare(upper_slice_) >= 0) return false;
+  return !reverse_ || it_->key().compare(lower_) >= 0;
 }
 
 void FinishLookup(Lookup* l, int64_t now) {
