@@ -98,7 +98,21 @@ namespace kiwi {
   X(SINTERSTORE, 73, M, KA, SetStoreCmd)                      \
   X(SUNIONSTORE, 74, M, KA, SetStoreCmd)                      \
   X(SDIFFSTORE, 75, M, KA, SetStoreCmd)                       \
-  X(SSCAN, 76, V, K1, SScanCmd)
+  X(SSCAN, 76, V, K1, SScanCmd)                               \
+  X(LPUSH, 80, M, K1, LPushCmd)                               \
+  X(LPOP, 81, M, K1, LPopCmd)                                 \
+  X(LLEN, 82, R, K1, LLenCmd)                                 \
+  X(LINDEX, 83, R, K1, LIndexCmd)                             \
+  X(LSET, 84, M, K1, LSetCmd)                                 \
+  X(LRANGE, 85, V, K1, LRangeCmd)                             \
+  X(LINSERT, 86, M, K1, LInsertCmd)                           \
+  X(LREM, 87, M, K1, LRemCmd)                                 \
+  X(LTRIM, 88, M, K1, LTrimCmd)                               \
+  X(LPOS, 89, V, K1, LPosCmd)                                 \
+  X(LMOVE, 90, M, K2, LMoveCmd)                               \
+  X(LMPOP, 91, M, KA, LMPopCmd)                               \
+  X(SORT, 140, V, K1, SortCmd)                                \
+  X(SORT_STORE, 141, M, K2, SortStoreCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -129,7 +143,15 @@ enum Op : uint8_t {
   X(HSET_NX, 1)                    \
   X(COUNT_GIVEN, 1)                \
   X(WITHVALUES, 2)                 \
-  X(COPY_REPLACE, 1)
+  X(COPY_REPLACE, 1)               \
+  X(LIST_RIGHT, 4)                 \
+  X(LIST_TO_RIGHT, 8)              \
+  X(LIST_PUSHX, 16)                \
+  X(LIST_BAD_INDEX, 32)            \
+  X(SORT_DESC, 1)                  \
+  X(SORT_ALPHA, 2)                 \
+  X(SORT_BY, 4)                    \
+  X(SORT_DONTSORT, 8)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -168,6 +190,8 @@ enum ReplyKind : uint8_t {
   X(HASH_NOT_INTEGER, 10)       \
   X(HASH_NOT_FLOAT, 11)         \
   X(VALUE_NAN_OR_INFINITY, 12)  \
+  X(INDEX_OUT_OF_RANGE, 13)     \
+  X(SORT_NOT_DOUBLE, 14)        \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \

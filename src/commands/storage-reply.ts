@@ -17,6 +17,8 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.HASH_NOT_INTEGER: return new ReplyError(RedisError.hashNotInteger);
     case ErrorCode.HASH_NOT_FLOAT: return new ReplyError(RedisError.hashNotFloat);
     case ErrorCode.VALUE_NAN_OR_INFINITY: return new ReplyError(RedisError.valueNanOrInfinity);
+    case ErrorCode.INDEX_OUT_OF_RANGE: return new ReplyError(RedisError.indexOutOfRange);
+    case ErrorCode.SORT_NOT_DOUBLE: return new ReplyError(RedisError.sortNotDouble);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }
