@@ -31,7 +31,8 @@ namespace kiwi {
 //   handler is the function in native/src/types/<family>.cc; its signature follows the
 //   class (exec.h).
 // RAW_SET stores bytes as they are, header included: tests use it to plant values of
-// types and formats this version cannot create yet. FAIL_WRITE makes its write group's
+// types and formats this version cannot create yet; RAW_MEMBER does the same for a member
+// record (argument 0 the whole member key, family in `a`). FAIL_WRITE makes its write group's
 // commit fail with the status `a` selects (1 busy, 2 try again, 3 I/O error, 4 no space)
 // without writing: tests use it to exercise retries and the circuit breaker.
 #define KIWI_OPS(X)                                           \
@@ -70,6 +71,7 @@ namespace kiwi {
   X(COPY, 33, M, KCP, CopyCmd)                                \
   X(MOVE, 34, M, KMV, MoveCmd)                                \
   X(OBJECT, 35, R, K1, ObjectCmd)                             \
+  X(RAW_MEMBER, 36, M, K0, RawMemberCmd)                      \
   X(HSET, 40, M, K1, HSetCmd)                                 \
   X(HGET, 41, R, K1, HGetCmd)                                 \
   X(HMGET, 42, V, K1, HMGetCmd)                               \

@@ -263,6 +263,53 @@ describe('SORT', () => {
     expect(await send(sort('l', Flag.SORT_BY | Flag.SORT_DONTSORT | Flag.SORT_DESC, ['nosort'], 0, 2))).toEqual(['b', 'a']);
   });
 
+  /**
+   * A sorted set planted in the layout the zset family uses (format.h): metadata, members
+   * -> 8-byte scores in "zset", and (order-preserving score, member) keys in "zscore".
+   */
+  async function plantZset(key: string, entries: Array<[string, number]>): Promise<void> {
+    const version = 7n;
+    const u64be = (n: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64BE(n);
+      return b;
+    };
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(key.length);
+    const prefix = Buffer.concat([Buffer.from([0]), len, Buffer.from(key), u64be(version)]);
+    const meta = Buffer.alloc(16);
+    meta.writeBigUInt64LE(version, 0);
+    meta.writeBigUInt64LE(BigInt(entries.length), 8);
+    await storage().send(Cmd.rawSet(key, Buffer.concat([Buffer.from([5, 0]), meta])));
+    for (const [member, score] of entries) {
+      const raw = Buffer.alloc(8);
+      raw.writeDoubleBE(score);
+      // Doubles in byte order: flip every bit of a negative, the sign bit of the rest.
+      const bits = raw.readBigUInt64BE();
+      const ordered = u64be(score < 0 ? ~bits & 0xffffffffffffffffn : bits | (1n << 63n));
+      const le = Buffer.alloc(8);
+      le.writeDoubleLE(score);
+      await storage().send(Cmd.rawMember(3, Buffer.concat([prefix, Buffer.from(member)]), le));
+      await storage().send(Cmd.rawMember(4, Buffer.concat([prefix, ordered, Buffer.from(member)]), Buffer.alloc(0)));
+    }
+  }
+
+  it('sorts a sorted set by its members, or keeps its score order with BY nosort (planted zset)', async () => {
+    await plantZset('z', [['30', 3], ['1', -1.5], ['200', 2], ['7', 10]]);
+    expect(await send(Cmd.type('z'))).toBe('zset');
+    expect(await send(sort('z'))).toEqual(['1', '7', '30', '200']);
+    expect(await send(sort('z', Flag.SORT_ALPHA | Flag.SORT_DESC))).toEqual(['7', '30', '200', '1']);
+    const nosort = Flag.SORT_BY | Flag.SORT_DONTSORT;
+    expect(await send(sort('z', nosort, ['nosort']))).toEqual(['1', '200', '30', '7']);
+    expect(await send(sort('z', nosort | Flag.SORT_DESC, ['nosort']))).toEqual(['7', '30', '200', '1']);
+    expect(await send(sort('z', nosort, ['nosort'], 1, 2))).toEqual(['200', '30']);
+    expect(await send(sort('z', nosort | Flag.SORT_DESC, ['nosort', '#'], 3, 5))).toEqual(['1']);
+    expect(await send(sortStore('z', 'd', nosort | Flag.SORT_DESC, ['nosort']))).toBe(4);
+    expect(await send(L.range('d'))).toEqual(['7', '30', '200', '1']);
+    await send(Cmd.mset(['w_1', '4', 'w_7', '3', 'w_30', '2', 'w_200', '1']));
+    expect(await send(sort('z', Flag.SORT_BY, ['w_*']))).toEqual(['200', '30', '7', '1']);
+  });
+
   it('a key of another type is WRONGTYPE; a missing key sorts as empty and STORE deletes the destination', async () => {
     await send(Cmd.set('s', 'v'));
     expect(errorName(await storage().send(sort('s')))).toBe('WRONGTYPE');
