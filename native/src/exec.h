@@ -139,6 +139,15 @@ class WriteGroup : public Reader {
   uint64_t NewVersion();
   void DeleteMember(MemberFamily cf, const rocksdb::Slice& key);
 
+  // Reads up to `max` members of [lower, upper) ahead of need, from the upper end with
+  // `reverse`: GetMember serves them from memory until the group writes them. A run of
+  // pops of one list in one group then costs one iterator instead of a point read each.
+  void ReadAhead(MemberFamily cf, std::string lower, std::string upper, bool reverse, size_t max);
+  bool ReadAheadHas(MemberFamily cf, const rocksdb::Slice& key) const;
+  // Records a point read of a member of the container with this member prefix; true when
+  // the group read that container before (more reads of it are likely: read ahead).
+  bool RepeatedRead(std::string_view prefix);
+
   // Records that a key just received elements (a push to a list, an add to a sorted
   // set, a *STORE or RENAME onto one): what blocked clients will wait for (BLPOP,
   // BZPOPMIN...). Collected per group; delivering them is the blocking commands' part.
@@ -164,6 +173,10 @@ class WriteGroup : public Reader {
   std::string scratch_;
   std::vector<std::string> ready_;
   std::unordered_set<uint64_t> fresh_;
+  // Read-ahead member values by [u8 family][member key], and the containers read so far.
+  std::unordered_map<std::string, std::string> ahead_;
+  size_t ahead_bytes_ = 0;
+  std::vector<std::string> read_prefixes_;
   // Indexed mode: the latest record per data key, written at commit (nullopt: deleted).
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
   // Prefetch(): data keys (views into prefetch_keys_) and their lookups, taken in order.

@@ -208,8 +208,56 @@ void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) 
   plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(&value, 1)).PermitUncheckedError();
 }
 
+namespace {
+std::string AheadKey(MemberFamily cf, const rocksdb::Slice& key) {
+  std::string k;
+  k.reserve(key.size() + 1);
+  k.push_back(static_cast<char>(cf));
+  k.append(key.data(), key.size());
+  return k;
+}
+// Bounds what one group holds read ahead, whatever the values' sizes.
+constexpr size_t kMaxAheadBytes = 1 << 20;
+}  // namespace
+
+void WriteGroup::ReadAhead(MemberFamily cf, std::string lower, std::string upper, bool reverse, size_t max) {
+  if (ahead_bytes_ >= kMaxAheadBytes) return;
+  // The group's own view (its batch over the database), so what is kept is current; later
+  // writes of these members drop them (PutMember, DeleteMember).
+  auto it = Members(cf, std::move(lower), std::move(upper));
+  if (reverse) {
+    it->SeekBefore();
+  } else {
+    it->Seek();
+  }
+  for (size_t n = 0; n < max && it->Valid() && ahead_bytes_ < kMaxAheadBytes; n++, reverse ? it->Prev() : it->Next()) {
+    const rocksdb::Slice v = it->value();
+    ahead_bytes_ += v.size();
+    ahead_[AheadKey(cf, it->key())].assign(v.data(), v.size());
+  }
+}
+
+bool WriteGroup::ReadAheadHas(MemberFamily cf, const rocksdb::Slice& key) const {
+  return !ahead_.empty() && ahead_.count(AheadKey(cf, key)) > 0;
+}
+
+bool WriteGroup::RepeatedRead(std::string_view prefix) {
+  for (const auto& p : read_prefixes_) {
+    if (p == prefix) return true;
+  }
+  if (read_prefixes_.size() < 16) read_prefixes_.emplace_back(prefix);
+  return false;
+}
+
 rocksdb::Status WriteGroup::GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
   out->Reset();
+  if (!ahead_.empty()) {
+    auto it = ahead_.find(AheadKey(cf, key));
+    if (it != ahead_.end()) {
+      out->PinSelf(it->second);
+      return rocksdb::Status::OK();
+    }
+  }
   if (indexed_) return indexed_->GetFromBatchAndDB(db_->db(), rocksdb::ReadOptions(), db_->member(cf), key, out);
   return db_->db()->Get(rocksdb::ReadOptions(), db_->member(cf), key, out);
 }
@@ -245,10 +293,12 @@ rocksdb::Status WriteGroup::GetFreshMember(MemberFamily cf, const rocksdb::Slice
 }
 
 void WriteGroup::PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+  if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Put(db_->member(cf), key, value).PermitUncheckedError();
 }
 
 void WriteGroup::DeleteMember(MemberFamily cf, const rocksdb::Slice& key) {
+  if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Delete(db_->member(cf), key).PermitUncheckedError();
 }
 

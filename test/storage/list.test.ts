@@ -208,6 +208,44 @@ describe('list commands', () => {
     expect(await range('m')).toEqual(['c']);
   });
 
+  it('runs of pops in one group (read ahead) see the group\'s pushes, LSETs and moves', async () => {
+    // A model of the list next to the real one: the replies of a long atomic group of
+    // mixed writes on one list must match it command by command.
+    await fill('q', 300);
+    const model = expected(300);
+    const cmds = [];
+    const want: unknown[] = [];
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    for (let i = 0; i < 600; i++) {
+      const k = rand(10);
+      if (k < 3) {
+        cmds.push(L.pop('q', true));
+        want.push(model.pop() ?? null);
+      } else if (k < 6) {
+        cmds.push(L.pop('q'));
+        want.push(model.shift() ?? null);
+      } else if (k === 6) {
+        cmds.push(L.rpush('q', `r${i}`));
+        want.push(model.push(`r${i}`));
+      } else if (k === 7) {
+        cmds.push(L.lpush('q', `l${i}`));
+        want.push(model.unshift(`l${i}`));
+      } else if (k === 8 && model.length > 2) {
+        cmds.push(L.set('q', -2, `s${i}`));
+        model[model.length - 2] = `s${i}`;
+        want.push('OK');
+      } else {
+        cmds.push(L.move('q', 'q', true, false));
+        const v = model.pop();
+        if (v !== undefined) model.unshift(v);
+        want.push(v ?? null);
+      }
+    }
+    expect(await send(atomic(cmds))).toEqual(want);
+    expect(await range('q')).toEqual(model);
+  });
+
   it('pushes from many concurrent requests are all kept, each element once', async () => {
     await Promise.all(Array.from({ length: 400 }, (_, i) => storage().send(i % 2 ? L.lpush('l', `v${i}`) : L.rpush('l', `v${i}`))));
     const all = (await range('l')) as string[];

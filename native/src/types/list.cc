@@ -150,8 +150,10 @@ class ListEdit {
     if (n == 0) return rocksdb::Status::OK();
     rocksdb::Status s;
     if (n == 1) {
+      const uint64_t index = right ? size() - 1 : 0;
+      ReadAheadFor(index, right);
       out->emplace_back();
-      s = Get(right ? size() - 1 : 0, &out->back());
+      s = Get(index, &out->back());
     } else {
       out->reserve(n);
       s = Walk(right ? size() - 1 : 0, n, right, [&](uint64_t, std::string_view v) {
@@ -163,6 +165,18 @@ class ListEdit {
     if (!s.ok()) return s;
     Drop(right, n);
     return s;
+  }
+
+  // Before a single pop at `index`: when this group popped from the list before (a
+  // pipeline of LPOP/RPOP/RPOPLPUSH on one queue), reads the next kReadAhead elements
+  // of that end in one walk instead of a point read per pop.
+  void ReadAheadFor(uint64_t index, bool right) {
+    static constexpr uint64_t kReadAhead = 64;
+    const std::string key = e_.MemberKey(PosKey(ends_.head + index));
+    if (g_.ReadAheadHas(kFamilyList, key) || !g_.RepeatedRead(e_.prefix())) return;
+    const uint64_t n = std::min(kReadAhead, size());
+    const uint64_t lo = right ? ends_.head + index + 1 - n : ends_.head + index;
+    g_.ReadAhead(kFamilyList, e_.MemberKey(PosKey(lo)), e_.MemberKey(PosKey(lo + n)), right, n);
   }
 
   // Removes n elements from one end.
