@@ -3,11 +3,13 @@
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
 // process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
 // and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
-// all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
+// all of them preloaded so GETs hit; and redis-benchmark's list tests (LPUSH, RPUSH,
+// LPOP, RPOP, LRANGE_100), which all use one list, "mylist": before each LPOP/RPOP run
+// it gets at least -n elements (an unmeasured LPUSH run), so no pop finds it empty. Each server's -n per (test, pipeline) comes from a
 // calibration run, so a trial is at least about --seconds of work on that server; the
 // same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,lpush,...]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -16,14 +18,17 @@ import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
-export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset'] };
+export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100'] };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
-export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)' };
+export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100' };
+const POPS = new Set(['lpop', 'rpop']);
 const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
 const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
 // Targets from issue 6 (2 cores shared by server and load generator).
 export const TARGETS = { rps: { 1: 0.9, 16: 0.6 }, p99: 2, tests: ['set', 'get', 'incr'] };
+// Issue 11: at -P 16, LPUSH and RPOP at least 0.8x kiwi's own SET rate in the same run.
+export const OWN_SET_TARGETS = { pipeline: 16, ratio: 0.8, tests: ['lpush', 'rpush', 'lpop', 'rpop'], goal: ['lpush', 'rpop'] };
 
 async function withServer(name, opts, fn) {
   const server = await SERVERS[name]();
@@ -35,8 +40,10 @@ async function withServer(name, opts, fn) {
   }
 }
 
-function bench(server, opts, test, pipeline, requests) {
-  return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+async function bench(server, opts, test, pipeline, requests) {
+  const run = (t, p, n) => redisBenchmark({ port: server.port, test: t, requests: n, clients: opts.clients, pipeline: p, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  if (POPS.has(test)) await run('lpush', 16, requests);
+  return run(test, pipeline, requests);
 }
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
@@ -45,7 +52,7 @@ function bench(server, opts, test, pipeline, requests) {
 const MARGIN = 1.3;
 async function calibrate(server, opts, test, pipeline) {
   const minSeconds = Math.min(1.5, opts.seconds / 2);
-  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
+  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' || test === 'lrange_100' ? 5 : 1);
   for (;;) {
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
@@ -136,15 +143,25 @@ function summarize(trials, lifetimes, opts) {
     const peaks = lifetimes.filter((l) => l.server === name).map((l) => l.peakRss);
     return [name, { median: median(peaks), max: Math.max(...peaks) }];
   }));
-  return { rows, rss };
+  // Kiwi's list rates against its own SET rate, per pipeline (medians of the same run).
+  const ownSet = [];
+  for (const row of rows.filter((r) => OWN_SET_TARGETS.tests.includes(r.test))) {
+    const set = rows.find((r) => r.test === 'set' && r.pipeline === row.pipeline);
+    if (!set) continue;
+    const ratio = row.kiwi.rps / set.kiwi.rps;
+    const goal = OWN_SET_TARGETS.goal.includes(row.test) && row.pipeline === OWN_SET_TARGETS.pipeline;
+    ownSet.push({ test: row.test, label: row.label, pipeline: row.pipeline, ratio, goal, met: goal ? ratio >= OWN_SET_TARGETS.ratio : undefined });
+  }
+  return { rows, rss, ownSet };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, tests: { type: 'string' } } });
   installCleanup(() => progress.done());
   const o = { quick: values.quick };
   if (values.rounds) o.rounds = Number(values.rounds);
   if (values.seconds) o.seconds = Number(values.seconds);
+  if (values.tests) o.tests = values.tests.split(',');
   const result = await runE2e(o);
   const { e2eTable } = await import('./lib/report.mjs');
   console.log(e2eTable(result));

@@ -122,7 +122,9 @@ enum Op : uint8_t {
 #undef KIWI_X
 };
 
-// Per-op flag bits (the u16 `flags` field of a command).
+// Per-op flag bits (the u16 `flags` field of a command). RESP_REPLY, for the ops that
+// support it (LRANGE), asks for an array of bulk strings as one RESP reply (the command
+// layer sets it; tests read the structured form).
 #define KIWI_FLAGS(X)              \
   X(SET_NX, 1)                     \
   X(SET_XX, 2)                     \
@@ -146,6 +148,7 @@ enum Op : uint8_t {
   X(COUNT_GIVEN, 1)                \
   X(WITHVALUES, 2)                 \
   X(COPY_REPLACE, 1)               \
+  X(RESP_REPLY, 32768)             \
   X(LIST_RIGHT, 4)                 \
   X(LIST_TO_RIGHT, 8)              \
   X(LIST_PUSHX, 16)                \
@@ -161,7 +164,9 @@ enum Flag : uint16_t {
 #undef KIWI_X
 };
 
-// Reply kinds of the result wire format.
+// Reply kinds of the result wire format. RESP: u32 length, then bytes already encoded as
+// RESP, the same in RESP2 and RESP3 (an array of bulk strings), written to the client as
+// they are: a long LRANGE then costs the JS side one view instead of one Buffer per element.
 #define KIWI_REPLY_KINDS(X) \
   X(NIL, 0)                 \
   X(OK, 1)                  \
@@ -169,7 +174,8 @@ enum Flag : uint16_t {
   X(BULK, 3)                \
   X(ERROR, 4)               \
   X(ARRAY, 5)               \
-  X(STATUS, 6)
+  X(STATUS, 6)              \
+  X(RESP, 7)
 
 enum ReplyKind : uint8_t {
 #define KIWI_X(name, code) kReply_##name = code,

@@ -169,7 +169,8 @@ export const listCommands: readonly CommandRow<any>[] = [
     name: 'lrange', arity: 4, flags: ['readonly'], since: '1.0.0', summary: 'Returns a range of elements from a list.',
     complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range. (kiwi: O(log M + N), one seek to the start position)',
     parse: startEnd,
-    exec: (a, ctx) => new StorageCall(storageCommand(Op.LRANGE, ctx.client.db, [a.key], 0, a.start, a.end), generic('lrange')),
+    // The elements come pre-encoded as RESP: one view per reply instead of a Buffer each.
+    exec: (a, ctx) => new StorageCall(storageCommand(Op.LRANGE, ctx.client.db, [a.key], Flag.RESP_REPLY, a.start, a.end), generic('lrange')),
   }),
   row({
     name: 'linsert', arity: 5, flags: ['write', 'denyoom'], since: '2.2.0', summary: 'Inserts an element before or after another element in a list.',

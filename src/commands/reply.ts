@@ -3,8 +3,9 @@
 //   null -> nil, number/bigint -> integer, Buffer or string -> bulk string,
 //   array -> array, ReplyError -> error.
 import { ReplyError } from '../errors.js';
+import { EncodedReply } from '../storage/codec.js';
 
-export { ReplyError };
+export { EncodedReply, ReplyError };
 
 /** A simple string (+OK). */
 export class StatusReply {
@@ -53,6 +54,7 @@ export type Reply =
   | VerbatimReply
   | SetReply
   | typeof NULL_ARRAY
+  | EncodedReply
   | readonly Reply[];
 
 export const OK = new StatusReply('OK');

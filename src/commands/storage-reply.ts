@@ -1,6 +1,6 @@
 // Storage replies to client replies: OpError codes become Redis' exact error texts.
 import { invalidExpireTime, RedisError, ReplyError, sanitize } from '../errors.js';
-import { OpError, type StorageReply } from '../storage/codec.js';
+import { EncodedReply, OpError, type StorageReply } from '../storage/codec.js';
 import { ErrorCode } from '../storage/ops.js';
 import { OK, StatusReply, type Reply } from './reply.js';
 
@@ -28,6 +28,7 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
 export function toReply(r: StorageReply, command: string): Reply {
   if (r === null || typeof r === 'number' || typeof r === 'bigint' || Buffer.isBuffer(r)) return r;
   if (r instanceof OpError) return storageErrorReply(r, command);
+  if (r instanceof EncodedReply) return r;
   if (typeof r === 'string') return r === 'OK' ? OK : new StatusReply(r);
   return r.map((item) => toReply(item, command));
 }

@@ -192,6 +192,7 @@ export const Flag = {
   COUNT_GIVEN: 1,
   WITHVALUES: 2,
   COPY_REPLACE: 1,
+  RESP_REPLY: 32768,
   LIST_RIGHT: 4,
   LIST_TO_RIGHT: 8,
   LIST_PUSHX: 16,
@@ -211,6 +212,7 @@ export const ReplyKind = {
   ERROR: 4,
   ARRAY: 5,
   STATUS: 6,
+  RESP: 7,
 } as const;
 
 /** Error codes of ERROR replies: 1-19 the command's own, 20+ storage failures. */

@@ -3,7 +3,7 @@
 // ways LINSERT/LREM/LTRIM rewrite the middle, atomic groups, and a 1,000,000-element list
 // deleted, expired and overwritten in O(1), pushed and popped in O(1), its space reclaimed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpError, type StorageReply } from '../../src/storage/codec.js';
+import { EncodedReply, OpError, type StorageReply } from '../../src/storage/codec.js';
 import { Flag, Op } from '../../src/storage/ops.js';
 import { atomic, Cmd, storageCommand } from '../../src/storage/requests.js';
 import { errorName, hsetCommand, openStorage, removeDir, useFreshStorage, type TestStorage } from './helpers.js';
@@ -89,6 +89,14 @@ describe('list commands', () => {
     expect(await range('l')).toEqual(['e0', 'e1', 'x', 'e3']);
     expect(errorName(await storage().send(storageCommand(Op.LINDEX, 0, [B('l')], Flag.LIST_BAD_INDEX)))).toBe('NOT_INTEGER');
     expect(await send(storageCommand(Op.LINDEX, 0, [B('none')], Flag.LIST_BAD_INDEX))).toBeNull();
+  });
+
+  it('LRANGE with RESP_REPLY answers the same elements pre-encoded as RESP', async () => {
+    await send(L.rpush('l', 'a', '', Buffer.from('b\r\nc')));
+    const r = await storage().send(storageCommand(Op.LRANGE, 0, [B('l')], Flag.RESP_REPLY, 0, -1));
+    expect(r).toBeInstanceOf(EncodedReply);
+    expect((r as EncodedReply).bytes.toString()).toBe('*3\r\n$1\r\na\r\n$0\r\n\r\n$4\r\nb\r\nc\r\n');
+    expect(await send(storageCommand(Op.LRANGE, 0, [B('none')], Flag.RESP_REPLY, 0, -1))).toEqual([]);
   });
 
   it('LRANGE clamps its range as Redis does', async () => {

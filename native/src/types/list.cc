@@ -388,7 +388,7 @@ void LSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
   w.Ok();
 }
 
-// LRANGE key (start in a, end in b).
+// LRANGE key (start in a, end in b); with RESP_REPLY the array comes pre-encoded.
 void LRangeCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   KeyView list(r, c.db, req.arg(c, 0), kFamilyList);
@@ -397,10 +397,16 @@ void LRangeCmd(const Request& req, const Command& c, const Lookup* v, Reader& r,
   if (!ResolveRange(c.a, c.b, list.size(), &from, &to)) return w.Array(0);
   const uint64_t count = to - from + 1;
   const size_t mark = w.size();
-  w.Array(static_cast<uint32_t>(count));
+  const bool resp = c.flags & kFlag_RESP_REPLY;
+  const size_t at = resp ? w.RespBegin() : 0;
+  if (resp) {
+    w.RespArray(count);
+  } else {
+    w.Array(static_cast<uint32_t>(count));
+  }
   uint64_t seen = 0;
   rocksdb::Status s = Walk(r, list, EndsOf(list.meta()), from, count, false, [&](uint64_t, std::string_view e) {
-    w.Bulk(e);
+    resp ? w.RespBulk(e) : w.Bulk(e);
     return true;
   }, &seen);
   if (s.ok() && seen != count) s = Missing();
@@ -408,6 +414,7 @@ void LRangeCmd(const Request& req, const Command& c, const Lookup* v, Reader& r,
     w.Truncate(mark);
     return ReplyStatus(w, s);
   }
+  if (resp) w.RespEnd(at);
 }
 
 // LINSERT key pivot element: before the first pivot, or after it with LIST_RIGHT.
