@@ -187,6 +187,20 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential: lists and SORT'), () => 
       list('p', 'x'), ['EXPIRE', 'p', '-1'], ['EXISTS', 'p'],
     ]);
     same('SET, GETSET and string commands over a list', [list('l', 'a'), ['GET', 'l'], ['APPEND', 'l', 'x'], ['SET', 'l', 'v'], ['TYPE', 'l'], ['GET', 'l'], ['RPUSH', 'l', 'x'], list('m', 'a'), ['GETSET', 'm', 'v']]);
+    // Summaries and complexities are documentation text (kiwi's state its own costs): compared are since, group and deprecation.
+    same('COMMAND DOCS since, group and deprecation of the list commands and SORT', [norm(['COMMAND', 'DOCS', 'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex',
+      'lset', 'lrange', 'linsert', 'lrem', 'ltrim', 'lpos', 'lmove', 'rpoplpush', 'lmpop', 'sort', 'sort_ro'], (v) => {
+      const flat = Array.isArray(v) ? v : v !== null && typeof v === 'object' && 'map' in v ? v.map.flat() : [];
+      const out: unknown[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const doc = flat[i + 1];
+        const fields = Array.isArray(doc) ? doc : doc !== null && typeof doc === 'object' && 'map' in doc ? doc.map.flat() : [];
+        const kept: unknown[] = [];
+        for (let j = 0; j + 1 < fields.length; j += 2) if (['$since', '$group', '$doc_flags', '$deprecated_since', '$replaced_by'].includes(fields[j] as string)) kept.push(fields[j], fields[j + 1]);
+        out.push(flat[i], kept);
+      }
+      return out;
+    })]);
     same('COMMAND GETKEYS of list commands and SORT', [
       ['COMMAND', 'GETKEYS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'], ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'], ['COMMAND', 'GETKEYS', 'LMPOP', '0', 'a', 'LEFT'],
       ['COMMAND', 'GETKEYS', 'SORT', 'k', 'GET', 'store', 'BY', 'x', 'STORE', 'd', 'LIMIT', '0', '1'], ['COMMAND', 'GETKEYS', 'SORT', 'k', 'STORE', 'a', 'STORE', 'b'],

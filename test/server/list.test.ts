@@ -102,6 +102,18 @@ describe('lists over TCP', () => {
     c.close();
   });
 
+  it('LMPOP and SORT with counts near the 64-bit limits are answered and the server keeps serving', async () => {
+    // Redis 7.0 computes numkeys + 2 with a signed overflow here; kiwi answers a syntax error.
+    const r = await io();
+    await r.rpush('big', 'a', 'b');
+    await expect(r.call('LMPOP', '9223372036854775807', 'big', 'LEFT')).rejects.toThrow('ERR syntax error');
+    await expect(r.call('LMPOP', '9223372036854775806', 'big', 'LEFT')).rejects.toThrow('ERR syntax error');
+    expect(await r.call('SORT', 'big', 'ALPHA', 'LIMIT', '9223372036854775807', '9223372036854775807')).toEqual([]);
+    expect(await r.call('LPOP', 'big', '9223372036854775807')).toEqual(['a', 'b']);
+    expect(await r.ping()).toBe('PONG');
+    r.disconnect();
+  });
+
   // Asynchronous on purpose: the server runs in this process, a sync spawn would block it.
   it('redis-cli: RPUSH, LRANGE and SORT', async () => {
     const cli = async (...args: string[]) => (await promisify(execFile)('redis-cli', ['-p', String(server.port), ...args])).stdout.trim();
