@@ -3,32 +3,12 @@
 // and a seeded random walk of list writes compared after every step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import {
-  decode, kiwiTarget, onPath, redisTarget, RespConnection, runScript, startReferenceRedis,
-  type Arg, type ReferenceRedis, type RespValue, type Step, type Target,
-} from './harness.js';
+import { RespConnection, startReferenceRedis, type Arg, type ReferenceRedis, type Step } from './harness.js';
+import { differential, HAVE_REDIS, norm } from './suite.js';
 
-const HAVE_REDIS = onPath('redis-server');
 const SKIP_REASON = 'redis-server is not on PATH: the differential tests need it as the reference (apt install redis-server)';
 const title = (name: string): string => (HAVE_REDIS ? name : `${name} (skipped: ${SKIP_REASON})`);
 
-let redis: ReferenceRedis;
-let kiwi: TestServer;
-let targets: { redis: Target; kiwi: Target };
-
-/** A test that runs `steps` on both servers, in RESP2 and again in RESP3, and wants the same replies. */
-const same = (name: string, steps: readonly Step[]): void => {
-  it(name, async () => {
-    const resp3: Step[] = [{ argv: ['HELLO', '3'], normalize: () => 'hello' }, ...steps];
-    for (const script of [steps, resp3]) {
-      const [expected, actual] = await Promise.all([runScript(targets.redis, script), runScript(targets.kiwi, script)]);
-      expect(actual).toEqual(expected);
-    }
-  });
-};
-
-/** A normalised step. */
-const norm = (argv: Arg[], normalize: (v: RespValue) => unknown): Step => ({ argv, normalize: (reply) => JSON.stringify(normalize(decode(reply))) });
 /** An array reply in the server's own order (a set's hash table order): compared sorted. */
 const sorted = (argv: Arg[]): Step => norm(argv, (v) => (Array.isArray(v) ? [...v].map(String).sort() : v));
 
@@ -37,15 +17,7 @@ const INT64_MIN = '-9223372036854775808';
 const BIN = Buffer.from('a\0b\r\n\xff', 'latin1');
 const list = (key: string, ...items: Arg[]): Arg[] => ['RPUSH', key, ...items];
 
-describe.skipIf(!HAVE_REDIS)(title('Redis differential: lists and SORT'), () => {
-  beforeAll(async () => {
-    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
-    targets = { redis: redisTarget(redis.port), kiwi: kiwiTarget(kiwi) };
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), kiwi?.destroy()]);
-  });
-
+differential('Redis differential: lists and SORT', (same) => {
   describe('LPUSH, RPUSH, LPUSHX, RPUSHX, LLEN', () => {
     same('LPUSH and RPUSH return the new length and keep the order', [
       ['LPUSH', 'l', 'a'], ['LPUSH', 'l', 'b', 'c'], ['RPUSH', 'l', 'd', 'e'], ['LRANGE', 'l', '0', '-1'], ['LLEN', 'l'], ['TYPE', 'l'],

@@ -34,20 +34,24 @@ describe('lists over TCP', () => {
         await pipe.exec();
       }
     }));
-    const seen: string[] = [];
-    await Promise.all(consumers.map(async (c) => {
+    // Each consumer keeps what it got in order; replies of two consumers may arrive in either order.
+    const got: string[][] = consumers.map(() => []);
+    await Promise.all(consumers.map(async (c, n) => {
       for (;;) {
         const batch = await c.rpop('jobs', 7);
         if (batch === null) return;
-        seen.push(...batch);
+        got[n].push(...batch);
       }
     }));
+    const seen = got.flat();
     expect(seen.length).toBe(600);
     expect(new Set(seen).size).toBe(600);
-    // FIFO per producer: each producer's jobs come out in the order pushed.
-    for (let i = 0; i < 3; i++) {
-      const mine = seen.filter((s) => s.startsWith(`p${i}:`)).map((s) => Number(s.split(':')[1]));
-      expect(mine).toEqual([...mine].sort((a, b) => a - b));
+    // FIFO: each consumer sees each producer's jobs in the order they were pushed.
+    for (const mine of got) {
+      for (let i = 0; i < 3; i++) {
+        const jobs = mine.filter((s) => s.startsWith(`p${i}:`)).map((s) => Number(s.split(':')[1]));
+        expect(jobs).toEqual([...jobs].sort((a, b) => a - b));
+      }
     }
     expect(await producers[0].exists('jobs')).toBe(0);
     for (const r of [...producers, ...consumers]) r.disconnect();
