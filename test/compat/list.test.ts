@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RespConnection, startReferenceRedis, type Arg, type ReferenceRedis, type Step } from './harness.js';
+import { random } from '../protocol/helpers.js';
 import { differential, HAVE_REDIS, norm } from './suite.js';
 
 const SKIP_REASON = 'redis-server is not on PATH: the differential tests need it as the reference (apt install redis-server)';
@@ -241,18 +242,6 @@ differential('Redis differential: lists and SORT', (same) => {
   });
 });
 
-/** A deterministic PRNG (mulberry32), so a failing walk can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe.skipIf(!HAVE_REDIS)(title('Redis differential: a random walk of list writes'), () => {
   let r: ReferenceRedis;
   let k: TestServer;
@@ -289,7 +278,7 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential: a random walk of list wr
 
   it('thousands of random list writes leave the same lists (LRANGE compared after every step)', async () => {
     const seed = Number(process.env.KIWI_LIST_SEED ?? 20261130);
-    const next = rng(seed);
+    const next = random(seed);
     const [a, b] = await Promise.all([RespConnection.open(r.port), RespConnection.open(k.port)]);
     try {
       await Promise.all([a.command(['FLUSHALL']), b.command(['FLUSHALL'])]);

@@ -256,6 +256,25 @@ bool Sort(Reader& r, const Request& req, const Command& c, const Lookup& l, bool
   return true;
 }
 
+// The output of a sorted result: for each row from start to end, the element itself
+// (no GET patterns) or the value of each GET pattern (arguments from `gets_at`), handed to
+// emit (nullptr: the pattern named nothing). Stops at a storage error.
+rocksdb::Status Output(Reader& r, const Request& req, const Command& c, const Sorted& sorted, uint32_t gets_at,
+                       const std::function<void(const std::string*)>& emit) {
+  std::string value;
+  rocksdb::Status s;
+  for (int64_t j = sorted.start; j <= sorted.end; j++) {
+    const std::string& element = sorted.items[static_cast<size_t>(j)].element;
+    if (gets_at == c.argc) emit(&element);
+    for (uint32_t g = gets_at; g < c.argc; g++) {
+      const bool found = LookupByPattern(r, c.db, req.arg(c, g), element, &value, &s);
+      if (!s.ok()) return s;
+      emit(found ? &value : nullptr);
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 // SORT / SORT_RO key [BY pattern] [GET pattern ...] (see the top of this file).
@@ -268,21 +287,12 @@ void SortCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, R
   const int64_t rows = sorted.end - sorted.start + 1;
   const size_t mark = w.size();
   w.Array(static_cast<uint32_t>(rows * (gets ? gets : 1)));
-  std::string value;
-  rocksdb::Status s;
-  for (int64_t j = sorted.start; j <= sorted.end; j++) {
-    const std::string& element = sorted.items[static_cast<size_t>(j)].element;
-    if (gets == 0) w.Bulk(element);
-    for (uint32_t g = gets_at; g < c.argc; g++) {
-      if (LookupByPattern(r, c.db, req.arg(c, g), element, &value, &s)) {
-        w.Bulk(value);
-      } else if (s.ok()) {
-        w.Nil();
-      } else {
-        w.Truncate(mark);
-        return ReplyStatus(w, s);
-      }
-    }
+  const rocksdb::Status s = Output(r, req, c, sorted, gets_at, [&](const std::string* value) {
+    value ? w.Bulk(*value) : w.Nil();
+  });
+  if (!s.ok()) {
+    w.Truncate(mark);
+    ReplyStatus(w, s);
   }
 }
 
@@ -295,23 +305,11 @@ void SortStoreCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWrit
   g.Read(c.db, req.arg(c, 0), &source);
   Sorted sorted;
   if (!Sort(g, req, c, source, true, 2, &sorted, w)) return;
-  const uint32_t gets_at = (c.flags & kFlag_SORT_BY) ? 3 : 2;
   std::vector<std::string> result;
-  std::string value;
-  rocksdb::Status s;
-  for (int64_t j = sorted.start; j <= sorted.end; j++) {
-    const std::string& element = sorted.items[static_cast<size_t>(j)].element;
-    if (gets_at == c.argc) result.push_back(element);
-    for (uint32_t i = gets_at; i < c.argc; i++) {
-      if (LookupByPattern(g, c.db, req.arg(c, i), element, &value, &s)) {
-        result.push_back(value);
-      } else if (s.ok()) {
-        result.emplace_back();
-      } else {
-        return ReplyStatus(w, s);
-      }
-    }
-  }
+  const rocksdb::Status s = Output(g, req, c, sorted, (c.flags & kFlag_SORT_BY) ? 3 : 2, [&](const std::string* value) {
+    result.push_back(value ? *value : std::string());
+  });
+  if (!s.ok()) return ReplyStatus(w, s);
   StoreList(g, c.db, req.arg(c, 1), result);
   w.Int(static_cast<int64_t>(result.size()));
 }
