@@ -63,14 +63,14 @@ rocksdb::Status KeyView::ForEach(const std::function<bool(std::string_view, std:
 }
 
 Found KeyEdit::Open(uint8_t type, ReplyWriter& w) {
-  g_.Read(db_, key_, &record_);
-  existed_ = record_.status.ok() && record_.value.exists();
-  return Load(record_, type, w);
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
+  return Load(lookup_, type, w);
 }
 
 void KeyEdit::Replace(uint8_t type) {
-  g_.Read(db_, key_, &record_);
-  existed_ = record_.status.ok() && record_.value.exists();
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
   meta_ = Meta();
   meta_.type = type;
   found_ = Found::kMissing;

@@ -27,7 +27,8 @@ class KeyView {
  public:
   KeyView(Reader& r, uint8_t db, std::string_view key, MemberFamily family)
       : r_(r), db_(db), key_(key), family_(family) {}
-  // Loads from the lookup the read run prefetched.
+  // Loads from the lookup the read run prefetched. meta().extra views the lookup's
+  // bytes: the lookup must outlive the view.
   Found Load(const Lookup& l, uint8_t type, ReplyWriter& w) { return found_ = LoadMeta(l, type, &meta_, w); }
   const Meta& meta() const { return meta_; }
   bool exists() const { return found_ == Found::kFound; }
@@ -81,7 +82,8 @@ class KeyEdit : public KeyView {
 
  private:
   WriteGroup& g_;
-  Lookup record_;  // the record Open read: meta_.extra points into it
+  // The record as opened: meta_.extra views its bytes, so it lives as long as the edit.
+  Lookup lookup_;
   bool existed_ = false;  // a record of any type was there when opened
   bool created_ = false;
   bool extra_set_ = false;

@@ -40,9 +40,8 @@ class RangeIterator {
   RangeIterator(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
   // Positions at the first entry at or after `from` (empty: the start of the range).
   void Seek(std::string_view from = {});
-  // Positions at the last entry before `before` (empty: the end of the range), for a
-  // walk backwards with Prev().
-  void SeekBefore(std::string_view before = {});
+  // Positions at the last entry before `to` (empty: the last entry of the range).
+  void SeekBefore(std::string_view to = {});
   bool Valid() const;
   void Next() { it_->Next(); }
   void Prev() { it_->Prev(); }
@@ -56,9 +55,8 @@ class RangeIterator {
   friend class ReadView;
   friend class WriteGroup;
   std::string lower_, upper_;
-  rocksdb::Slice upper_slice_;
+  rocksdb::Slice lower_slice_, upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
-  bool reverse_ = false;  // walking backwards: the lower bound is checked too
 };
 
 // What a command may read: top-level records, members by key, member ranges. A read run
