@@ -198,8 +198,8 @@ enum ReplyKind : uint8_t {
   X(HASH_NOT_INTEGER, 10)       \
   X(HASH_NOT_FLOAT, 11)         \
   X(VALUE_NAN_OR_INFINITY, 12)  \
-  X(INDEX_OUT_OF_RANGE, 13)     \
-  X(SORT_NOT_DOUBLE, 14)        \
+  X(INDEX_OUT_OF_RANGE, 14)     \
+  X(SORT_NOT_DOUBLE, 15)        \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \
