@@ -91,7 +91,7 @@ void KeyEdit::Create() {
 
 void KeyEdit::Renew() {
   if (!exists()) return;
-  meta_.version = g_.db()->NextVersion();
+  meta_.version = g_.NewVersion();
   meta_.size = 0;
   prefix_.clear();
 }
