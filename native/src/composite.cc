@@ -62,16 +62,14 @@ rocksdb::Status KeyView::ForEach(const std::function<bool(std::string_view, std:
 }
 
 Found KeyEdit::Open(uint8_t type, ReplyWriter& w) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
-  return Load(l, type, w);
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
+  return Load(lookup_, type, w);
 }
 
 void KeyEdit::Replace(uint8_t type) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
   meta_ = Meta();
   meta_.type = type;
   found_ = Found::kMissing;
@@ -116,16 +114,19 @@ std::mt19937_64& Rng() {
 }
 }  // namespace
 
-rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out) {
+rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
+                       std::string_view from) {
   out->clear();
   const uint64_t size = v.size();
   if (size == 0 || count == 0) return rocksdb::Status::OK();
   if (!repeat && count >= size) {
     out->reserve(size);
-    return v.ForEach([&](std::string_view m, std::string_view val) {
-      out->push_back({std::string(m), values ? std::string(val) : std::string()});
-      return true;
-    });
+    return v.ForEach(
+        [&](std::string_view m, std::string_view val) {
+          out->push_back({std::string(m), values ? std::string(val) : std::string()});
+          return true;
+        },
+        from);
   }
   // (index into the member order, position in the reply), sorted by index for one walk.
   std::vector<std::pair<uint64_t, size_t>> picks;
@@ -148,16 +149,18 @@ rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool value
   out->resize(count);
   size_t next = 0;
   uint64_t index = 0;
-  const rocksdb::Status s = v.ForEach([&](std::string_view m, std::string_view val) {
-    while (next < picks.size() && picks[next].first == index) {
-      Entry& e = (*out)[picks[next].second];
-      e.member.assign(m);
-      if (values) e.value.assign(val);
-      next++;
-    }
-    index++;
-    return next < picks.size();
-  });
+  const rocksdb::Status s = v.ForEach(
+      [&](std::string_view m, std::string_view val) {
+        while (next < picks.size() && picks[next].first == index) {
+          Entry& e = (*out)[picks[next].second];
+          e.member.assign(m);
+          if (values) e.value.assign(val);
+          next++;
+        }
+        index++;
+        return next < picks.size();
+      },
+      from);
   if (s.ok() && next < picks.size()) {
     out->clear();
     return rocksdb::Status::Corruption("a key holds fewer members than its metadata counts");
@@ -167,7 +170,7 @@ rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool value
 }
 
 void ScanMembers(const KeyView& v, std::string_view start, std::string_view pattern, int64_t count, bool values,
-                 ReplyWriter& w) {
+                 ReplyWriter& w, const MemberDecoder* decode) {
   const Glob glob(pattern);
   const uint64_t budget = v.size() <= 128 ? v.size() : static_cast<uint64_t>(std::max<int64_t>(count, 1));
   std::vector<Entry> found;
@@ -182,7 +185,14 @@ void ScanMembers(const KeyView& v, std::string_view start, std::string_view patt
           return false;
         }
         examined++;
-        if (glob.Match(m)) found.push_back({std::string(m), values ? std::string(val) : std::string()});
+        Entry e;
+        if (decode != nullptr) {
+          (*decode)(m, val, &e);
+        } else {
+          e.member.assign(m);
+          if (values) e.value.assign(val);
+        }
+        if (glob.Match(e.member)) found.push_back(std::move(e));
         return true;
       },
       start);

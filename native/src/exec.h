@@ -39,8 +39,11 @@ class RangeIterator {
   RangeIterator(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
   // Positions at the first entry at or after `from` (empty: the start of the range).
   void Seek(std::string_view from = {});
+  // Positions at the last entry before `to` (empty: the last entry of the range).
+  void SeekBefore(std::string_view to = {});
   bool Valid() const;
   void Next() { it_->Next(); }
+  void Prev() { it_->Prev(); }
   rocksdb::Slice key() const { return it_->key(); }
   rocksdb::Slice value() const { return it_->value(); }
   rocksdb::Status status() const { return it_->status(); }
@@ -51,7 +54,7 @@ class RangeIterator {
   friend class ReadView;
   friend class WriteGroup;
   std::string lower_, upper_;
-  rocksdb::Slice upper_slice_;
+  rocksdb::Slice lower_slice_, upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 

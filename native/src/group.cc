@@ -7,16 +7,23 @@
 namespace kiwi {
 
 void RangeIterator::Seek(std::string_view from) {
-  if (from.empty()) {
-    it_->Seek(lower_);
-  } else {
-    it_->Seek(rocksdb::Slice(from.data(), from.size()));
-  }
+  const rocksdb::Slice target(from.data(), from.size());
+  it_->Seek(from.empty() || target.compare(lower_slice_) < 0 ? lower_slice_ : target);
+}
+
+void RangeIterator::SeekBefore(std::string_view to) {
+  const rocksdb::Slice target = to.empty() || rocksdb::Slice(to.data(), to.size()).compare(upper_slice_) > 0
+                                    ? upper_slice_
+                                    : rocksdb::Slice(to.data(), to.size());
+  it_->SeekForPrev(target);
+  // SeekForPrev stops at the target itself; the indexed iterator of a write group may
+  // also stop past the upper bound.
+  while (it_->Valid() && it_->key().compare(target) >= 0) it_->Prev();
 }
 
 bool RangeIterator::Valid() const {
-  // The indexed iterator of a write group may not honour the bound itself.
-  return it_->Valid() && it_->key().compare(upper_slice_) < 0;
+  // The indexed iterator of a write group may not honour the bounds itself.
+  return it_->Valid() && it_->key().compare(upper_slice_) < 0 && it_->key().compare(lower_slice_) >= 0;
 }
 
 void FinishLookup(Lookup* l, int64_t now) {
@@ -58,8 +65,10 @@ rocksdb::Status ReadView::GetMember(MemberFamily cf, const rocksdb::Slice& key, 
 
 std::unique_ptr<RangeIterator> ReadView::Members(MemberFamily cf, std::string lower, std::string upper) {
   auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->lower_slice_ = rocksdb::Slice(r->lower_);
   r->upper_slice_ = rocksdb::Slice(r->upper_);
   rocksdb::ReadOptions ro = ro_;
+  ro.iterate_lower_bound = &r->lower_slice_;
   ro.iterate_upper_bound = &r->upper_slice_;
   r->it_.reset(db_->db()->NewIterator(ro, db_->member(cf)));
   return r;
@@ -207,8 +216,10 @@ rocksdb::Status WriteGroup::GetMember(MemberFamily cf, const rocksdb::Slice& key
 
 std::unique_ptr<RangeIterator> WriteGroup::Members(MemberFamily cf, std::string lower, std::string upper) {
   auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->lower_slice_ = rocksdb::Slice(r->lower_);
   r->upper_slice_ = rocksdb::Slice(r->upper_);
   rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &r->lower_slice_;
   ro.iterate_upper_bound = &r->upper_slice_;
   rocksdb::Iterator* base = db_->db()->NewIterator(ro, db_->member(cf));
   if (indexed_) {

@@ -6,6 +6,7 @@ import { keyspaceCommands } from './keyspace.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
+import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
@@ -13,6 +14,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
+  ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,

@@ -17,6 +17,7 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.HASH_NOT_INTEGER: return new ReplyError(RedisError.hashNotInteger);
     case ErrorCode.HASH_NOT_FLOAT: return new ReplyError(RedisError.hashNotFloat);
     case ErrorCode.VALUE_NAN_OR_INFINITY: return new ReplyError(RedisError.valueNanOrInfinity);
+    case ErrorCode.ZSET_NAN: return new ReplyError(RedisError.scoreNaN);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }
