@@ -102,7 +102,7 @@ describe('sorted sets on the wire', () => {
     expect(await r.copy('ks2', 'ks3')).toBe(1);
     expect(await r.zrange('ks3', 0, -1, 'WITHSCORES')).toEqual(['a', '1', 'b', '2']);
     expect(await r.move('ks3', 2)).toBe(1);
-    const [, keys] = await r.scan('0', 'TYPE', 'zset', 'COUNT', 1000);
+    const [, keys] = (await r.call('SCAN', '0', 'TYPE', 'zset', 'COUNT', '1000')) as [string, string[]];
     expect(keys).toContain('ks2');
     expect(await r.del('ks2')).toBe(1);
     expect(await r.zcard('ks2')).toBe(0);

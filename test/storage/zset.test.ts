@@ -21,7 +21,7 @@ function f64s(xs: number[]): Buffer {
 const Z = {
   add: (key: string, pairs: Array<[number, string]>, flags = 0, db = 0) =>
     storageCommand(Op.ZADD, db, [b(key), f64s(pairs.map(([s]) => s)), ...pairs.map(([, m]) => b(m))], flags),
-  range: (key: string, start = 0, end = -1, flags = Flag.ZRANGE_WITHSCORES) => storageCommand(Op.ZRANGE, 0, [b(key)], flags, start, end),
+  range: (key: string, start = 0, end = -1, flags: number = Flag.ZRANGE_WITHSCORES) => storageCommand(Op.ZRANGE, 0, [b(key)], flags, start, end),
   score: (key: string, member: string) => storageCommand(Op.ZSCORE, 0, [b(key), b(member)]),
   rank: (key: string, member: string, rev = false) => storageCommand(Op.ZRANK, 0, [b(key), b(member)], rev ? Flag.ZRANGE_REV : 0),
   rem: (key: string, ...members: string[]) => storageCommand(Op.ZREM, 0, [b(key), ...members.map(b)]),
