@@ -3,22 +3,28 @@
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
 // process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
 // and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
-// all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
-// calibration run, so a trial is at least about --seconds of work on that server; the
-// same -n is used in every round.
+// all of them preloaded so GETs hit. Sorted sets: ZADD and ZPOPMIN (redis-benchmark's own
+// tests, on one key, myzset, random members; ZPOPMIN runs after ZADD filled it and is
+// given at most as many requests as myzset holds, so every pop finds a member) and a
+// ZRANGE of 100 members WITHSCORES (a custom command on a 100-member set loaded first).
+// Each server's -n per (test, pipeline) comes from a calibration run, so a trial is at
+// least about --seconds of work on that server; the same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,zadd,...]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, REDIS_PERSISTENCE } from './lib/servers.mjs';
+import { startKiwi, startRedis, redisBenchmark, sampleRss, info, cli, installCleanup, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
-export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset'] };
+export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset', 'zadd', 'zpopmin', 'zrange100'] };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
-export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)' };
+export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES' };
+// Tests that are a custom command rather than a redis-benchmark -t name.
+const ZRANGE_KEY = 'zset:100';
+const COMMANDS = { zrange100: ['ZRANGE', ZRANGE_KEY, '0', '99', 'WITHSCORES'] };
 const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
 const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
@@ -36,8 +42,12 @@ async function withServer(name, opts, fn) {
 }
 
 function bench(server, opts, test, pipeline, requests) {
-  return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  if (test === 'zrange100') cli(server.port, 'ZADD', ZRANGE_KEY, ...Array.from({ length: 100 }, (_, i) => [String(i * 1.5), `member:${i}`]).flat());
+  return redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
+
+/** ZPOPMIN pops what ZADD added before it: at most as many requests as myzset holds. */
+const requestsFor = (server, test, requests) => (test === 'zpopmin' ? Math.min(requests, Number(cli(server.port, 'ZCARD', 'myzset'))) : requests);
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
  *  enough. Short runs understate the rate (connecting 50 clients, a cold server), so
@@ -47,6 +57,7 @@ async function calibrate(server, opts, test, pipeline) {
   const minSeconds = Math.min(1.5, opts.seconds / 2);
   let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
   for (;;) {
+    if (test === 'zpopmin') n = Math.max(1000, requestsFor(server, test, n));
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
     if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * MARGIN * r.rps) / 1000) * 1000) };
@@ -95,7 +106,7 @@ export async function runE2e(options = {}) {
           current = `${TEST_LABELS[test]} -P ${pipeline}`;
           const before = test === 'get' ? info(server.port) : null;
           const rss = sampleRss(server.pid);
-          const r = await bench(server, opts, test, pipeline, plan[name][`${test}|${pipeline}`].requests);
+          const r = await bench(server, opts, test, pipeline, requestsFor(server, test, plan[name][`${test}|${pipeline}`].requests));
           const trial = { ...r, round, server: name, test, pipeline, maxRss: rss.stop() };
           if (before) {
             const after = info(server.port);
@@ -140,9 +151,10 @@ function summarize(trials, lifetimes, opts) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, tests: { type: 'string' } } });
   installCleanup(() => progress.done());
   const o = { quick: values.quick };
+  if (values.tests) o.tests = values.tests.split(',');
   if (values.rounds) o.rounds = Number(values.rounds);
   if (values.seconds) o.seconds = Number(values.seconds);
   const result = await runE2e(o);

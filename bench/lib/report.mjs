@@ -46,7 +46,7 @@ const mib = (b) => `${(b / 1024 ** 2).toFixed(0)} MB`;
 export function e2eTable(result) {
   const { options: o, summary } = result;
   const lines = [
-    `\`redis-benchmark -h 127.0.0.1 -p PORT -t set|get|incr|mset -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
+    `\`redis-benchmark -h 127.0.0.1 -p PORT -t ${o.tests.filter((t) => t !== 'zrange100').join('|')} -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`${o.tests.includes('zrange100') ? ' (ZRANGE: the same options, no -t, the command `ZRANGE zset:100 0 99 WITHSCORES` after them, on a 100-member set)' : ''}, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; ZPOPMIN gets at most as many requests as ZADD left in myzset; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
     '',
     '| test | -P | kiwi rps | redis rps | kiwi / redis rps | kiwi p50 ms | redis p50 ms | kiwi p99 ms | redis p99 ms | kiwi / redis p99 | target | spread kiwi / redis |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
