@@ -114,6 +114,12 @@ std::mt19937_64& Rng() {
 }
 }  // namespace
 
+RandomPicks RandomPicksOf(const Command& c) {
+  const bool counted = c.flags & kFlag_COUNT_GIVEN;
+  const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);
+  return {counted, counted && c.a < 0, count};
+}
+
 rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
                        std::string_view from) {
   out->clear();

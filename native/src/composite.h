@@ -98,6 +98,15 @@ struct Entry {
 rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
                        std::string_view from = {});
 
+// The count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: COUNT_GIVEN and `a`, where a
+// negative count asks for that many picks that may repeat; one pick without a count.
+struct RandomPicks {
+  bool counted;
+  bool repeat;
+  uint64_t count;
+};
+RandomPicks RandomPicksOf(const Command& c);
+
 // HSCAN/SSCAN: from member `start` (empty: the beginning), examines up to `count`
 // members (all of them for up to 128: Redis answers small containers whole), replies
 // [next member or nil, [member, (value,) ...]] for those matching `pattern`.

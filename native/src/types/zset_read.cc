@@ -157,11 +157,9 @@ void ZRandMemberCmd(const Request& req, const Command& c, const Lookup* v, Reade
   KeyView idx(r, c.db, req.arg(c, 0), kFamilyZScore);
   const Found f = idx.Load(v[0], kTypeZSet, w);
   if (f == Found::kFailed) return;
-  const bool counted = c.flags & kFlag_COUNT_GIVEN;
+  const auto [counted, repeat, count] = RandomPicksOf(c);
   const bool scores = c.flags & kFlag_WITHVALUES;
   if (f == Found::kMissing) return counted ? w.Array(0) : w.Nil();
-  const bool repeat = counted && c.a < 0;
-  const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);
   std::vector<Entry> picks;
   const rocksdb::Status s = Sample(idx, count, repeat, false, &picks, LowHint(idx));
   if (!s.ok()) return ReplyStatus(w, s);
