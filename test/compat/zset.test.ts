@@ -1,54 +1,20 @@
-// Differential tests of the sorted-set commands: each script runs on Debian's
-// redis-server and on kiwi-server, over raw RESP, in RESP2 and again in RESP3 (after
-// HELLO 3), and the reply bytes must be equal. Random replies (ZRANDMEMBER) and hash-table
+// Differential tests of the sorted-set commands (test/compat/suite.ts): each script runs
+// on Debian's redis-server and on kiwi-server, over raw RESP, in RESP2 and again in RESP3
+// (after HELLO 3), and the reply bytes must be equal. Random replies (ZRANDMEMBER) and hash-table
 // orders (ZSCAN of big sets) are normalised; everything else is compared as it is.
 // Ends with a seeded randomized run of thousands of writes compared after every step.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import {
-  decode, isMap, kiwiTarget, onPath, redisTarget, RespConnection, runScript, startReferenceRedis,
-  type Arg, type ReferenceRedis, type RespValue, type Step, type Target,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { random } from '../protocol/helpers.js';
+import { decode, isMap, RespConnection, type Arg, type RespValue, type Step } from './harness.js';
+import { differential, norm } from './suite.js';
 
-const HAVE_REDIS = onPath('redis-server');
-const SKIP_REASON = 'redis-server is not on PATH: the differential tests need it as the reference (apt install redis-server)';
-if (!HAVE_REDIS) console.warn(`test/compat/zset.test.ts skipped: ${SKIP_REASON}`);
-const title = (name: string): string => (HAVE_REDIS ? name : `${name} (skipped: ${SKIP_REASON})`);
-
-let redis: ReferenceRedis;
-let kiwi: TestServer;
-let targets: { redis: Target; kiwi: Target };
-
-async function compare(steps: readonly Step[]): Promise<void> {
-  const [expected, actual] = await Promise.all([runScript(targets.redis, steps), runScript(targets.kiwi, steps)]);
-  expect(actual).toEqual(expected);
-}
-
-// HELLO's reply names the server version and connection id: compared by its length.
-const HELLO3: Step = { argv: ['HELLO', '3'], normalize: (r) => (r.startsWith('%') ? 'map' : r) };
-
-/** The script in RESP2, and again in RESP3. */
-const same = (name: string, steps: readonly Step[]): void => {
-  it(name, () => compare(steps));
-  it(`${name} (RESP3)`, () => compare([HELLO3, ...steps]));
-};
-
-const norm = (argv: Arg[], normalize: (v: RespValue) => unknown): Step => ({ argv, normalize: (reply) => JSON.stringify(normalize(decode(reply))) });
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
 const members = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
 /** ZADD key with score i for member i (n members). */
 const ramp = (key: string, n: number, prefix = 'm'): Arg[] => ['ZADD', key, ...members(n, prefix).flatMap((m, i) => [String(i), m])];
 
-describe.skipIf(!HAVE_REDIS)(title('Sorted sets: Redis differential'), () => {
-  beforeAll(async () => {
-    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
-    targets = { redis: redisTarget(redis.port), kiwi: kiwiTarget(kiwi) };
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), kiwi?.destroy()]);
-  });
-
+differential('Sorted sets: Redis differential', (same, servers) => {
   describe('ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD', () => {
     same('ZADD adds, updates and counts', [
       ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '3', 'a', '4', 'c'], ['ZCARD', 'z'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
@@ -276,7 +242,7 @@ describe.skipIf(!HAVE_REDIS)(title('Sorted sets: Redis differential'), () => {
           c.close();
         }
       };
-      const [expected, actual] = await Promise.all([scanAll(redis.port), scanAll(kiwi.port)]);
+      const [expected, actual] = await Promise.all([scanAll(servers.ports().redis), scanAll(servers.ports().kiwi)]);
       expect(actual).toEqual(expected);
       expect(actual.length).toBe(501);
     });
@@ -328,23 +294,12 @@ describe.skipIf(!HAVE_REDIS)(title('Sorted sets: Redis differential'), () => {
   });
 
   describe('randomized', () => {
-    /** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-    function prng(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
     const SEED = Number(process.env.KIWI_ZSET_SEED ?? 20261201);
     const STEPS = 3000;
     const SCORES = ['0', '-0', '1', '-1', '1.5', '2', '2.5', '3', '10', '-10', '1e-5', '123456.789', '0.1', '1e20', 'inf', '-inf', '7', '(3', 'x'];
 
     it(`ZADD/ZINCRBY/ZREM/ZREMRANGEBY*/ZPOP*/ZMPOP against redis-server, compared after every step (seed ${SEED}, ${STEPS} steps)`, async () => {
-      const rnd = prng(SEED);
+      const rnd = random(SEED);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
       const member = (): Arg => (rnd() < 0.05 ? Buffer.from([0, Math.floor(rnd() * 256)]) : `m${Math.floor(rnd() * 60)}`);
       const lexMember = (): string => String.fromCharCode(97 + Math.floor(rnd() * 20)) + (rnd() < 0.5 ? String.fromCharCode(97 + Math.floor(rnd() * 5)) : '');
@@ -370,7 +325,7 @@ describe.skipIf(!HAVE_REDIS)(title('Sorted sets: Redis differential'), () => {
         if (r < 0.97) return ['ZCOUNT', 'z', bound(), bound()];
         return ['ZRANGE', 'z', String(Math.floor(rnd() * 30) - 15), String(Math.floor(rnd() * 30) - 15), ...(rnd() < 0.5 ? ['REV'] : [])];
       };
-      const [a, b] = await Promise.all([RespConnection.open(redis.port), RespConnection.open(kiwi.port)]);
+      const [a, b] = await Promise.all([RespConnection.open(servers.ports().redis), RespConnection.open(servers.ports().kiwi)]);
       try {
         await Promise.all([a.command(['FLUSHALL']), b.command(['FLUSHALL'])]);
         const deadline = Date.now() + 120_000;

@@ -371,6 +371,16 @@ void ZEdit::Remove(std::string_view member, double score) {
   e_.Grow(-1);
 }
 
+void ZEdit::FirstIs(std::string_view suffix) {
+  low_ = LowHint(suffix);
+  refresh_low_ = false;
+}
+
+void ZEdit::LastIs(std::string_view suffix) {
+  high_ = HighHint(suffix);
+  refresh_high_ = false;
+}
+
 rocksdb::Status ZEdit::Save() {
   if (!changed_) return rocksdb::Status::OK();
   if (e_.size() > 0 && hinted_ && (refresh_low_ || refresh_high_)) {
@@ -507,18 +517,24 @@ void ZPopCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
   if (i == c.argc) return emit_key ? w.Nil() : w.Array(0);
   const uint64_t want = (c.flags & kFlag_COUNT_GIVEN) ? static_cast<uint64_t>(std::max<int64_t>(c.a, 0)) : 1;
   if (want == 0) return w.Array(0);
-  RangeSpec spec;
-  spec.reverse = c.flags & kFlag_ZPOP_MAX;
+  // One walk from the end pops and then sees the new end, so Save reads nothing more.
+  const bool max = c.flags & kFlag_ZPOP_MAX;
   const uint64_t n = std::min<uint64_t>(want, z->size());
-  spec.end = static_cast<int64_t>(n) - 1;
   std::vector<std::pair<std::string, double>> popped;
   popped.reserve(n);
-  rocksdb::Status s = Select(z->index(), spec, [&](std::string_view m, double score, std::string_view) {
-    popped.emplace_back(std::string(m), score);
-  });
-  if (!s.ok()) return ReplyStatus(w, s);
+  const ZIndex index = z->index();
+  auto it = index.Iterator();
+  max ? it->SeekBefore() : it->Seek();
+  for (; popped.size() < n && it->Valid(); max ? it->Prev() : it->Next()) {
+    popped.emplace_back(std::string(index.Member(*it)), index.Score(*it));
+  }
+  if (!it->status().ok()) return ReplyStatus(w, it->status());
+  if (popped.size() < n) return ReplyStatus(w, rocksdb::Status::Corruption("a sorted set holds fewer members than its metadata counts"));
+  const std::string next = it->Valid() ? std::string(index.Suffix(*it)) : std::string();
+  it.reset();
   for (const auto& [m, score] : popped) z->Remove(m, score);
-  s = z->Save();
+  if (!next.empty()) max ? z->LastIs(next) : z->FirstIs(next);
+  const rocksdb::Status s = z->Save();
   if (!s.ok()) return ReplyStatus(w, s);
   if (emit_key) {
     w.Array(2);

@@ -111,6 +111,10 @@ class ZEdit {
   void Add(std::string_view member, double score);
   void Move(std::string_view member, double from, double to);
   void Remove(std::string_view member, double score);
+  // What the caller saw at an end after its removals (the first or last remaining
+  // suffix), so Save need not read that end again.
+  void FirstIs(std::string_view suffix);
+  void LastIs(std::string_view suffix);
   // Writes the metadata (deletes the key when empty), first re-reading the ends whose
   // hints a removal may have left loose.
   rocksdb::Status Save();
