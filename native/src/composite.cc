@@ -114,6 +114,14 @@ std::mt19937_64& Rng() {
 }
 }  // namespace
 
+void ReplyMemberCount(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w, uint8_t type,
+                      MemberFamily family) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, "missing arguments");
+  KeyView view(r, c.db, req.arg(c, 0), family);
+  if (view.Load(v[0], type, w) == Found::kFailed) return;
+  w.Int(static_cast<int64_t>(view.size()));
+}
+
 RandomPicks RandomPicksOf(const Command& c) {
   const bool counted = c.flags & kFlag_COUNT_GIVEN;
   const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);

@@ -98,6 +98,10 @@ struct Entry {
 rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
                        std::string_view from = {});
 
+// HLEN, SCARD, ZCARD: the member count the metadata keeps (0 for a missing key).
+void ReplyMemberCount(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w, uint8_t type,
+                      MemberFamily family);
+
 // The count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: COUNT_GIVEN and `a`, where a
 // negative count asks for that many picks that may repeat; one pick without a count.
 struct RandomPicks {

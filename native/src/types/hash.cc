@@ -105,10 +105,7 @@ void HDelCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 }
 
 void HLenCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView h(r, c.db, req.arg(c, 0), kFamilyHash);
-  if (h.Load(v[0], kTypeHash, w) == Found::kFailed) return;
-  w.Int(static_cast<int64_t>(h.size()));
+  ReplyMemberCount(req, c, v, r, w, kTypeHash, kFamilyHash);
 }
 
 void HStrlenCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {

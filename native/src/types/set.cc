@@ -138,10 +138,7 @@ void SRemCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 }
 
 void SCardCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView set(r, c.db, req.arg(c, 0), kFamilySet);
-  if (set.Load(v[0], kTypeSet, w) == Found::kFailed) return;
-  w.Int(static_cast<int64_t>(set.size()));
+  ReplyMemberCount(req, c, v, r, w, kTypeSet, kFamilySet);
 }
 
 void SIsMemberCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {

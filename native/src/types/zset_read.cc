@@ -50,10 +50,7 @@ void ZMScoreCmd(const Request& req, const Command& c, const Lookup* v, Reader& r
 }
 
 void ZCardCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView z(r, c.db, req.arg(c, 0), kFamilyZSet);
-  if (z.Load(v[0], kTypeZSet, w) == Found::kFailed) return;
-  w.Int(static_cast<int64_t>(z.size()));
+  ReplyMemberCount(req, c, v, r, w, kTypeZSet, kFamilyZSet);
 }
 
 // ZCOUNT (ZRANGE_BYSCORE) and ZLEXCOUNT (ZRANGE_BYLEX) key range...: O(members counted).
