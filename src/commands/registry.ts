@@ -8,6 +8,7 @@ import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
+import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
@@ -17,6 +18,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...setCommands,
   ...listCommands,
   ...sortCommands,
+  ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,
