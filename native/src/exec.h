@@ -122,6 +122,11 @@ class WriteGroup : public Reader {
   // Writes a record; an expiry already in the past deletes the key instead.
   void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
            std::string_view payload);
+  // Writes a value given as pieces (a stored value with a few bytes changed, zeros
+  // appended): a large value goes to RocksDB without being assembled in a buffer of its
+  // own first. The pieces must stay valid until Commit() (indexed mode copies them).
+  void PutPieces(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+                 const std::vector<rocksdb::Slice>& pieces);
   void Delete(uint8_t db, std::string_view key);
   void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
 

@@ -98,7 +98,18 @@ namespace kiwi {
   X(SINTERSTORE, 73, M, KA, SetStoreCmd)                      \
   X(SUNIONSTORE, 74, M, KA, SetStoreCmd)                      \
   X(SDIFFSTORE, 75, M, KA, SetStoreCmd)                       \
-  X(SSCAN, 76, V, K1, SScanCmd)
+  X(SSCAN, 76, V, K1, SScanCmd)                               \
+  X(SETBIT, 150, W, K1, SetBitCmd)                            \
+  X(GETBIT, 151, R, K1, GetBitCmd)                            \
+  X(BITCOUNT, 152, R, K1, BitCountCmd)                        \
+  X(BITPOS, 153, R, K1, BitPosCmd)                            \
+  X(BITOP, 154, W, KA, BitOpCmd)                              \
+  X(BITFIELD, 155, W, K1, BitFieldCmd)                        \
+  X(BITFIELD_RO, 156, R, K1, BitFieldRoCmd)                   \
+  X(LCS, 157, R, K2, LcsCmd)                                  \
+  X(PFADD, 158, W, K1, PfAddCmd)                              \
+  X(PFCOUNT, 159, W, KA, PfCountCmd)                          \
+  X(PFMERGE, 160, W, KA, PfMergeCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -129,7 +140,15 @@ enum Op : uint8_t {
   X(HSET_NX, 1)                    \
   X(COUNT_GIVEN, 1)                \
   X(WITHVALUES, 2)                 \
-  X(COPY_REPLACE, 1)
+  X(COPY_REPLACE, 1)               \
+  X(BIT_RANGE, 1)                  \
+  X(BIT_UNIT, 2)                   \
+  X(BIT_SET, 4)                    \
+  X(BIT_END, 8)                    \
+  X(LCS_LEN, 1)                    \
+  X(LCS_IDX, 2)                    \
+  X(LCS_MATCHLEN, 4)               \
+  X(CHECK_ONLY, 0x8000)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -168,6 +187,11 @@ enum ReplyKind : uint8_t {
   X(HASH_NOT_INTEGER, 10)       \
   X(HASH_NOT_FLOAT, 11)         \
   X(VALUE_NAN_OR_INFINITY, 12)  \
+  X(NOT_HLL, 15)                \
+  X(INVALID_HLL, 16)            \
+  X(LCS_NOT_STRING, 17)         \
+  X(LCS_TOO_LONG, 18)           \
+  X(LCS_MEMORY, 19)             \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \

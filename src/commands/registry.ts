@@ -1,7 +1,9 @@
 // The command table: every family's rows, by lowercase name.
+import { bitmapCommands } from './bitmap.js';
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
@@ -10,6 +12,8 @@ import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...stringCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,

@@ -145,7 +145,9 @@ function configGet(patterns: string[], ctx: ExecContext): Reply {
   for (const p of patterns) {
     const re = globToRegExp(p);
     for (const spec of KEYS) {
-      if (spec.configName && re.test(spec.configName)) out.set(spec.configName, formatConfigValue(spec, config.get(spec.path)));
+      for (const name of [spec.configName, spec.alias]) {
+        if (name && re.test(name)) out.set(name, formatConfigValue(spec, config.get(spec.path)));
+      }
     }
     for (const [name, value] of Object.entries(COMPAT_CONFIG)) if (re.test(name) && !out.has(name)) out.set(name, value);
   }
@@ -175,12 +177,20 @@ async function configSet(pairs: Buffer[], ctx: ExecContext): Promise<Reply> {
     } catch (err) {
       // All or nothing, as Redis 7 does for multi-parameter CONFIG SET.
       for (const [s, v] of applied.reverse()) config.set(s.path, v);
-      return fail(name, err instanceof ConfigError ? err.message.replace(/^invalid configuration: [^:]+: /, '') : 'invalid value');
+      return fail(name, err instanceof ConfigError ? configErrorReason(spec, err) : 'invalid value');
     }
   }
   // Validated here; every other runtime applies the same values before the OK.
   await ctx.server.configChanged(changes.map(([spec]) => [spec.path, config.get(spec.path)]));
   return OK;
+}
+
+/** Why a CONFIG SET value was refused: Redis' words for Redis' parameters, kiwi's for its own. */
+function configErrorReason(spec: KeySpec, err: ConfigError): string {
+  const reason = err.message.replace(/^invalid configuration: [^:]+: /, '');
+  if (!spec.redis) return reason;
+  if (/^must be at (least|most)/.test(reason)) return `argument must be between ${spec.redis.min} and ${spec.redis.max} inclusive`;
+  return spec.type === 'size' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer";
 }
 
 const configSubcommands: readonly CommandRow<any>[] = [

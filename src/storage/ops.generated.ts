@@ -67,6 +67,17 @@ export const Op = {
   SUNIONSTORE: 74,
   SDIFFSTORE: 75,
   SSCAN: 76,
+  SETBIT: 150,
+  GETBIT: 151,
+  BITCOUNT: 152,
+  BITPOS: 153,
+  BITOP: 154,
+  BITFIELD: 155,
+  BITFIELD_RO: 156,
+  LCS: 157,
+  PFADD: 158,
+  PFCOUNT: 159,
+  PFMERGE: 160,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -136,6 +147,17 @@ export const OpClass = {
   SUNIONSTORE: 'M',
   SDIFFSTORE: 'M',
   SSCAN: 'V',
+  SETBIT: 'W',
+  GETBIT: 'R',
+  BITCOUNT: 'R',
+  BITPOS: 'R',
+  BITOP: 'W',
+  BITFIELD: 'W',
+  BITFIELD_RO: 'R',
+  LCS: 'R',
+  PFADD: 'W',
+  PFCOUNT: 'W',
+  PFMERGE: 'W',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -162,6 +184,14 @@ export const Flag = {
   COUNT_GIVEN: 1,
   WITHVALUES: 2,
   COPY_REPLACE: 1,
+  BIT_RANGE: 1,
+  BIT_UNIT: 2,
+  BIT_SET: 4,
+  BIT_END: 8,
+  LCS_LEN: 1,
+  LCS_IDX: 2,
+  LCS_MATCHLEN: 4,
+  CHECK_ONLY: 32768,
 } as const;
 
 /** Reply kinds of the result wire format. */
@@ -189,6 +219,11 @@ export const ErrorCode = {
   HASH_NOT_INTEGER: 10,
   HASH_NOT_FLOAT: 11,
   VALUE_NAN_OR_INFINITY: 12,
+  NOT_HLL: 15,
+  INVALID_HLL: 16,
+  LCS_NOT_STRING: 17,
+  LCS_TOO_LONG: 18,
+  LCS_MEMORY: 19,
   IO_ERROR: 20,
   CORRUPTION: 21,
   NOT_SUPPORTED: 22,
