@@ -178,10 +178,12 @@ class Executor {
   explicit Executor(Database* db) : db_(db) {}
   // Decoded batch in, one reply per top-level command out. Returns how many commands
   // ended in a storage error (for the failed counter).
-  uint32_t Run(const Request& req, std::string* out);
+  // Maps each command's databases (SWAPDB) in place before running it.
+  uint32_t Run(Request& req, std::string* out);
   // The read fast path (fastpath.cc): runs a batch of plain point reads on the calling
-  // thread, but only if RocksDB answers every key from memory; false otherwise.
-  bool RunFromMemory(const Request& req, std::string* out);
+  // thread, but only if RocksDB answers every key from memory; false otherwise. Maps
+  // databases as Run does.
+  bool RunFromMemory(Request& req, std::string* out);
 
  private:
   // With tier kBlockCacheTier, returns false without replying when a key needs file I/O.

@@ -109,7 +109,11 @@ namespace kiwi {
   X(LCS, 157, R, K2, LcsCmd)                                  \
   X(PFADD, 158, W, K1, PfAddCmd)                              \
   X(PFCOUNT, 159, W, KA, PfCountCmd)                          \
-  X(PFMERGE, 160, W, KA, PfMergeCmd)
+  X(PFMERGE, 160, W, KA, PfMergeCmd)                          \
+  X(SWAPDB, 161, S, K0, SwapDbCmd)                            \
+  X(SAVE, 162, S, K0, SaveCmd)                                \
+  X(SAVE_INFO, 163, S, K0, SaveInfoCmd)                       \
+  X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -148,6 +152,8 @@ enum Op : uint8_t {
   X(LCS_LEN, 1)                    \
   X(LCS_IDX, 2)                    \
   X(LCS_MATCHLEN, 4)               \
+  X(SAVE_BACKGROUND, 1)            \
+  X(OBJECT_DEBUG, 1)               \
   X(CHECK_ONLY, 0x8000)
 
 enum Flag : uint16_t {

@@ -1,4 +1,5 @@
 // The command table: every family's rows, by lowercase name.
+import { adminCommands } from './admin.js';
 import { bitmapCommands } from './bitmap.js';
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
@@ -19,6 +20,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...setCommands,
   ...connectionCommands,
   ...serverCommands,
+  ...adminCommands,
   ...commandCommands,
 ];
 

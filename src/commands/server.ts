@@ -1,11 +1,16 @@
 // Server commands: INFO, CONFIG, TIME, DEBUG, SHUTDOWN.
 import { arch, hostname, release, type as osType } from 'node:os';
-import { ConfigError, ReplyError, unknownSubcommand, wrongArity } from '../errors.js';
+import { ConfigError, RedisError, ReplyError, unknownSubcommand, wrongArity } from '../errors.js';
+import type { StorageReply } from '../storage/codec.js';
+import { Flag, Op } from '../storage/ops.js';
+import { storageCommand } from '../storage/requests.js';
+import { saveInfo } from './admin.js';
+import { toReply } from './storage-reply.js';
 import { keyForConfigName } from '../config/config.js';
 import { KEYS, type KeySpec } from '../config/schema.js';
 import { is, lower, syntaxError } from './args.js';
 import { MapReply, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
-import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
+import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
@@ -52,7 +57,7 @@ export function statsSection(st: ServerStats): InfoSection {
 }
 
 /** The sections a network runtime itself knows; the rest come from infoSections(). */
-function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined {
+function builtinSection(name: string, ctx: ExecContext): InfoSection | Promise<InfoSection> | undefined {
   const s = ctx.server;
   const now = Date.now();
   switch (name) {
@@ -79,11 +84,7 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
       ];
     }
     case 'persistence':
-      return [
-        ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0], ['rdb_last_save_time', Math.floor(s.startedAt / 1000)],
-        ['rdb_last_bgsave_status', 'ok'], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
-        ['kiwi_wal_sync', s.config.values.storage.sync],
-      ];
+      return persistenceSection(ctx);
     case 'stats':
       return statsSection(s.stats);
     case 'replication':
@@ -102,6 +103,20 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
   }
 }
 
+/** SAVE and BGSAVE make a RocksDB checkpoint (in <dir>/backup): their state, from storage. */
+async function persistenceSection(ctx: ExecContext): Promise<InfoSection> {
+  const save = await saveInfo(ctx);
+  const ok = !('code' in save);
+  const inProgress = ok && save.inProgress ? 1 : 0;
+  const lastSave = ok ? Math.floor(save.lastSaveMs / 1000) : Math.floor(ctx.server.startedAt / 1000);
+  const duration = ok && save.lastDurationMs >= 0 ? Math.round(save.lastDurationMs / 1000) : -1;
+  return [
+    ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', inProgress], ['rdb_last_save_time', lastSave],
+    ['rdb_last_bgsave_status', ok && save.lastOk ? 'ok' : 'err'], ['rdb_last_bgsave_time_sec', duration], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
+    ['kiwi_wal_sync', ctx.server.config.values.storage.sync],
+  ];
+}
+
 function title(name: string): string {
   return name === 'cpu' ? 'CPU' : name.charAt(0).toUpperCase() + name.slice(1);
 }
@@ -117,7 +132,7 @@ async function info(sections: string[], ctx: ExecContext): Promise<Reply> {
   const parts: string[] = [];
   for (const name of new Set(wanted)) {
     const provider = providers.get(name);
-    const fields = provider ? await provider() : builtinSection(name, ctx);
+    const fields = provider ? await provider() : await builtinSection(name, ctx);
     if (fields === undefined) continue;
     parts.push(`# ${title(name)}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`);
   }
@@ -212,6 +227,19 @@ const configSubcommands: readonly CommandRow<any>[] = [
   }),
 ];
 
+type DebugArgs = { sleepMs: number; panic: boolean } | { object: Buffer } | { activeExpire: number };
+
+/**
+ * DEBUG OBJECT in Redis' line format with kiwi's values: no object address or LRU clock
+ * (kiwi tracks neither), serializedlength the bytes kiwi stores for the value.
+ */
+const mapDebugObject = (r: StorageReply): Reply => {
+  if (r === null) return new ReplyError(RedisError.noSuchKey);
+  if (!Array.isArray(r)) return toReply(r, 'debug');
+  const [encoding, refcount, length] = r as [string, number, number];
+  return new StatusReply(`Value at:0x0 refcount:${refcount} encoding:${encoding} serializedlength:${length} lru:0 lru_seconds_idle:0`);
+};
+
 function sleepBlocking(ms: number): void {
   // DEBUG SLEEP blocks the whole server in Redis; so it does here.
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -239,7 +267,7 @@ export const serverCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'A container for debugging commands.', complexity: 'Depends on subcommand.',
-    parse: (argv, ctx) => {
+    parse: (argv, ctx): DebugArgs | ReplyError => {
       if (is(argv[1], 'sleep') && argv.length === 3) {
         const secs = Number(argv[2].toString());
         if (!Number.isFinite(secs) || argv[2].length === 0) return new ReplyError('ERR value is not a valid float');
@@ -250,9 +278,14 @@ export const serverCommands: readonly CommandRow<any>[] = [
         if (!ctx.server.config.values.runtime.faultInjection.enabled) return new ReplyError('ERR DEBUG PANIC needs fault injection (--fault-injection)');
         return { sleepMs: 0, panic: true };
       }
+      if (is(argv[1], 'object') && argv.length === 3) return { object: argv[2] };
+      // Redis reads the flag with atoi(): anything not starting with a number is 0.
+      if (is(argv[1], 'set-active-expire') && argv.length === 3) return { activeExpire: Number.parseInt(argv[2].toString(), 10) || 0 };
       return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try DEBUG HELP.`);
     },
-    exec: (a) => {
+    exec: (a, ctx) => {
+      if ('object' in a) return new StorageCall(storageCommand(Op.OBJECT, ctx.client.db, [a.object], Flag.OBJECT_DEBUG), mapDebugObject);
+      if ('activeExpire' in a) return new StorageCall(storageCommand(Op.ACTIVE_EXPIRE, 0, [], 0, a.activeExpire ? 1 : 0), (r) => toReply(r, 'debug'));
       if (a.panic) {
         setImmediate(() => {
           throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);

@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'skip_monitor'
   | 'fast'
   | 'no_auth'
+  | 'no_async_loading'
   | 'no_multi'
   | 'allow_busy'
   | 'movablekeys';
@@ -107,6 +108,35 @@ export interface ServerStats {
   netOutputBytes: number;
 }
 
+/** A SLOWLOG entry (Redis slowlog.c): arguments already trimmed and redacted. */
+export interface SlowLogEntry {
+  readonly id: number;
+  /** Unix time in seconds. */
+  readonly time: number;
+  readonly usec: number;
+  readonly argv: readonly Buffer[];
+  readonly addr: string;
+  readonly name: string;
+}
+
+export interface LatencySample {
+  readonly time: number;
+  latency: number;
+}
+
+/** The slow log and the latency monitor: the dispatcher records, SLOWLOG and LATENCY read. */
+export interface SlowCommandLog {
+  /** A command (by its full name) finished `usec` microseconds after it was dispatched. */
+  record(usec: number, name: string, argv: readonly Buffer[], fast: boolean, client: { readonly addr: string; readonly name: string }): void;
+  slowlog(count: number): readonly SlowLogEntry[];
+  readonly slowlogLength: number;
+  resetSlowlog(): void;
+  readonly slowerThan: number;
+  readonly latencyThreshold: number;
+  latencyEvents(): ReadonlyMap<string, { samples: readonly LatencySample[]; max: number }>;
+  resetLatency(events: readonly string[]): number;
+}
+
 /** One INFO section: ordered name/value fields. */
 export type InfoSection = Array<[string, string | number]>;
 
@@ -134,6 +164,9 @@ export interface ServerContext {
   configChanged(changes: Array<[path: string, value: unknown]>): Promise<void>;
   /** Messages to and from the other network runtimes. */
   readonly bus: Bus;
+  readonly slowCommands: SlowCommandLog;
+  /** SWAPDB took effect: what the runtime keeps per database (INFO keyspace) follows it. */
+  swappedDatabases(a: number, b: number): void;
 }
 
 export interface ExecContext {
@@ -161,6 +194,8 @@ export class StorageCall implements StorageRequest {
   owner: unknown = null;
   stat: unknown = null;
   ctx: ExecContext | null = null;
+  /** The command's arguments, for the slow log. */
+  argv: Buffer[] | null = null;
   onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
 
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {

@@ -1,6 +1,7 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
 import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import { SlowCommands } from '../server/slow-commands.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -31,6 +32,7 @@ export interface ContextParts {
   resetStats: () => Promise<void>;
   configChanged: (changes: Array<[string, unknown]>) => Promise<void>;
   readOnly: () => string | null;
+  swappedDatabases: (a: number, b: number) => void;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -41,6 +43,7 @@ export class KiwiServerContext implements ServerContext {
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
+  readonly slowCommands: SlowCommands;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -50,6 +53,7 @@ export class KiwiServerContext implements ServerContext {
     this.storage = parts.storage;
     this.commands = parts.commands;
     this.bus = parts.bus;
+    this.slowCommands = new SlowCommands(parts.config);
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {
@@ -62,6 +66,10 @@ export class KiwiServerContext implements ServerContext {
 
   storageReadOnly(): string | null {
     return this.#parts.readOnly();
+  }
+
+  swappedDatabases(a: number, b: number): void {
+    this.#parts.swappedDatabases(a, b);
   }
 
   resetStats(): Promise<void> {

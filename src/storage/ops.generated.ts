@@ -78,6 +78,10 @@ export const Op = {
   PFADD: 158,
   PFCOUNT: 159,
   PFMERGE: 160,
+  SWAPDB: 161,
+  SAVE: 162,
+  SAVE_INFO: 163,
+  ACTIVE_EXPIRE: 164,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -158,6 +162,10 @@ export const OpClass = {
   PFADD: 'W',
   PFCOUNT: 'W',
   PFMERGE: 'W',
+  SWAPDB: 'S',
+  SAVE: 'S',
+  SAVE_INFO: 'S',
+  ACTIVE_EXPIRE: 'S',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -191,6 +199,8 @@ export const Flag = {
   LCS_LEN: 1,
   LCS_IDX: 2,
   LCS_MATCHLEN: 4,
+  SAVE_BACKGROUND: 1,
+  OBJECT_DEBUG: 1,
   CHECK_ONLY: 32768,
 } as const;
 
