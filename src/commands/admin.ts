@@ -33,7 +33,11 @@ const slowlog = (ctx: ExecContext): SlowCommandLog => ctx.server.slowCommands;
 const slowlogSubcommands = [
   row({
     name: 'slowlog|get', arity: -2, flags: ADMIN, since: '2.2.12', summary: 'Returns the slow log\'s entries.', complexity: 'O(N) where N is the number of entries returned',
-    parse: (argv) => (argv.length === 3 ? intInRange(argv[2], -1, Number.MAX_SAFE_INTEGER, 'ERR count should be greater than or equal to -1') : 10),
+    parse: (argv) => {
+      // Redis' arity is -2, but more than one argument is refused as an unknown subcommand.
+      if (argv.length > 3) return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try SLOWLOG HELP.`);
+      return argv.length === 3 ? intInRange(argv[2], -1, Number.MAX_SAFE_INTEGER, 'ERR count should be greater than or equal to -1') : 10;
+    },
     exec: (count, ctx): Reply => {
       const log = slowlog(ctx);
       return log.slowlog(count === -1 ? log.slowlogLength : count).map((e) => [e.id, e.time, e.usec, [...e.argv], e.addr, e.name]);

@@ -158,6 +158,14 @@ function configGet(patterns: string[], ctx: ExecContext): Reply {
   const out = new Map<string, string>();
   const config = ctx.server.config;
   for (const p of patterns) {
+    // A name without glob characters is looked up as it is and answered as the client
+    // spelled it, as Redis does.
+    if (!/[*?[]/.test(p)) {
+      const spec = keyForConfigName(p);
+      if (spec) out.set(p, formatConfigValue(spec, config.get(spec.path)));
+      else if (Object.hasOwn(COMPAT_CONFIG, p.toLowerCase())) out.set(p, COMPAT_CONFIG[p.toLowerCase()]);
+      continue;
+    }
     const re = globToRegExp(p);
     for (const spec of KEYS) {
       for (const name of [spec.configName, spec.alias]) {

@@ -55,7 +55,8 @@ const ENCODING_KEYS: readonly KeySpec[] = (
     ['zset_max_listpack_value', 64, 'zset-max-ziplist-value'],
   ] as const
 ).map(([name, value, alias]: readonly [string, number, string?]): KeySpec => ({
-  path: `encoding.${name}`, type: 'int', default: value, min: 0, max: Number.MAX_SAFE_INTEGER,
+  // The *-value settings are sizes in Redis (CONFIG SET hash-max-listpack-value 1kb).
+  path: `encoding.${name}`, type: name.endsWith('_value') ? 'size' : 'int', default: value, min: 0, max: Number.MAX_SAFE_INTEGER,
   doc: `Redis' ${name.replace(/_/g, '-')}; accepted and reported, no effect in kiwi.`, configName: name.replace(/_/g, '-'), alias, mutable: true, redis: LONG_RANGE,
 })).concat([
   { path: 'encoding.list_max_listpack_size', type: 'int', default: -2, min: -INT_MAX - 1, max: INT_MAX, doc: "Redis' list-max-listpack-size; accepted and reported, no effect in kiwi.", configName: 'list-max-listpack-size', alias: 'list-max-ziplist-size', mutable: true, redis: { min: '-2147483648', max: '2147483647' } },
