@@ -33,7 +33,7 @@ describe('bitmaps, HyperLogLog and LCS with stock clients', () => {
     await r.set('other', Buffer.from([0xff]));
     expect(await r.bitop('AND', 'dest', 'bits', 'other')).toBe(1);
     expect(await r.getBuffer('dest')).toEqual(Buffer.from([1]));
-    expect(await r.bitfield('bf', 'SET', 'u8', 0, 200, 'INCRBY', 'u8', 0, 100, 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', 0, 300)).toEqual([0, 44, null]);
+    expect(await r.call('BITFIELD', 'bf', 'SET', 'u8', '0', '200', 'INCRBY', 'u8', '0', '100', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '0', '300')).toEqual([0, 44, null]);
     expect(await r.call('BITFIELD_RO', 'bf', 'GET', 'u8', '0')).toEqual([44]);
   });
 
