@@ -1,13 +1,14 @@
 // End-to-end: redis-benchmark against kiwi-server and against Debian's redis-server
 // (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
-// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR
-// and MSET (10 keys) at -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys,
+// process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR,
+// MSET (10 keys), SETBIT, GETBIT, BITCOUNT, PFADD and PFCOUNT at -P 1 and -P 16, -c 50,
+// -d 16, random keys over -r 1000000 keys,
 // all of them preloaded so GETs hit. Each server's -n per (test, pipeline) comes from a
 // calibration run, so a trial is at least about --seconds of work on that server; the
 // same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,setbit,...]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -16,9 +17,21 @@ import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
-export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset'] };
+// Custom commands (redis-benchmark replaces each __rand_int__ with a random number below -r):
+// bitmaps on keys of their own with small offsets, HyperLogLogs of a few elements each.
+// GETBIT/BITCOUNT read what SETBIT wrote and PFCOUNT what PFADD wrote, so they run after.
+export const CUSTOM = {
+  setbit: ['SETBIT', 'bit:__rand_int__', '7', '1'],
+  getbit: ['GETBIT', 'bit:__rand_int__', '7'],
+  bitcount: ['BITCOUNT', 'bit:__rand_int__'],
+  pfadd: ['PFADD', 'hll:__rand_int__', 'el:__rand_int__'],
+  pfcount: ['PFCOUNT', 'hll:__rand_int__'],
+};
+export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM)] };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
-export const TEST_LABELS = { set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)' };
+export const TEST_LABELS = {
+  set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
+};
 const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
 const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
@@ -36,7 +49,7 @@ async function withServer(name, opts, fn) {
 }
 
 function bench(server, opts, test, pipeline, requests) {
-  return redisBenchmark({ port: server.port, test, requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  return redisBenchmark({ port: server.port, test, command: CUSTOM[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
@@ -140,9 +153,10 @@ function summarize(trials, lifetimes, opts) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, tests: { type: 'string' } } });
   installCleanup(() => progress.done());
   const o = { quick: values.quick };
+  if (values.tests) o.tests = values.tests.split(',');
   if (values.rounds) o.rounds = Number(values.rounds);
   if (values.seconds) o.seconds = Number(values.seconds);
   const result = await runE2e(o);

@@ -191,9 +191,12 @@ const CSV_FIELDS = ['test', 'rps', 'avg', 'min', 'p50', 'p95', 'p99', 'max'];
  * One redis-benchmark run with --csv (Redis 7 columns: test, rps, avg, min, p50, p95,
  * p99, max; latencies in ms). `test` is a -t name (set, get, incr, mset).
  */
-export function redisBenchmark({ port, test, requests, clients = 50, pipeline = 1, dataSize = 16, keyspace, cpus, threads }) {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-d', String(dataSize), '-r', String(keyspace), '--csv'];
+/** `command`: a custom command (argv, __rand_int__ placeholders) instead of `-t test`. */
+export function redisBenchmark({ port, test, command, requests, clients = 50, pipeline = 1, dataSize = 16, keyspace, cpus, threads }) {
+  const what = command ? [] : ['-t', test];
+  const args = ['-h', '127.0.0.1', '-p', String(port), ...what, '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-d', String(dataSize), '-r', String(keyspace), '--csv'];
   if (threads) args.push('--threads', String(threads));
+  if (command) args.push(...command);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = track(cpus ? spawn('taskset', ['-c', cpus, 'redis-benchmark', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));

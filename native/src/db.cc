@@ -333,6 +333,13 @@ rocksdb::Status Database::Write(rocksdb::WriteBatch* batch) {
   return db_->Write(write_options_, batch);
 }
 
+void Database::FlushDataAsync() {
+  rocksdb::FlushOptions options;
+  options.wait = false;
+  options.allow_write_stall = true;
+  db_->Flush(options, data_cf_).PermitUncheckedError();
+}
+
 namespace {
 constexpr uint64_t kVersionBlock = 1ull << 20;
 }  // namespace

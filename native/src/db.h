@@ -83,6 +83,8 @@ class Database {
   // Every column family kiwi writes (data, expire, members), for flushes and compactions.
   const std::vector<rocksdb::ColumnFamilyHandle*>& families() const { return handles_; }
   rocksdb::Status Write(rocksdb::WriteBatch* batch);
+  // Starts a flush of the data column family's memtable and returns at once.
+  void FlushDataAsync();
 
   // A composite key's version: unique across the database's lifetime, restarts included,
   // so members of a deleted key can never be mistaken for a new key's. Versions come

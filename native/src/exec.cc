@@ -327,6 +327,11 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     }
   }
   db_->locks().Unlock(stripes);
+  // A value of 64 MB or more (a bitmap up to 512 MB): flush it out of the memtable now.
+  // A read from the memtable copies the value out; from an SST file the lookup pins the
+  // block the value is in, so BITCOUNT or GET of it holds one copy, not two. And the
+  // memtable would otherwise keep it until the next write fills it up.
+  if (s.ok() && g.large()) db_->FlushDataAsync();
   return s;
 }
 

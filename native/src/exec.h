@@ -149,6 +149,9 @@ class WriteGroup : public Reader {
   void Poison(const rocksdb::Status& s) { poison_ = s; }
   rocksdb::Status Commit();
   bool empty() const;
+  // Whether the group wrote a value of at least kLargeValueBytes (see RunWrites).
+  bool large() const { return large_; }
+  static constexpr size_t kLargeValueBytes = 64u << 20;
 
  private:
   rocksdb::WriteBatchBase* batch() { return indexed_ ? static_cast<rocksdb::WriteBatchBase*>(&*indexed_) : &plain_; }
@@ -161,6 +164,7 @@ class WriteGroup : public Reader {
   rocksdb::WriteBatch plain_;
   std::optional<rocksdb::WriteBatchWithIndex> indexed_;
   rocksdb::Status poison_;
+  bool large_ = false;
   std::string scratch_;
   std::vector<std::string> ready_;
   std::unordered_set<uint64_t> fresh_;

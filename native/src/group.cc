@@ -161,6 +161,7 @@ void WriteGroup::IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms
 
 void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
                      std::string_view payload) {
+  large_ = large_ || payload.size() >= kLargeValueBytes;
   if (expire_ms != 0 && expire_ms <= now_) {
     Delete(db, key);
     return;
@@ -195,6 +196,9 @@ void WriteGroup::PutPieces(uint8_t db, std::string_view key, uint8_t type, int64
     Put(db, key, type, expire_ms, payload);
     return;
   }
+  size_t total = 0;
+  for (const auto& p : pieces) total += p.size();
+  large_ = large_ || total >= kLargeValueBytes;
   const KeyParts data_key(db, key);
   char header[kMaxHeaderSize];
   std::vector<rocksdb::Slice> parts;
