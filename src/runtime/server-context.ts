@@ -53,7 +53,8 @@ export class KiwiServerContext implements ServerContext {
     this.storage = parts.storage;
     this.commands = parts.commands;
     this.bus = parts.bus;
-    this.slowCommands = new SlowCommands(parts.config);
+    this.slowCommands = new SlowCommands(parts.config.values.server);
+    parts.config.onChange(() => this.slowCommands.configure(parts.config.values.server));
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {

@@ -3,7 +3,6 @@
 // dispatch to reply, and SLOWLOG / LATENCY read what was kept. Both are bounded: the slow
 // log by slowlog-max-len entries of at most 32 arguments of 128 bytes each, the monitor
 // by 160 samples per event.
-import type { Config } from '../config/config.js';
 import type { LatencySample, SlowCommandLog, SlowLogEntry } from '../commands/types.js';
 
 const MAX_ARGC = 32; // SLOWLOG_ENTRY_MAX_ARGC
@@ -56,26 +55,31 @@ function keptArguments(name: string, argv: readonly Buffer[]): Buffer[] {
   return out;
 }
 
+/** slowlog-log-slower-than, slowlog-max-len, latency-monitor-threshold. */
+export interface SlowCommandSettings {
+  slowlogLogSlowerThan: number;
+  slowlogMaxLen: number;
+  latencyMonitorThreshold: number;
+}
+
 export class SlowCommands implements SlowCommandLog {
-  #slowerThan: number;
-  #maxLen: number;
-  #latencyThreshold: number;
+  #slowerThan = 0;
+  #maxLen = 0;
+  #latencyThreshold = 0;
   #entries: SlowLogEntry[] = [];
   #nextId = 0;
   readonly #events = new Map<string, Series>();
 
-  constructor(config: Config) {
-    const s = config.values.server;
-    this.#slowerThan = s.slowlogLogSlowerThan;
-    this.#maxLen = s.slowlogMaxLen;
-    this.#latencyThreshold = s.latencyMonitorThreshold;
-    config.onChange(() => {
-      const v = config.values.server;
-      this.#slowerThan = v.slowlogLogSlowerThan;
-      this.#maxLen = v.slowlogMaxLen;
-      this.#latencyThreshold = v.latencyMonitorThreshold;
-      this.#trim();
-    });
+  constructor(settings: SlowCommandSettings) {
+    this.configure(settings);
+  }
+
+  /** At start and after CONFIG SET (the composition root calls it). */
+  configure(settings: SlowCommandSettings): void {
+    this.#slowerThan = settings.slowlogLogSlowerThan;
+    this.#maxLen = settings.slowlogMaxLen;
+    this.#latencyThreshold = settings.latencyMonitorThreshold;
+    this.#trim();
   }
 
   get latencyThreshold(): number {
