@@ -133,15 +133,34 @@ int64_t FirstBit(const uint8_t* p, size_t n, bool bit) {
   return -1;  // unreachable: the byte differs from `skip`
 }
 
-// Redis' start/end normalisation for BITCOUNT and BITPOS: negative indexes count from
-// the end, both clamp to the string. Returns false for an empty range.
-bool ClampRange(int64_t total, int64_t* start, int64_t* end) {
-  if (*start < 0) *start = total + *start;
-  if (*end < 0) *end = total + *end;
-  if (*start < 0) *start = 0;
-  if (*end < 0) *end = 0;
-  if (*end >= total) *end = total - 1;
-  return *start <= *end;
+// A BITCOUNT/BITPOS range as bytes to scan, with masks of the first and last byte's bits
+// that lie outside a BIT range.
+struct ByteRange {
+  int64_t start = 0;
+  int64_t end = -1;
+  uint8_t first_mask = 0;
+  uint8_t last_mask = 0;
+};
+
+// Redis' normalisation: negative indexes count from the end, both clamp to the string
+// (in bits for BIT ranges). Returns false for an empty range.
+bool ResolveRange(int64_t len, int64_t start, int64_t end, bool bits, ByteRange* r) {
+  const int64_t total = bits ? len * 8 : len;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (start > end) return false;
+  if (bits) {
+    r->first_mask = static_cast<uint8_t>(~((1u << (8 - (start & 7))) - 1));
+    r->last_mask = static_cast<uint8_t>((1u << (7 - (end & 7))) - 1);
+    start >>= 3;
+    end >>= 3;
+  }
+  r->start = start;
+  r->end = end;
+  return true;
 }
 
 }  // namespace
@@ -188,27 +207,15 @@ void BitCountCmd(const Request&, const Command& c, const Lookup* v, Reader&, Rep
   const std::string_view s = v[0].value.payload;
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const int64_t len = static_cast<int64_t>(s.size());
-  int64_t start = 0;
-  int64_t end = len - 1;
-  uint8_t first_mask = 0;
-  uint8_t last_mask = 0;
+  ByteRange r{0, len - 1};
   if (c.flags & kFlag_BIT_RANGE) {
-    start = c.a;
-    end = c.b;
-    if (start < 0 && end < 0 && start > end) return w.Int(0);
-    const bool bits = c.flags & kFlag_BIT_UNIT;
-    if (!ClampRange(bits ? len * 8 : len, &start, &end)) return w.Int(0);
-    if (bits) {
-      // Bits of the first and last byte outside the range, subtracted after counting.
-      first_mask = static_cast<uint8_t>(~((1u << (8 - (start & 7))) - 1));
-      last_mask = static_cast<uint8_t>((1u << (7 - (end & 7))) - 1);
-      start >>= 3;
-      end >>= 3;
-    }
+    if (c.a < 0 && c.b < 0 && c.a > c.b) return w.Int(0);
+    if (!ResolveRange(len, c.a, c.b, c.flags & kFlag_BIT_UNIT, &r)) return w.Int(0);
   }
-  if (start > end) return w.Int(0);
-  int64_t count = PopCount(p + start, static_cast<size_t>(end - start + 1));
-  count -= __builtin_popcount(p[start] & first_mask) + __builtin_popcount(p[end] & last_mask);
+  if (r.start > r.end) return w.Int(0);
+  int64_t count = PopCount(p + r.start, static_cast<size_t>(r.end - r.start + 1));
+  // Bits of the first and last byte outside a BIT range were counted too.
+  count -= __builtin_popcount(p[r.start] & r.first_mask) + __builtin_popcount(p[r.end] & r.last_mask);
   w.Int(count);
 }
 
@@ -226,40 +233,28 @@ void BitPosCmd(const Request&, const Command& c, const Lookup* v, Reader&, Reply
   const int64_t len = static_cast<int64_t>(s.size());
   const bool bits = c.flags & kFlag_BIT_UNIT;
   const bool end_given = c.flags & kFlag_BIT_END;
-  int64_t start = 0;
-  int64_t end = len - 1;
-  uint8_t first_mask = 0;
-  uint8_t last_mask = 0;
+  ByteRange r{0, len - 1};
   if (c.flags & kFlag_BIT_RANGE) {
-    start = c.a;
-    end = end_given ? c.b : (bits ? len * 8 - 1 : len - 1);
-    if (!ClampRange(bits ? len * 8 : len, &start, &end)) return w.Int(-1);
-    if (bits) {
-      first_mask = static_cast<uint8_t>(~((1u << (8 - (start & 7))) - 1));
-      last_mask = static_cast<uint8_t>((1u << (7 - (end & 7))) - 1);
-      start >>= 3;
-      end >>= 3;
-    }
+    const int64_t end = end_given ? c.b : (bits ? len * 8 - 1 : len - 1);
+    if (!ResolveRange(len, c.a, end, bits, &r)) return w.Int(-1);
   }
-  if (start > end) return w.Int(-1);
+  if (r.start > r.end) return w.Int(-1);
   // Bits outside a BIT range are forced to the value not sought, so the search skips them.
-  const size_t bytes = static_cast<size_t>(end - start + 1);
+  const size_t bytes = static_cast<size_t>(r.end - r.start + 1);
+  const uint8_t* at = p + r.start;
   int64_t pos;
-  if (first_mask == 0 && last_mask == 0) {
-    pos = FirstBit(p + start, bytes, bit);
+  if (r.first_mask == 0 && r.last_mask == 0) {
+    pos = FirstBit(at, bytes, bit);
   } else {
     auto masked = [&](size_t i) {
-      uint8_t b = p[start + i];
-      uint8_t out = 0;
-      if (i == 0) out |= first_mask;
-      if (i == bytes - 1) out |= last_mask;
-      return bit ? static_cast<uint8_t>(b & ~out) : static_cast<uint8_t>(b | out);
+      const uint8_t out = static_cast<uint8_t>((i == 0 ? r.first_mask : 0) | (i == bytes - 1 ? r.last_mask : 0));
+      return bit ? static_cast<uint8_t>(at[i] & ~out) : static_cast<uint8_t>(at[i] | out);
     };
     const uint8_t head = masked(0);
     pos = FirstBit(&head, 1, bit);
     if (bytes > 1 && (pos == -1 || pos == 8)) {
       const size_t middle = bytes - 2;
-      pos = FirstBit(p + start + 1, middle, bit);
+      pos = FirstBit(at + 1, middle, bit);
       if (pos == -1 || pos == static_cast<int64_t>(middle) * 8) {
         const uint8_t tail = masked(bytes - 1);
         const int64_t t = FirstBit(&tail, 1, bit);
@@ -271,7 +266,7 @@ void BitPosCmd(const Request&, const Command& c, const Lookup* v, Reader&, Reply
   }
   // With an explicit end, the string is not zero-padded past it: no 0 bit means -1.
   if (end_given && !bit && pos == static_cast<int64_t>(bytes) * 8) return w.Int(-1);
-  if (pos != -1) pos += start * 8;
+  if (pos != -1) pos += r.start * 8;
   w.Int(pos);
 }
 

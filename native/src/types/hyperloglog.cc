@@ -58,6 +58,34 @@ inline void XZero(uint8_t* p, int len) {
   p[1] = static_cast<uint8_t>(l & 0xff);
 }
 
+// Calls fn(first register, run length, value) for each opcode of sparse registers
+// [p, end), value 0 for the zero runs. Returns false unless they cover exactly the 16384
+// registers (a corrupt value), stopping at the first run that would pass the last one.
+template <typename Fn>
+bool ForEachRun(const uint8_t* p, const uint8_t* end, Fn fn) {
+  long idx = 0;
+  while (p < end) {
+    int run;
+    int value = 0;
+    if (IsZero(*p)) {
+      run = ZeroLen(*p);
+      p++;
+    } else if (IsXZero(*p)) {
+      if (p + 1 >= end) return false;
+      run = XZeroLen(p[0], p[1]);
+      p += 2;
+    } else {
+      run = ValLen(*p);
+      value = ValValue(*p);
+      p++;
+    }
+    if (idx + run > kRegisters) return false;
+    fn(idx, run, value);
+    idx += run;
+  }
+  return idx == kRegisters;
+}
+
 // MurmurHash2, 64-bit, as Redis computes it (little-endian words on every platform).
 uint64_t MurmurHash64A(const void* key, int len, uint32_t seed) {
   const uint64_t m = 0xc6a4a7935bd1e995ull;
@@ -156,27 +184,13 @@ class Hll {
     dense[4] = static_cast<char>(kDense);
     auto* regs = reinterpret_cast<uint8_t*>(dense.data()) + kHeaderSize;
     const size_t regs_size = kDenseSize - kHeaderSize;
-    const auto* p = reinterpret_cast<const uint8_t*>(s_.data()) + kHeaderSize;
-    const auto* end = reinterpret_cast<const uint8_t*>(s_.data()) + s_.size();
-    long idx = 0;
-    while (p < end) {
-      if (IsZero(*p)) {
-        idx += ZeroLen(*p);
-        p++;
-      } else if (IsXZero(*p)) {
-        if (p + 1 >= end) return false;
-        idx += XZeroLen(p[0], p[1]);
-        p += 2;
-      } else {
-        int run = ValLen(*p);
-        const int value = ValValue(*p);
-        if (run + idx > kRegisters) break;
-        while (run--) DenseWrite(regs, regs_size, idx++, value);
-        p++;
+    const auto* p = reinterpret_cast<const uint8_t*>(s_.data());
+    const bool valid = ForEachRun(p + kHeaderSize, p + s_.size(), [&](long first, int run, int value) {
+      if (value != 0) {
+        for (int k = 0; k < run; k++) DenseWrite(regs, regs_size, first + k, value);
       }
-      if (idx > kRegisters) return false;
-    }
-    if (idx != kRegisters) return false;
+    });
+    if (!valid) return false;
     s_ = std::move(dense);
     return true;
   }
@@ -332,32 +346,7 @@ void Histogram(std::string_view v, int* histo, bool* invalid) {
     for (long j = 0; j < kRegisters; j++) histo[Hll::DenseGet(regs, size, j)]++;
     return;
   }
-  long idx = 0;
-  const uint8_t* p = regs;
-  const uint8_t* end = regs + size;
-  while (p < end) {
-    if (IsZero(*p)) {
-      const int run = ZeroLen(*p);
-      idx += run;
-      histo[0] += run;
-      p++;
-    } else if (IsXZero(*p)) {
-      if (p + 1 >= end) {
-        *invalid = true;
-        return;
-      }
-      const int run = XZeroLen(p[0], p[1]);
-      idx += run;
-      histo[0] += run;
-      p += 2;
-    } else {
-      const int run = ValLen(*p);
-      idx += run;
-      histo[ValValue(*p)] += run;
-      p++;
-    }
-  }
-  if (idx != kRegisters) *invalid = true;
+  if (!ForEachRun(regs, regs + size, [&](long, int run, int value) { histo[value] += run; })) *invalid = true;
 }
 
 double Sigma(double x) {
@@ -411,30 +400,11 @@ bool Merge(std::string_view v, uint8_t* max) {
     }
     return true;
   }
-  long i = 0;
-  const uint8_t* p = regs;
-  const uint8_t* end = regs + size;
-  while (p < end) {
-    if (IsZero(*p)) {
-      i += ZeroLen(*p);
-      p++;
-    } else if (IsXZero(*p)) {
-      if (p + 1 >= end) return false;
-      i += XZeroLen(p[0], p[1]);
-      p += 2;
-    } else {
-      int run = ValLen(*p);
-      const int value = ValValue(*p);
-      if (run + i > kRegisters) break;
-      while (run--) {
-        if (value > max[i]) max[i] = static_cast<uint8_t>(value);
-        i++;
-      }
-      p++;
+  return ForEachRun(regs, regs + size, [&](long first, int run, int value) {
+    for (int k = 0; k < run; k++) {
+      if (value > max[first + k]) max[first + k] = static_cast<uint8_t>(value);
     }
-    if (i > kRegisters) return false;
-  }
-  return i == kRegisters;
+  });
 }
 
 // Replies and returns false unless the lookup is missing or a valid HLL string.
