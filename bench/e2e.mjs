@@ -15,18 +15,9 @@ import { pathToFileURL } from 'node:url';
 import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
+import { CUSTOM } from './lib/custom-commands.mjs';
 import { median } from './lib/stats.mjs';
 
-// Custom commands (redis-benchmark replaces each __rand_int__ with a random number below -r):
-// bitmaps on keys of their own with small offsets, HyperLogLogs of a few elements each.
-// GETBIT/BITCOUNT read what SETBIT wrote and PFCOUNT what PFADD wrote, so they run after.
-export const CUSTOM = {
-  setbit: ['SETBIT', 'bit:__rand_int__', '7', '1'],
-  getbit: ['GETBIT', 'bit:__rand_int__', '7'],
-  bitcount: ['BITCOUNT', 'bit:__rand_int__'],
-  pfadd: ['PFADD', 'hll:__rand_int__', 'el:__rand_int__'],
-  pfcount: ['PFCOUNT', 'hll:__rand_int__'],
-};
 export const E2E_DEFAULTS = { rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16], tests: ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM)] };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {

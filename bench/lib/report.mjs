@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, rmSync, symlinkSync, cpSync, lstatSync } from
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, relative } from 'node:path';
-import { CUSTOM } from '../e2e.mjs';
+import { CUSTOM } from './custom-commands.mjs';
 import { ROOT } from './servers.mjs';
 
 const require = createRequire(import.meta.url);
