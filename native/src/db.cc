@@ -387,6 +387,7 @@ rocksdb::Status Database::LoadDbMap() {
 
 rocksdb::Status Database::SwapDbs(uint8_t a, uint8_t b) {
   if (a >= kDbMapSize || b >= kDbMapSize) return rocksdb::Status::InvalidArgument("database index out of range");
+  std::lock_guard<std::mutex> turnstile(db_map_turnstile_);
   std::unique_lock<std::shared_mutex> map_guard(db_map_lock_);
   // Writers of the expiry cycle and FLUSHDB hold this one: nothing is half-way through a
   // flush or an expiry while the numbers change.
@@ -402,6 +403,9 @@ rocksdb::Status Database::SwapDbs(uint8_t a, uint8_t b) {
 }
 
 rocksdb::Status Database::Checkpoint() {
+  // In-memory mode keeps no files: there is no directory to put a backup in, and a copy
+  // inside the same memory would go with the process. A save succeeds without one.
+  if (memory_env_ != nullptr) return rocksdb::Status::OK();
   namespace fs = std::filesystem;
   const fs::path target = fs::path(dir_) / kBackupDir;
   const fs::path fresh = fs::path(dir_) / (std::string(kBackupDir) + ".tmp");

@@ -105,11 +105,17 @@ class Database {
   uint64_t TickerCount(uint32_t ticker) const;
 
   // SWAPDB: logical databases map to physical ones (the db byte of every key). Requests
-  // are mapped when a storage thread starts them, under db_map_lock() held shared; a swap
-  // holds it exclusively, so it changes the map between commands, never inside one. The
-  // map is persisted (db 0xFF), so a swap survives restarts.
+  // are mapped when a storage thread (or the read fast path) starts them, holding the
+  // map's lock shared (LockDbMap); a swap holds it exclusively, so it changes the map
+  // between commands, never inside one. The map is persisted (db 0xFF), so a swap
+  // survives restarts.
   uint8_t PhysicalDb(uint8_t logical) const { return logical < kDbMapSize ? db_map_[logical] : logical; }
-  std::shared_mutex& db_map_lock() { return db_map_lock_; }
+  // Shares the map with other readers. A swap holds the turnstile while it waits for the
+  // readers to leave, so a steady stream of batches cannot keep it waiting forever.
+  std::shared_lock<std::shared_mutex> LockDbMap() {
+    std::lock_guard<std::mutex> turnstile(db_map_turnstile_);
+    return std::shared_lock<std::shared_mutex>(db_map_lock_);
+  }
   rocksdb::Status SwapDbs(uint8_t a, uint8_t b);
 
   // SAVE and BGSAVE: a RocksDB checkpoint (hard links to the SST files, flushed first) in
@@ -144,6 +150,7 @@ class Database {
   std::string dir_;
   std::array<uint8_t, kDbMapSize> db_map_{};
   std::shared_mutex db_map_lock_;
+  std::mutex db_map_turnstile_;
   std::atomic<bool> active_expire_{true};
   std::mutex save_mu_;  // guards save_ and serialises checkpoints
   SaveState save_;

@@ -136,10 +136,10 @@ uint32_t Executor::Run(Request& req, std::string* out) {
   TakeFailedCount();
   // Commands are mapped to physical databases just before they run, under the map's lock
   // (held shared); SWAPDB runs with it released and takes it exclusively.
-  std::shared_lock<std::shared_mutex> map_guard(db_->db_map_lock(), std::defer_lock);
+  std::shared_lock<std::shared_mutex> map_guard;
   size_t mapped = 0;
   auto map_until = [&](size_t end) {
-    if (!map_guard.owns_lock()) map_guard.lock();
+    if (!map_guard.owns_lock()) map_guard = db_->LockDbMap();
     for (; mapped < end; mapped++) MapDbs(*db_, &req.commands[mapped]);
   };
   ReplyWriter w(out);

@@ -38,13 +38,11 @@ const slowlogSubcommands = [
       if (argv.length > 3) return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try SLOWLOG HELP.`);
       return argv.length === 3 ? intInRange(argv[2], -1, Number.MAX_SAFE_INTEGER, 'ERR count should be greater than or equal to -1') : 10;
     },
-    exec: (count, ctx): Reply => {
-      const log = slowlog(ctx);
-      return log.slowlog(count === -1 ? log.slowlogLength : count).map((e) => [e.id, e.time, e.usec, [...e.argv], e.addr, e.name]);
-    },
+    exec: async (count, ctx): Promise<Reply> =>
+      (await slowlog(ctx).slowlog(count === -1 ? Number.MAX_SAFE_INTEGER : count)).map((e) => [e.id, e.time, e.usec, [...e.argv], e.addr, e.name]),
   }),
-  row({ name: 'slowlog|len', arity: 2, flags: ADMIN, since: '2.2.12', summary: 'Returns the number of entries in the slow log.', complexity: 'O(1)', parse: () => null, exec: (_a, ctx) => slowlog(ctx).slowlogLength }),
-  row({ name: 'slowlog|reset', arity: 2, flags: ADMIN, since: '2.2.12', summary: 'Clears all entries from the slow log.', complexity: 'O(N) where N is the number of entries in the slowlog', parse: () => null, exec: (_a, ctx) => (slowlog(ctx).resetSlowlog(), OK) }),
+  row({ name: 'slowlog|len', arity: 2, flags: ADMIN, since: '2.2.12', summary: 'Returns the number of entries in the slow log.', complexity: 'O(1)', parse: () => null, exec: (_a, ctx) => slowlog(ctx).slowlogLength() }),
+  row({ name: 'slowlog|reset', arity: 2, flags: ADMIN, since: '2.2.12', summary: 'Clears all entries from the slow log.', complexity: 'O(N) where N is the number of entries in the slowlog', parse: () => null, exec: async (_a, ctx) => (await slowlog(ctx).resetSlowlog(), OK) }),
   row({
     name: 'slowlog|help', arity: 2, flags: ['loading', 'stale'], since: '6.2.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)',
     parse: () => null,
@@ -67,9 +65,9 @@ function analyze(samples: readonly { time: number; latency: number }[]): { n: nu
 }
 
 /** LATENCY DOCTOR (Redis createLatencyReport), for the events kiwi records: command and fast-command. */
-function latencyReport(ctx: ExecContext): string {
+async function latencyReport(ctx: ExecContext): Promise<string> {
   const log = slowlog(ctx);
-  const events = log.latencyEvents();
+  const events = await log.latencyEvents();
   if (events.size === 0 && log.latencyThreshold === 0) {
     return 'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
   }
@@ -121,7 +119,7 @@ const latencySubcommands = [
   row({
     name: 'latency|latest', arity: 2, flags: ADMIN_NOSCRIPT, since: '2.8.13', summary: 'Returns the latest latency samples for all events.', complexity: 'O(1)',
     parse: () => null,
-    exec: (_a, ctx): Reply => [...slowlog(ctx).latencyEvents()].map(([event, ts]) => {
+    exec: async (_a, ctx): Promise<Reply> => [...(await slowlog(ctx).latencyEvents())].map(([event, ts]) => {
       const last = ts.samples[ts.samples.length - 1];
       return [event, last.time, last.latency, ts.max];
     }),
@@ -129,7 +127,7 @@ const latencySubcommands = [
   row({
     name: 'latency|history', arity: 3, flags: ADMIN_NOSCRIPT, since: '2.8.13', summary: 'Returns timestamp-latency samples for an event.', complexity: 'O(1)',
     parse: (argv) => argv[2].toString(),
-    exec: (event, ctx): Reply => (slowlog(ctx).latencyEvents().get(event)?.samples ?? []).map((s) => [s.time, s.latency]),
+    exec: async (event, ctx): Promise<Reply> => ((await slowlog(ctx).latencyEvents()).get(event)?.samples ?? []).map((s) => [s.time, s.latency]),
   }),
   row({
     name: 'latency|reset', arity: -2, flags: ADMIN_NOSCRIPT, since: '2.8.13', summary: 'Resets the latency data for one or more events.', complexity: 'O(1)',
@@ -139,7 +137,7 @@ const latencySubcommands = [
   row({
     name: 'latency|doctor', arity: 2, flags: ADMIN_NOSCRIPT, since: '2.8.13', summary: 'Returns a human-readable latency analysis report.', complexity: 'O(1)',
     parse: () => null,
-    exec: (_a, ctx) => new VerbatimReply(latencyReport(ctx)),
+    exec: async (_a, ctx) => new VerbatimReply(await latencyReport(ctx)),
   }),
   row({
     name: 'latency|help', arity: 2, flags: ['loading', 'stale'], since: '2.8.13', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',

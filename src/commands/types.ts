@@ -124,17 +124,27 @@ export interface LatencySample {
   latency: number;
 }
 
-/** The slow log and the latency monitor: the dispatcher records, SLOWLOG and LATENCY read. */
+export interface LatencySeries {
+  readonly samples: readonly LatencySample[];
+  readonly max: number;
+}
+
+/**
+ * The slow log and the latency monitor. The dispatcher records into its own network
+ * runtime's; SLOWLOG and LATENCY read and reset those of every runtime.
+ */
 export interface SlowCommandLog {
   /** A command (by its full name) finished `usec` microseconds after it was dispatched. */
   record(usec: number, name: string, argv: readonly Buffer[], fast: boolean, client: { readonly addr: string; readonly name: string }): void;
-  slowlog(count: number): readonly SlowLogEntry[];
-  readonly slowlogLength: number;
-  resetSlowlog(): void;
   readonly slowerThan: number;
   readonly latencyThreshold: number;
-  latencyEvents(): ReadonlyMap<string, { samples: readonly LatencySample[]; max: number }>;
-  resetLatency(events: readonly string[]): number;
+  /** The newest entries first, at most `count` (and slowlog-max-len in all). */
+  slowlog(count: number): Promise<SlowLogEntry[]>;
+  slowlogLength(): Promise<number>;
+  resetSlowlog(): Promise<void>;
+  latencyEvents(): Promise<Map<string, LatencySeries>>;
+  /** Forgets the events named (all when none is); resolves with how many there were. */
+  resetLatency(events: readonly string[]): Promise<number>;
 }
 
 /** One INFO section: ordered name/value fields. */

@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.js';
 import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 import { SlowCommands } from '../server/slow-commands.js';
+import { GatheredSlowLog } from './slow-log.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -33,6 +34,8 @@ export interface ContextParts {
   configChanged: (changes: Array<[string, unknown]>) => Promise<void>;
   readOnly: () => string | null;
   swappedDatabases: (a: number, b: number) => void;
+  /** Slow log entry ids, unique across network runtimes. */
+  nextSlowlogId?: () => number;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -43,7 +46,7 @@ export class KiwiServerContext implements ServerContext {
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
-  readonly slowCommands: SlowCommands;
+  readonly slowCommands: GatheredSlowLog;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -53,8 +56,9 @@ export class KiwiServerContext implements ServerContext {
     this.storage = parts.storage;
     this.commands = parts.commands;
     this.bus = parts.bus;
-    this.slowCommands = new SlowCommands(parts.config.values.server);
-    parts.config.onChange(() => this.slowCommands.configure(parts.config.values.server));
+    const local = new SlowCommands(parts.config.values.server, parts.nextSlowlogId);
+    parts.config.onChange(() => local.configure(parts.config.values.server));
+    this.slowCommands = new GatheredSlowLog(local, parts.bus);
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {

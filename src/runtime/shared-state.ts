@@ -56,16 +56,23 @@ export class SharedCounters {
   readonly buffer: SharedArrayBuffer;
   readonly #ints: Int32Array;
   readonly #ids: BigInt64Array;
+  readonly #slowlogIds: BigInt64Array;
 
   constructor(buffer = new SharedArrayBuffer(64)) {
     this.buffer = buffer;
     this.#ids = new BigInt64Array(buffer, 0, 1);
     this.#ints = new Int32Array(buffer, 8, 8);
+    this.#slowlogIds = new BigInt64Array(buffer, 40, 1);
   }
 
   /** A client id no runtime has handed out before (1, 2, 3...). */
   nextClientId(): number {
     return Number(Atomics.add(this.#ids, 0, 1n)) + 1;
+  }
+
+  /** A slow log entry id no runtime has used before (0, 1, 2...), as Redis numbers them. */
+  nextSlowlogId(): number {
+    return Number(Atomics.add(this.#slowlogIds, 0, 1n));
   }
 
   /** Adds `delta`; returns the new value. */

@@ -1,9 +1,9 @@
-// The slow log (Redis slowlog.c) and the latency monitor (latency.c, command events
-// only): the dispatcher reports every finished command here with its duration, from
-// dispatch to reply, and SLOWLOG / LATENCY read what was kept. Both are bounded: the slow
-// log by slowlog-max-len entries of at most 32 arguments of 128 bytes each, the monitor
-// by 160 samples per event.
-import type { LatencySample, SlowCommandLog, SlowLogEntry } from '../commands/types.js';
+// One network runtime's slow log (Redis slowlog.c) and latency monitor (latency.c,
+// command events only): the dispatcher reports every finished command here with its
+// duration, from dispatch to reply; SLOWLOG and LATENCY gather every runtime's
+// (src/runtime/slow-log.ts). Both are bounded: the slow log by slowlog-max-len entries of
+// at most 32 arguments of 128 bytes each, the monitor by 160 samples per event.
+import type { LatencySample, LatencySeries, SlowLogEntry } from '../commands/types.js';
 
 const MAX_ARGC = 32; // SLOWLOG_ENTRY_MAX_ARGC
 const MAX_STRING = 128; // SLOWLOG_ENTRY_MAX_STRING
@@ -62,15 +62,18 @@ export interface SlowCommandSettings {
   latencyMonitorThreshold: number;
 }
 
-export class SlowCommands implements SlowCommandLog {
+export class SlowCommands {
   #slowerThan = 0;
   #maxLen = 0;
   #latencyThreshold = 0;
   #entries: SlowLogEntry[] = [];
-  #nextId = 0;
+  readonly #nextId: () => number;
   readonly #events = new Map<string, Series>();
 
-  constructor(settings: SlowCommandSettings) {
+  /** `nextId`: entry ids, shared by every runtime so that they order the gathered log. */
+  constructor(settings: SlowCommandSettings, nextId?: () => number) {
+    let id = 0;
+    this.#nextId = nextId ?? (() => id++);
     this.configure(settings);
   }
 
@@ -90,6 +93,10 @@ export class SlowCommands implements SlowCommandLog {
     return this.#slowerThan;
   }
 
+  get maxLen(): number {
+    return this.#maxLen;
+  }
+
   /** A command finished after `usec` microseconds (the hot path: two comparisons). */
   record(usec: number, name: string, argv: readonly Buffer[], fast: boolean, client: Client): void {
     if (this.#slowerThan >= 0 && usec >= this.#slowerThan) this.#push(usec, name, argv, client);
@@ -101,7 +108,7 @@ export class SlowCommands implements SlowCommandLog {
 
   #push(usec: number, name: string, argv: readonly Buffer[], client: Client): void {
     // Redis numbers the entry before trimming: with slowlog-max-len 0 ids still advance.
-    const id = this.#nextId++;
+    const id = this.#nextId();
     if (this.#maxLen === 0) return;
     this.#entries.unshift({
       id, time: Math.floor(Date.now() / 1000), usec: Math.floor(usec), argv: keptArguments(name, argv), addr: client.addr, name: client.name,
@@ -142,18 +149,14 @@ export class SlowCommands implements SlowCommandLog {
     if (ts.samples.length > LATENCY_TS_LEN) ts.samples.shift();
   }
 
-  latencyEvents(): ReadonlyMap<string, { samples: readonly LatencySample[]; max: number }> {
+  latencyEvents(): ReadonlyMap<string, LatencySeries> {
     return this.#events;
   }
 
-  resetLatency(events: readonly string[]): number {
-    if (events.length === 0) {
-      const n = this.#events.size;
-      this.#events.clear();
-      return n;
-    }
-    let n = 0;
-    for (const e of events) if (this.#events.delete(e)) n++;
-    return n;
+  /** Forgets the events named (all when none is); returns the names it had. */
+  resetLatency(events: readonly string[]): string[] {
+    const gone = events.length === 0 ? [...this.#events.keys()] : events.filter((e) => this.#events.has(e));
+    for (const e of gone) this.#events.delete(e);
+    return gone;
   }
 }

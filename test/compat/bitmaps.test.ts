@@ -3,23 +3,13 @@
 // Cases follow Redis' tests/unit/bitops.tcl, bitfield.tcl and type/string.tcl (LCS).
 import { describe } from 'vitest';
 import type { Step } from './harness.js';
-import { HAVE_REDIS, hello, title, useReference } from './reference.js';
+import { differential } from './suite.js';
 
-const FILE = 'test/compat/bitmaps.test.ts';
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
 const bytes = (...b: number[]): Buffer => Buffer.from(b);
 
-/** Each script once as it is (RESP2) and once after HELLO 3. */
-function both(same: (name: string, steps: readonly Step[]) => void, name: string, steps: readonly Step[]): void {
-  same(name, steps);
-  same(`${name} (RESP3)`, [hello(['HELLO', '3']), ...steps]);
-}
-
-describe.skipIf(!HAVE_REDIS)(title('Redis differential: bitmaps and LCS', FILE), () => {
-  const { same } = useReference();
-  const test = (name: string, steps: readonly Step[]) => both(same, name, steps);
-
+differential('Redis differential: bitmaps and LCS', (test) => {
   describe('SETBIT and GETBIT', () => {
     test('SETBIT against non-existing key, then GETBIT and GET', [['SETBIT', 'k', '1', '1'], ['GET', 'k'], ['GETBIT', 'k', '1'], ['GETBIT', 'k', '0'], ['GETBIT', 'k', '100'], ['STRLEN', 'k']]);
     test('SETBIT returns the old bit and grows the string with zeros', [

@@ -2,11 +2,9 @@
 // errors must equal Debian's redis-server's for the same inputs, in RESP2 and RESP3, and a
 // value copied from one server to the other with GET/SET counts the same on both.
 // Cases follow Redis' tests/unit/hyperloglog.tcl.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RespConnection, type Arg, type Step } from './harness.js';
-import { HAVE_REDIS, hello, title, useReference } from './reference.js';
-
-const FILE = 'test/compat/hyperloglog.test.ts';
+import { differential } from './suite.js';
 
 /** PFADD of `n` elements named prefix0.., `per` per command. */
 const adds = (key: string, n: number, prefix = 'e', per = 500): Step[] => {
@@ -17,12 +15,7 @@ const adds = (key: string, n: number, prefix = 'e', per = 500): Step[] => {
   return steps;
 };
 
-describe.skipIf(!HAVE_REDIS)(title('Redis differential: HyperLogLog', FILE), () => {
-  const ref = useReference();
-  const test = (name: string, steps: readonly Step[]) => {
-    ref.same(name, steps);
-    ref.same(`${name} (RESP3)`, [hello(['HELLO', '3']), ...steps]);
-  };
+differential('Redis differential: HyperLogLog', (test, targets) => {
 
   test('PFADD without arguments creates an HLL value', [['PFADD', 'h'], ['EXISTS', 'h'], ['GET', 'h'], ['PFADD', 'h'], ['PFCOUNT', 'h']]);
   test('PFADD returns 1 when at least one register was modified, 0 otherwise', [
@@ -69,9 +62,8 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential: HyperLogLog', FILE), () 
   // A value built by one server, SET into the other: both count it the same, and adding
   // to it gives the same bytes on both.
   async function crossCopy(from: 'redis' | 'kiwi', to: 'redis' | 'kiwi', n: number): Promise<void> {
-    const targets = ref.targets();
-    const src = await RespConnection.open(targets[from].port);
-    const dst = await RespConnection.open(targets[to].port);
+    const src = await RespConnection.open(targets()[from].port);
+    const dst = await RespConnection.open(targets()[to].port);
     try {
       await src.command(['DEL', 'x']);
       for (const step of adds('x', n, 'c')) await src.command(step as Arg[]);

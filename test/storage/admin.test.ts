@@ -27,7 +27,7 @@ const hgetall = (key: string, db: number) => storageCommand(Op.HGETALL, db, [Buf
 
 describe('SWAPDB', () => {
   it('swaps strings and composite keys, scans and counts follow, and it survives a restart', async () => {
-    let s = open();
+    let s = open({}, tempDir());
     await s.send(Cmd.set('a', 'zero', {}, 0));
     await s.send(hset('h', 0, 'f', 'zero'));
     await s.send(Cmd.set('b', 'one', {}, 1));
@@ -78,7 +78,7 @@ describe('SWAPDB', () => {
 
 describe('SAVE and BGSAVE', () => {
   it('SAVE writes a checkpoint in <dir>/backup that opens as a data directory', async () => {
-    const s = open();
+    const s = open({}, tempDir());
     await s.send(Cmd.mset(['a', '1', 'b', '2']));
     await s.send(hset('h', 0, 'f', 'v'));
     expect(await s.send(storageCommand(Op.SAVE, 0, []))).toBe('OK');
@@ -99,7 +99,7 @@ describe('SAVE and BGSAVE', () => {
   });
 
   it('BGSAVE runs off the storage threads while writes go on, one at a time', async () => {
-    const s = open();
+    const s = open({}, tempDir());
     await Promise.all(Array.from({ length: 2000 }, (_, i) => s.send(Cmd.set(`k${i}`, 'x'.repeat(100)))));
     const info = () => s.send(storageCommand(Op.SAVE_INFO, 0, [])) as Promise<number[]>;
     const before = (await info())[1];
@@ -113,6 +113,22 @@ describe('SAVE and BGSAVE', () => {
     expect([inProgress, ok]).toEqual([0, 1]);
     expect(lastSave).toBeGreaterThanOrEqual(before);
     expect(existsSync(join(s.dir, 'backup', 'CURRENT'))).toBe(true);
+  });
+});
+
+describe('SAVE in memory', () => {
+  it('succeeds without writing anything: there is no directory', async () => {
+    const s = open({}, ':memory:');
+    opened.pop();
+    try {
+      await s.send(Cmd.set('k', 'v'));
+      expect(await s.send(storageCommand(Op.SAVE, 0, []))).toBe('OK');
+      expect(existsSync(':memory:')).toBe(false);
+      expect(existsSync(join(':memory:', 'backup'))).toBe(false);
+      expect((await s.send(storageCommand(Op.SAVE_INFO, 0, [])) as number[])[2]).toBe(1);
+    } finally {
+      await s.close();
+    }
   });
 });
 
