@@ -262,7 +262,8 @@ describe('network_threads = 3: issue 12 state kept per runtime', () => {
   it('SLOWLOG and LATENCY show and reset the commands of every runtime as one log', async () => {
     const server = await serve({ 'server.slowlog_log_slower_than': 0, 'server.latency_monitor_threshold': 5 });
     const cs = await connect(server, 9);
-    expect(Math.min(...(await spread(cs[0])))).toBeGreaterThan(0);
+    // SO_REUSEPORT spreads connections by hash: at least two runtimes hold some of them.
+    expect((await spread(cs[0])).filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     await cs[0].slowlog('RESET');
     for (const [i, c] of cs.entries()) await c.set(`k${i}`, String(i));
     await cs[4].call('DEBUG', 'SLEEP', '0.02');
