@@ -1,7 +1,9 @@
 // Memory of bit commands on a 512 MB value (issue 12): SETBIT at offset 2^32-1 on a
 // missing key, then BITCOUNT, BITPOS and GETBIT over it, SETBIT inside it, and GET, each
 // step's peak RSS (VmHWM, reset before the step through /proc/PID/clear_refs) against the
-// RSS before it. kiwi-server and redis-server in turn, each a fresh process.
+// RSS before it, each step started once the RSS has settled; last, the peak of a write
+// including the memtable flush that follows it. kiwi-server and redis-server in turn,
+// each a fresh process.
 //
 //   npm run build && node bench/bitmap-memory.mjs
 import { execFileSync } from 'node:child_process';
@@ -23,12 +25,24 @@ const STEPS = [
   ['STRLEN big', ['STRLEN', 'big']],
 ];
 
+/** Waits (up to 30 s) for the RSS to stop moving: the flush after a big write, freed pages. */
+async function settle(pid) {
+  const deadline = Date.now() + 30_000;
+  let last = procStatusBytes(pid, 'VmRSS');
+  for (let still = 0; still < 10 && Date.now() < deadline; ) {
+    await sleep(300);
+    const now = procStatusBytes(pid, 'VmRSS');
+    still = Math.abs(now - last) < 4 * MB ? still + 1 : 0;
+    last = now;
+  }
+}
+
 async function measure(server) {
   const rows = [];
   try {
     for (const [label, argv] of STEPS) {
-      // Let earlier work settle (memtable flushes, freed pages) before the baseline.
-      await sleep(3000);
+      // Each step from a quiet start: the previous one's flush and freed pages done.
+      await settle(server.pid);
       const before = procStatusBytes(server.pid, 'VmRSS');
       writeFileSync(`/proc/${server.pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
       const started = performance.now();
@@ -37,6 +51,14 @@ async function measure(server) {
       const peak = procStatusBytes(server.pid, 'VmHWM');
       rows.push({ label, reply, ms, before, peak, after: procStatusBytes(server.pid, 'VmRSS') });
     }
+    // The step's peak above includes only what it did while the command ran; a big write
+    // is flushed afterwards, in the background. Its peak, from a fresh SETBIT:
+    await settle(server.pid);
+    writeFileSync(`/proc/${server.pid}/clear_refs`, '5');
+    const before = procStatusBytes(server.pid, 'VmRSS');
+    cli(server.port, 'SETBIT', 'big2', '4294967295', '1');
+    await settle(server.pid);
+    rows.push({ label: 'SETBIT big2 4294967295 1, until its flush is done', reply: '', ms: 0, before, peak: procStatusBytes(server.pid, 'VmHWM'), after: procStatusBytes(server.pid, 'VmRSS') });
   } finally {
     await server.stop();
   }
@@ -47,7 +69,7 @@ installCleanup();
 const results = { kiwi: await measure(await startKiwi()), redis: await measure(await startRedis()) };
 console.log('| step | server | reply | ms | RSS before | peak RSS | peak - before | RSS after |');
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
-for (let i = 0; i < STEPS.length; i++) {
+for (let i = 0; i <= STEPS.length; i++) {
   for (const name of ['kiwi', 'redis']) {
     const r = results[name][i];
     console.log(`| ${r.label} | ${name} | ${r.reply} | ${r.ms.toFixed(0)} | ${mb(r.before)} | ${mb(r.peak)} | ${mb(r.peak - r.before)} | ${mb(r.after)} |`);
