@@ -21,6 +21,9 @@ namespace {
 
 constexpr char kMissingArgs[] = "missing arguments";
 
+// SETBIT builds a new value of up to this many bytes on the stack.
+constexpr size_t kSmallValue = 256;
+
 // Zero padding for values that grow, referenced as many times as needed.
 constexpr size_t kZeroChunk = 1 << 20;
 const char kZeros[kZeroChunk] = {};
@@ -174,7 +177,23 @@ void SetBitCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
   const uint64_t offset = static_cast<uint64_t>(c.a);
   const size_t byte = offset >> 3;
   const int bit = 7 - static_cast<int>(offset & 7);
-  Patch p(l.value.payload);
+  const std::string_view old_value = l.value.payload;
+  const size_t size = std::max(old_value.size(), byte + 1);
+  if (size <= kSmallValue) {
+    // The common case, a small bitmap: the new value on the stack, no allocation.
+    char buf[kSmallValue];
+    std::memcpy(buf, old_value.data(), old_value.size());
+    std::memset(buf + old_value.size(), 0, size - old_value.size());
+    const auto before = static_cast<uint8_t>(buf[byte]);
+    const bool was_set = before & (1 << bit);
+    buf[byte] = static_cast<char>(c.b ? (before | (1 << bit)) : (before & ~(1 << bit)));
+    // Unchanged when it exists, keeps its length and the bit already had the value.
+    if (!l.value.exists() || size != old_value.size() || was_set != (c.b != 0)) {
+      g.Put(c.db, key, kTypeString, l.value.expire_ms, std::string_view(buf, size));
+    }
+    return w.Int(was_set ? 1 : 0);
+  }
+  Patch p(old_value);
   // A missing key is created even when the bit is already 0, as in Redis.
   if (!l.value.exists()) p.Grow(1);
   p.Grow(byte + 1);
