@@ -100,8 +100,8 @@ for (const threads of [1, 3]) {
       expect(await Promise.all(reads)).toEqual(others.map(() => null));
       expect(Date.now() - started).toBeGreaterThanOrEqual(550);
       // Errors as Redis words them.
-      await expect(admin.client('PAUSE', 'soon')).rejects.toThrow('ERR timeout is not an integer or out of range');
-      await expect(admin.client('PAUSE', '10', 'SOME')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      await expect(admin.call('CLIENT', 'PAUSE', 'soon')).rejects.toThrow('ERR timeout is not an integer or out of range');
+      await expect(admin.call('CLIENT', 'PAUSE', '10', 'SOME')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
     });
 
     it('MONITOR sees every command of every client on every runtime, with its address and db', async () => {
@@ -137,7 +137,7 @@ for (const threads of [1, 3]) {
       const n = 300; // 300 MB of replies asked for
       c.write(Buffer.concat(Array.from({ length: n }, () => resp('GET', 'big'))));
       await sleep(1500);
-      const line = (await r.client('LIST')).split('\n').find((l) => l.includes(`addr=127.0.0.1:${c.socket.localPort}`)) ?? '';
+      const line = ((await r.client('LIST')) as string).split('\n').find((l) => l.includes(`addr=127.0.0.1:${c.socket.localPort}`)) ?? '';
       const omem = Number(/ omem=(\d+)/.exec(line)?.[1]);
       // What the server holds for it stays near the budget (plus one reply in flight), far
       // below the 300 MB it asked for; its unread commands wait in the kernel's buffers.
