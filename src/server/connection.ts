@@ -16,7 +16,7 @@ import { tick } from '../clock.js';
 import { ReplyError } from '../errors.js';
 import { NO_REPLY, type Reply } from '../commands/reply.js';
 import type { ClientState } from '../commands/types.js';
-import type { OutputClass, OutputLimits } from '../config/output-limits.js';
+import type { OutputClass, OutputLimits } from '../commands/types.js';
 import { RequestParser } from '../protocol/request-parser.js';
 import { RespWriter } from './resp-writer.js';
 
