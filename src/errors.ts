@@ -40,6 +40,14 @@ export const RedisError = {
   timeoutNegative: 'ERR timeout is negative',
   unsupportedProtocol: 'NOPROTO unsupported protocol version',
 
+  // Transactions (multi.c, server.c).
+  multiNested: 'ERR MULTI calls can not be nested',
+  execWithoutMulti: 'ERR EXEC without MULTI',
+  discardWithoutMulti: 'ERR DISCARD without MULTI',
+  watchInsideMulti: 'ERR WATCH inside MULTI is not allowed',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  notAllowedInMulti: 'ERR Command not allowed inside a transaction',
+
   // Protocol errors (networking.c). Redis closes the connection after sending them.
   protocolTooBigInline: 'ERR Protocol error: too big inline request',
   protocolUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',

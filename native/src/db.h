@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "format.h"
+#include "watch.h"
 
 namespace kiwi {
 
@@ -94,6 +95,8 @@ class Database {
   // Writers hold it shared; FLUSHDB/FLUSHALL hold it exclusively, so a read-modify-write
   // never straddles a flush.
   std::shared_mutex& flush_lock() { return flush_lock_; }
+  // Keys clients WATCH, with their modification counters (watch.h).
+  WatchTable& watch() { return watch_; }
 
   HealthState& health() { return *health_; }
   rocksdb::Status Resume();
@@ -128,6 +131,7 @@ class Database {
   DbOptions options_;
   KeyLocks locks_;
   std::shared_mutex flush_lock_;
+  WatchTable watch_;
   std::atomic<uint64_t> expired_keys_{0};
 
   std::thread maintenance_;
@@ -137,5 +141,9 @@ class Database {
 };
 
 int64_t NowMs();
+
+// Set while this storage thread runs an EXEC that holds the flush lock exclusively (a
+// transaction with a keyless command): the commands it runs must not lock it again.
+inline thread_local bool t_keyspace_exclusive = false;
 
 }  // namespace kiwi

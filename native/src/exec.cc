@@ -136,6 +136,17 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       // runs, so a retry of the rest keeps every client's commands in order.
       w.Error(StatusCode(transient), "not executed: an earlier write of the batch hit a transient storage error");
       i += c.op == kOp_BATCH && c.a >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(c.a), n - i - 1) : 1;
+    } else if (c.op == kOp_EXEC) {
+      const size_t group = static_cast<size_t>(c.a);
+      if (c.a < 0 || group > n - i - 1) {
+        w.Error(kErr_BAD_REQUEST, "EXEC count exceeds the batch");
+        replies++;
+        i = n;
+        break;
+      }
+      const rocksdb::Status s = RunExec(req, i, w);
+      if (IsTransient(s)) transient = s;
+      i += 1 + group;
     } else if (c.op == kOp_BATCH) {
       const size_t group = static_cast<size_t>(c.a);
       if (c.a < 0 || group > n - i - 1) {
@@ -227,8 +238,91 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
   return true;
 }
 
+rocksdb::Status Executor::RunExec(const Request& req, size_t at, ReplyWriter& w) {
+  const Command& head = req.commands[at];
+  const uint64_t client = static_cast<uint64_t>(head.b);
+  const size_t begin = at + 1;
+  const size_t end = begin + static_cast<size_t>(head.a);
+  WatchTable& watch = db_->watch();
+  // WATCHed keys (only a client that watched has any: the flag spares the lookup).
+  std::vector<std::string> watched;
+  if (head.flags & kFlag_EXEC_WATCHED) watched = watch.KeysOf(client);
+  bool exclusive = false;
+  for (size_t i = begin; i < end && !exclusive; i++) {
+    const uint8_t op = req.commands[i].op;
+    if (op == kOp_BATCH || op == kOp_EXEC) {
+      w.Error(kErr_BAD_REQUEST, "nested atomic group");
+      return rocksdb::Status::OK();
+    }
+    exclusive = ClassOf(op) == OpClass::kSpecial && op != kOp_PING;
+  }
+  if (exclusive) {
+    // A keyless command (FLUSHALL, KEYS, DBSIZE...): no other write may run while the
+    // transaction does, so it holds the flush lock exclusively; key commands run as
+    // atomic groups under it, keyless ones between them.
+    std::unique_lock<std::shared_mutex> guard(db_->flush_lock());
+    t_keyspace_exclusive = true;
+    const bool dirty = !watched.empty() && watch.Dirty(client, NowMs());
+    watch.Unwatch(client);
+    rocksdb::Status s;
+    if (dirty) {
+      w.Nil();
+    } else {
+      w.Array(static_cast<uint32_t>(end - begin));
+      size_t i = begin;
+      while (i < end) {
+        const Command& c = req.commands[i];
+        if (!s.ok()) {
+          ReplyStatus(w, s);
+          i++;
+        } else if (ClassOf(c.op) == OpClass::kSpecial && c.op != kOp_PING) {
+          Info(c.op).special(db_, req, c, NowMs(), w);
+          i++;
+        } else {
+          size_t j = i + 1;
+          while (j < end && (ClassOf(req.commands[j].op) != OpClass::kSpecial || req.commands[j].op == kOp_PING)) j++;
+          s = RunWrites(req, i, j, /*atomic=*/true, w, /*locked=*/true);
+          i = j;
+        }
+      }
+    }
+    t_keyspace_exclusive = false;
+    // A commit that failed part way leaves the earlier parts written: never retried.
+    return rocksdb::Status::OK();
+  }
+  // Every key of the queued commands and every watched key, locked for the whole group:
+  // no other client's command runs on them between the check and the commit.
+  std::vector<KeyRef> keys;
+  for (size_t i = begin; i < end; i++) CommandKeys(req, req.commands[i], &keys);
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size() + watched.size());
+  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+  for (const auto& k : watched) stripes.push_back(KeyLocks::Stripe(k));
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
+  db_->locks().Lock(&stripes);
+  rocksdb::Status s;
+  if (!watched.empty() && watch.Dirty(client, NowMs())) {
+    watch.Unwatch(client);
+    w.Nil();
+  } else {
+    const size_t mark = w.size();
+    w.Array(static_cast<uint32_t>(end - begin));
+    s = RunWrites(req, begin, end, /*atomic=*/true, w, /*locked=*/true);
+    if (IsTransient(s)) {
+      // Nothing ran: the client's retry checks its watches again, so keep them.
+      w.Truncate(mark);
+      w.Array(static_cast<uint32_t>(end - begin));
+      for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
+    } else {
+      watch.Unwatch(client);
+    }
+  }
+  db_->locks().Unlock(stripes);
+  return s;
+}
+
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
-                                    ReplyWriter& w) {
+                                    ReplyWriter& w, bool locked) {
   // Every (db, key) the group touches, for its locks and the repeat check below.
   std::vector<KeyRef> keys;
   bool members = false;
@@ -237,10 +331,14 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     members = members || Info(req.commands[i].op).members;
   }
   std::vector<size_t> stripes;
-  stripes.reserve(keys.size());
-  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
-  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
-  db_->locks().Lock(&stripes);
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock(), std::defer_lock);
+  if (!locked) {
+    // An EXEC locked everything already (RunExec).
+    stripes.reserve(keys.size());
+    for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+    flush_guard.lock();
+    db_->locks().Lock(&stripes);
+  }
   // Commands must see the group's earlier writes when a key repeats (or inside BATCH, or
   // when members are written). Distinct stripes prove keys do not repeat; when stripes
   // collide (likely in big groups: 1,024 stripes), compare the keys themselves before
@@ -272,7 +370,15 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     const Command& c = req.commands[i];
     const OpInfo& info = Info(c.op);
     if (info.cls == OpClass::kWrite) {
+      const uint64_t member_writes = g.member_writes();
       info.write(req, c, g, w);
+      // Member writes (HSET of a field, a list element) change the command's key even
+      // when its metadata record stays as it was.
+      if (g.member_writes() != member_writes) {
+        own.clear();
+        CommandKeys(req, c, &own);
+        if (!own.empty()) g.Touched(own[0].db, own[0].key);
+      }
     } else if (atomic && info.cls == OpClass::kRead) {
       own.clear();
       CommandKeys(req, c, &own);
@@ -295,7 +401,7 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
       for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
     }
   }
-  db_->locks().Unlock(stripes);
+  if (!locked) db_->locks().Unlock(stripes);
   return s;
 }
 

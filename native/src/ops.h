@@ -98,7 +98,10 @@ namespace kiwi {
   X(SINTERSTORE, 73, M, KA, SetStoreCmd)                      \
   X(SUNIONSTORE, 74, M, KA, SetStoreCmd)                      \
   X(SDIFFSTORE, 75, M, KA, SetStoreCmd)                       \
-  X(SSCAN, 76, V, K1, SScanCmd)
+  X(SSCAN, 76, V, K1, SScanCmd)                               \
+  X(EXEC, 200, S, K0, ExecCmd)                                \
+  X(WATCH, 201, S, K0, WatchCmd)                              \
+  X(UNWATCH, 202, S, K0, UnwatchCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -129,7 +132,8 @@ enum Op : uint8_t {
   X(HSET_NX, 1)                    \
   X(COUNT_GIVEN, 1)                \
   X(WITHVALUES, 2)                 \
-  X(COPY_REPLACE, 1)
+  X(COPY_REPLACE, 1)               \
+  X(EXEC_WATCHED, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,

@@ -330,6 +330,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
     parse: () => null,
     exec: (_a, ctx) => {
       const c = ctx.client;
+      ctx.tx.reset();
       c.db = 0;
       c.resp = 2;
       c.name = '';

@@ -6,6 +6,7 @@ import { keyspaceCommands } from './keyspace.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
+import { transactionCommands } from './transaction.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
@@ -16,6 +17,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,
+  ...transactionCommands,
 ];
 
 export function buildCommandTable(rows: readonly CommandRow<any>[] = ALL_COMMANDS): Map<string, CommandRow<any>> {

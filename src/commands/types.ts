@@ -18,6 +18,7 @@ export type CommandFlag =
   | 'loading'
   | 'stale'
   | 'skip_monitor'
+  | 'skip_slowlog'
   | 'fast'
   | 'no_auth'
   | 'no_multi'
@@ -167,9 +168,28 @@ export interface ServerContext {
   feedMonitors(line: string): void;
 }
 
+/**
+ * MULTI/EXEC/WATCH state of one connection, as the transaction commands see it
+ * (src/server/transaction.ts implements it; the dispatcher queues commands while active).
+ */
+export interface TransactionControl {
+  /** Inside MULTI: commands are queued. */
+  readonly active: boolean;
+  /** Some key is WATCHed (the storage runtime keeps the watch; see native/src/watch.h). */
+  readonly watching: boolean;
+  multi(): Reply;
+  exec(): Outcome;
+  discard(): Outcome;
+  watch(keys: Buffer[]): Outcome;
+  unwatch(): Outcome;
+  /** RESET: leaves MULTI and forgets watched keys. */
+  reset(): void;
+}
+
 export interface ExecContext {
   client: ClientState;
   server: ServerContext;
+  tx: TransactionControl;
 }
 
 /** Turns a storage reply into the client's reply. Usually a shared function, not a closure per call. */

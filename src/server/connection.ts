@@ -85,6 +85,8 @@ export class Connection implements ClientState {
   libVer = '';
   /** In MONITOR mode. */
   monitor = false;
+  /** MULTI/WATCH state, made by the dispatcher with the connection's first command. */
+  transaction: { readonly active: boolean } | null = null;
   /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
   outputClass: OutputClass = 'normal';
 
@@ -175,9 +177,10 @@ export class Connection implements ClientState {
     return `${this.#paused === 0 ? 'r' : ''}${this.outputBytes > 0 ? 'w' : ''}`;
   }
 
-  /** CLIENT LIST flags: O in MONITOR mode, N otherwise. */
+  /** CLIENT LIST flags in Redis' order: O in MONITOR mode, x inside MULTI; N for none. */
   get flags(): string {
-    return this.monitor ? 'O' : 'N';
+    const f = `${this.monitor ? 'O' : ''}${this.transaction?.active ? 'x' : ''}`;
+    return f === '' ? 'N' : f;
   }
 
   /** Commands held back now (CLIENT PAUSE: blocked_clients). */

@@ -151,6 +151,7 @@ export class NetworkServer implements ConnectionHost {
   }
 
   onClose(conn: Connection): void {
+    this.#dispatcher.closed(conn);
     if (this.#clients.delete(conn.id)) this.#clientCount(-1);
     if (conn.monitor) {
       conn.monitor = false;

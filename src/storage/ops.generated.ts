@@ -67,6 +67,9 @@ export const Op = {
   SUNIONSTORE: 74,
   SDIFFSTORE: 75,
   SSCAN: 76,
+  EXEC: 200,
+  WATCH: 201,
+  UNWATCH: 202,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -136,6 +139,9 @@ export const OpClass = {
   SUNIONSTORE: 'M',
   SDIFFSTORE: 'M',
   SSCAN: 'V',
+  EXEC: 'S',
+  WATCH: 'S',
+  UNWATCH: 'S',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -162,6 +168,7 @@ export const Flag = {
   COUNT_GIVEN: 1,
   WITHVALUES: 2,
   COPY_REPLACE: 1,
+  EXEC_WATCHED: 1,
 } as const;
 
 /** Reply kinds of the result wire format. */
