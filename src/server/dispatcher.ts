@@ -82,9 +82,19 @@ export class Dispatcher {
     (conn.transaction as Transaction | null)?.close();
   }
 
-  /** A command rejected before it runs; inside MULTI it also aborts the transaction. */
-  #reject(conn: Connection, text: string): void {
-    (conn.transaction as Transaction | null)?.abort();
+  /**
+   * A command rejected before it runs; inside MULTI it also aborts the transaction. A
+   * rejected EXEC ends the transaction with the reason (Redis 7.0 execCommandAbort:
+   * its own texts lose their ERR prefix, shared ones such as NOAUTH keep theirs).
+   */
+  #reject(conn: Connection, text: string, p?: Prepared): void {
+    const tx = conn.transaction as Transaction | null;
+    if (p?.row.name === 'exec') {
+      tx?.reset();
+      conn.reply(new ReplyError(`EXECABORT Transaction discarded because of: ${text.startsWith('ERR ') ? text.slice(4) : text}`));
+      return;
+    }
+    tx?.abort();
     conn.reply(new ReplyError(text));
   }
 
@@ -112,12 +122,12 @@ export class Dispatcher {
     const arity = p.row.arity;
     if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
       p.stat.rejected++;
-      this.#reject(conn, wrongArity(p.row.name));
+      this.#reject(conn, wrongArity(p.row.name), p);
       return;
     }
     if (authRequired && !p.noAuth) {
       p.stat.rejected++;
-      this.#reject(conn, RedisError.noAuth);
+      this.#reject(conn, RedisError.noAuth, p);
       return;
     }
     const tx = conn.transaction as Transaction | null;
