@@ -3,8 +3,10 @@ import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
+import { listCommands } from './list.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
+import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
 import { transactionCommands } from './transaction.js';
 import type { CommandRow } from './types.js';
@@ -14,6 +16,8 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
+  ...listCommands,
+  ...sortCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,
