@@ -44,6 +44,8 @@ export const RedisError = {
   expireOptionsGtLt: 'ERR GT and LT options at the same time are not compatible',
   cursorInvalid: 'ERR invalid cursor',
   timeoutNegative: 'ERR timeout is negative',
+  timeoutNotFloat: 'ERR timeout is not a float or out of range',
+  unblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
   unsupportedProtocol: 'NOPROTO unsupported protocol version',
 
   // Transactions (multi.c, server.c).

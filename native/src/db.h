@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "format.h"
+#include "blocking.h"
 #include "watch.h"
 
 namespace kiwi {
@@ -97,6 +98,8 @@ class Database {
   std::shared_mutex& flush_lock() { return flush_lock_; }
   // Keys clients WATCH, with their modification counters (watch.h).
   WatchTable& watch() { return watch_; }
+  // Clients blocked on lists (blocking.h).
+  BlockTable& blocks() { return blocks_; }
 
   HealthState& health() { return *health_; }
   rocksdb::Status Resume();
@@ -132,6 +135,7 @@ class Database {
   KeyLocks locks_;
   std::shared_mutex flush_lock_;
   WatchTable watch_;
+  BlockTable blocks_;
   std::atomic<uint64_t> expired_keys_{0};
 
   std::thread maintenance_;

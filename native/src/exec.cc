@@ -136,6 +136,16 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       // runs, so a retry of the rest keeps every client's commands in order.
       w.Error(StatusCode(transient), "not executed: an earlier write of the batch hit a transient storage error");
       i += c.op == kOp_BATCH && c.a >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(c.a), n - i - 1) : 1;
+    } else if (c.op == kOp_BLOCK) {
+      if (n - i < 2) {
+        w.Error(kErr_BAD_REQUEST, "BLOCK without its command");
+        replies++;
+        i = n;
+        break;
+      }
+      const rocksdb::Status s = RunBlock(req, i, w);
+      if (IsTransient(s)) transient = s;
+      i += 2;
     } else if (c.op == kOp_EXEC) {
       const size_t group = static_cast<size_t>(c.a);
       if (c.a < 0 || group > n - i - 1) {
@@ -180,6 +190,19 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
     replies++;
   }
   std::memcpy(&(*out)[count_at], &replies, 4);
+  // Blocked clients to wake (blocking.h) follow the replies: u32 count, then per wake
+  // u8 runtime, u64 client, u32 seq.
+  std::vector<Wake>& wakes = PendingWakes();
+  if (!wakes.empty()) {
+    const uint32_t count = static_cast<uint32_t>(wakes.size());
+    out->append(reinterpret_cast<const char*>(&count), 4);
+    for (const Wake& k : wakes) {
+      out->push_back(static_cast<char>(k.runtime));
+      out->append(reinterpret_cast<const char*>(&k.client), 8);
+      out->append(reinterpret_cast<const char*>(&k.seq), 4);
+    }
+    wakes.clear();
+  }
   return TakeFailedCount();
 }
 
@@ -321,6 +344,71 @@ rocksdb::Status Executor::RunExec(const Request& req, size_t at, ReplyWriter& w)
   return s;
 }
 
+rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w) {
+  const Command& head = req.commands[at];
+  const Command& inner = req.commands[at + 1];
+  const uint64_t client = static_cast<uint64_t>(head.b);
+  const uint32_t seq = static_cast<uint32_t>(head.a);
+  const bool retry = head.flags & kFlag_BLOCK_RETRY;
+  BlockTable& blocks = db_->blocks();
+  if (ClassOf(inner.op) != OpClass::kWrite) {
+    w.Error(kErr_BAD_REQUEST, "BLOCK needs a write command");
+    return rocksdb::Status::OK();
+  }
+  std::vector<KeyRef> keys;
+  CommandKeys(req, inner, &keys);
+  std::vector<size_t> stripes;
+  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
+  db_->locks().Lock(&stripes);
+  rocksdb::Status s;
+  if (retry && !blocks.Waiting(client, seq)) {
+    // Served, timed out or unblocked meanwhile: this wake is stale.
+    w.Status("STALE");
+  } else {
+    const size_t mark = w.size();
+    s = RunWrites(req, at + 1, at + 2, /*atomic=*/false, w, /*locked=*/true);
+    const uint8_t kind = w.KindAt(mark);
+    const bool served = s.ok() && kind != kReply_NIL && kind != kReply_ERROR;
+    if (served) {
+      if (retry) {
+        // Elements left: the next waiter of the key may have them.
+        std::vector<std::string> waited = blocks.KeysOf(client);
+        blocks.Remove(client, /*pass_on=*/false, &PendingWakes());
+        std::vector<std::string> left;
+        for (const auto& k : waited) {
+          rocksdb::PinnableSlice v;
+          if (db_->db()->Get(rocksdb::ReadOptions(), db_->data(), k, &v).ok()) left.push_back(k);
+        }
+        if (!left.empty()) blocks.Ready(left, &PendingWakes());
+      }
+    } else if (s.ok() && (kind == kReply_NIL || retry)) {
+      if (retry) {
+        // Nothing for us (another client took it, or the key is no list now): wait on.
+        w.Truncate(mark);
+        w.Nil();
+        blocks.Unsignal(client);
+      } else {
+        std::vector<std::string> waited;
+        for (uint32_t i = 0; i < head.argc; i++) waited.push_back(DataKey(inner.db, req.arg(head, i)));
+        blocks.Add(client, seq, head.db, std::move(waited));
+      }
+    }
+  }
+  db_->locks().Unlock(stripes);
+  return s;
+}
+
+void BlockCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) {
+  w.Error(kErr_BAD_REQUEST, "BLOCK inside an atomic group");
+}
+
+// BLOCK_CANCEL: client `b` stops waiting (timeout, CLIENT UNBLOCK, disconnect).
+void BlockCancelCmd(Database* db, const Request&, const Command& c, int64_t, ReplyWriter& w) {
+  db->blocks().Remove(static_cast<uint64_t>(c.b), /*pass_on=*/true, &PendingWakes());
+  w.Ok();
+}
+
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
                                     ReplyWriter& w, bool locked) {
   // Every (db, key) the group touches, for its locks and the repeat check below.
@@ -379,6 +467,12 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
         CommandKeys(req, c, &own);
         if (!own.empty()) g.Touched(own[0].db, own[0].key);
       }
+      // A key renamed, copied or moved onto a name may serve clients blocked on it.
+      if ((c.op == kOp_RENAME || c.op == kOp_COPY || c.op == kOp_MOVE) && db_->blocks().active()) {
+        own.clear();
+        CommandKeys(req, c, &own);
+        if (own.size() > 1) g.MarkReady(own[1].db, own[1].key);
+      }
     } else if (atomic && info.cls == OpClass::kRead) {
       own.clear();
       CommandKeys(req, c, &own);
@@ -399,6 +493,9 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
       w.Truncate(mark);
       t_failed = failed_mark;
       for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
+    } else if (!g.ready().empty() && db_->blocks().active()) {
+      // Still under the keys' locks: a client registering as a waiter now waits for us.
+      db_->blocks().Ready(g.ready(), &PendingWakes());
     }
   }
   if (!locked) db_->locks().Unlock(stripes);

@@ -218,6 +218,8 @@ class Executor {
   // EXEC at `at`: checks the client's WATCHed keys and runs the next `a` commands as
   // one isolated group (all their keys locked; a keyless command locks everything).
   rocksdb::Status RunExec(const Request& req, size_t at, ReplyWriter& w);
+  // BLOCK at `at`: the blocking pop after it, or its registration as a waiter (blocking.h).
+  rocksdb::Status RunBlock(const Request& req, size_t at, ReplyWriter& w);
 
   Database* db_;
 };

@@ -117,7 +117,9 @@ namespace kiwi {
   X(SORT_STORE, 141, M, K2, SortStoreCmd)                     \
   X(EXEC, 200, S, K0, ExecCmd)                                \
   X(WATCH, 201, S, K0, WatchCmd)                              \
-  X(UNWATCH, 202, S, K0, UnwatchCmd)
+  X(UNWATCH, 202, S, K0, UnwatchCmd)                          \
+  X(BLOCK, 203, S, K0, BlockCmd)                              \
+  X(BLOCK_CANCEL, 204, S, K0, BlockCancelCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -160,7 +162,8 @@ enum Op : uint8_t {
   X(SORT_ALPHA, 2)                 \
   X(SORT_BY, 4)                    \
   X(SORT_DONTSORT, 8)              \
-  X(EXEC_WATCHED, 1)
+  X(EXEC_WATCHED, 1)               \
+  X(BLOCK_RETRY, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,

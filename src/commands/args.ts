@@ -102,3 +102,25 @@ export function expireArg(buf: Buffer, seconds: boolean, command: string): numbe
   if (ms > INT64_MAX) return new ReplyError(invalidExpireTime(command));
   return Number.isSafeInteger(Number(ms)) ? Number(ms) : ms;
 }
+
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const HEX = /^[+-]?0[xX][0-9a-fA-F]+$/;
+const INFINITE = /^[+-]?inf(inity)?$/i;
+
+/**
+ * Redis getTimeoutFromObjectOrReply for blocking commands: seconds as a long double,
+ * truncated to milliseconds (so 0.0001 is 0: block forever). A value whose milliseconds
+ * do not fit in 64 bits wraps negative in Redis, hence its "negative" error for +inf.
+ * Returns milliseconds (0: no timeout).
+ */
+export function timeoutArg(buf: Buffer): number | ReplyError {
+  const text = buf.toString('latin1');
+  let seconds: number;
+  if (FLOAT.test(text)) seconds = Number(text);
+  else if (HEX.test(text)) seconds = (text.startsWith('-') ? -1 : 1) * Number.parseInt(text.replace(/^[+-]?0[xX]/, ''), 16);
+  else if (INFINITE.test(text)) seconds = text.startsWith('-') ? -Infinity : Infinity;
+  else return new ReplyError(RedisError.timeoutNotFloat);
+  const ms = Math.trunc(seconds * 1000);
+  if (!(ms >= 0) || ms >= 2 ** 63) return new ReplyError(RedisError.timeoutNegative);
+  return ms;
+}

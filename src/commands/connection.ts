@@ -204,6 +204,17 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({ name: 'client|kill', arity: -3, flags: ADMIN, summary: 'Terminates open connections.', parse: parseKill, exec: killClients }),
   sub({
+    name: 'client|unblock', arity: -3, flags: ADMIN, since: '5.0.0', summary: 'Unblocks a client blocked by a blocking command from a different connection.',
+    complexity: 'O(log N) where N is the number of client connections',
+    parse: (argv) => {
+      const id = int64Arg(argv[2]);
+      if (id instanceof ReplyError) return id;
+      if (argv.length > 4 || (argv.length === 4 && !is(argv[3], 'timeout') && !is(argv[3], 'error'))) return new ReplyError(RedisError.unblockReason);
+      return { id: Number(id), error: argv.length === 4 && is(argv[3], 'error') };
+    },
+    exec: (a, ctx) => ctx.server.clients.unblock(a.id, a.error),
+  }),
+  sub({
     name: 'client|reply', arity: 3, flags: CONN, since: '3.2.0', summary: 'Instructs the server whether to reply to commands.',
     parse: (argv) => {
       const mode = lower(argv[2]);

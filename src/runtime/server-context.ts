@@ -38,6 +38,9 @@ export interface ContextParts {
   monitorsChanged: (delta: number) => void;
   hasMonitors: () => boolean;
   feedMonitors: (line: string) => void;
+  /** Clients blocked on keys, counted across runtimes (INFO blocked_clients). */
+  blockedChanged: (delta: number) => void;
+  blockedClients: () => number;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -101,5 +104,13 @@ export class KiwiServerContext implements ServerContext {
 
   feedMonitors(line: string): void {
     this.#parts.feedMonitors(line);
+  }
+
+  blockedChanged(delta: number): void {
+    this.#parts.blockedChanged(delta);
+  }
+
+  blockedClients(): number {
+    return this.#parts.blockedClients();
   }
 }

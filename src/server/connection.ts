@@ -38,6 +38,8 @@ export const PauseReason = {
 export const HoldReason = {
   PAUSE: 1,
   OUTPUT_BUDGET: 2,
+  /** A blocking command (BLPOP...) waits: later commands run once it is answered. */
+  BLOCKED: 4,
 } as const;
 
 /**
@@ -87,6 +89,8 @@ export class Connection implements ClientState {
   monitor = false;
   /** MULTI/WATCH state, made by the dispatcher with the connection's first command. */
   transaction: { readonly active: boolean } | null = null;
+  /** Blocking-command state, made by the dispatcher with the transaction. */
+  blocking: { readonly blocked: boolean; wake(seq: number): void; unblock(error: boolean): boolean; close(): void } | null = null;
   /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
   outputClass: OutputClass = 'normal';
 
@@ -179,7 +183,7 @@ export class Connection implements ClientState {
 
   /** CLIENT LIST flags in Redis' order: O in MONITOR mode, x inside MULTI; N for none. */
   get flags(): string {
-    const f = `${this.monitor ? 'O' : ''}${this.transaction?.active ? 'x' : ''}`;
+    const f = `${this.monitor ? 'O' : ''}${this.transaction?.active ? 'x' : ''}${this.blocking?.blocked ? 'b' : ''}`;
     return f === '' ? 'N' : f;
   }
 
@@ -221,6 +225,12 @@ export class Connection implements ClientState {
     // It runs first once released: commands read after it are behind it.
     this.#held.unshift({ id, argv, skip: this.#skipThis });
     this.#hold |= HoldReason.PAUSE;
+    this.pause(PauseReason.HELD);
+  }
+
+  /** A blocking command runs: commands after it wait (Redis reads none while blocked). */
+  holdForBlock(): void {
+    this.#hold |= HoldReason.BLOCKED;
     this.pause(PauseReason.HELD);
   }
 

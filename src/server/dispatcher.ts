@@ -8,6 +8,7 @@ import type { StorageReply } from '../storage/codec.js';
 import { coarseNow } from '../clock.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
+import { Blocker } from './blocking.js';
 import { Transaction } from './transaction.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
@@ -69,8 +70,9 @@ export class Dispatcher {
     let ctx = this.#contexts.get(conn);
     if (ctx === undefined) {
       // The transaction runs its queued commands with this very context.
-      const made: ExecContext = { client: conn, server: this.#server, tx: null as unknown as Transaction };
+      const made: ExecContext = { client: conn, server: this.#server, tx: null as unknown as Transaction, blocking: null as unknown as Blocker };
       made.tx = conn.transaction = new Transaction(made, conn.id);
+      made.blocking = conn.blocking = new Blocker(made, conn);
       ctx = made;
       this.#contexts.set(conn, ctx);
     }

@@ -85,6 +85,8 @@ export const Op = {
   EXEC: 200,
   WATCH: 201,
   UNWATCH: 202,
+  BLOCK: 203,
+  BLOCK_CANCEL: 204,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -172,6 +174,8 @@ export const OpClass = {
   EXEC: 'S',
   WATCH: 'S',
   UNWATCH: 'S',
+  BLOCK: 'S',
+  BLOCK_CANCEL: 'S',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -208,6 +212,7 @@ export const Flag = {
   SORT_BY: 4,
   SORT_DONTSORT: 8,
   EXEC_WATCHED: 1,
+  BLOCK_RETRY: 1,
 } as const;
 
 /** Reply kinds of the result wire format. */
