@@ -97,6 +97,11 @@ export function unknownSubcommand(sub: string, command: string): string {
   return sanitize(`ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
 }
 
+/** Redis addReplySubcommandSyntaxError: a known subcommand with an argument count it does not take. */
+export function subcommandSyntax(sub: string, command: string): string {
+  return sanitize(`ERR unknown subcommand or wrong number of arguments for '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+}
+
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */
 export function valueOutOfRange(min: number | bigint, max: number | bigint): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;

@@ -1,6 +1,6 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET and CLIENT.
 import { timingSafeEqual } from 'node:crypto';
-import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
+import { RedisError, ReplyError, subcommandSyntax, unknownSubcommand } from '../errors.js';
 import { argText, int64Arg, is, lower, parseInt64, rangeArg, syntaxError } from './args.js';
 import { MapReply, OK, PONG, StatusReply, VerbatimReply, type Reply } from './reply.js';
 import { defineCommand, type ServerContext, type ClientInfo, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -207,9 +207,11 @@ const clientSubcommands: readonly CommandRow<any>[] = [
     name: 'client|unblock', arity: -3, flags: ADMIN, since: '5.0.0', summary: 'Unblocks a client blocked by a blocking command from a different connection.',
     complexity: 'O(log N) where N is the number of client connections',
     parse: (argv) => {
+      // Redis' clientCommand takes UNBLOCK with 3 or 4 arguments only.
+      if (argv.length > 4) return new ReplyError(subcommandSyntax(argText(argv[1]), 'client'));
       const id = int64Arg(argv[2]);
       if (id instanceof ReplyError) return id;
-      if (argv.length > 4 || (argv.length === 4 && !is(argv[3], 'timeout') && !is(argv[3], 'error'))) return new ReplyError(RedisError.unblockReason);
+      if (argv.length === 4 && !is(argv[3], 'timeout') && !is(argv[3], 'error')) return new ReplyError(RedisError.unblockReason);
       return { id: Number(id), error: argv.length === 4 && is(argv[3], 'error') };
     },
     exec: (a, ctx) => ctx.server.clients.unblock(a.id, a.error),

@@ -18,6 +18,8 @@ import { Flag, Op } from '../storage/ops.js';
 import { storageCommand } from '../storage/requests.js';
 import { HoldReason, type Connection } from './connection.js';
 
+const MAX_TIMER = 2 ** 31 - 1;
+
 export const UNBLOCKED_ERROR = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
 interface Waiting {
@@ -85,7 +87,13 @@ export class Blocker implements BlockingControl {
     if (retry || w.parked) return; // nothing for us this time: wait on
     w.parked = true;
     this.#ctx.server.blockedChanged(1);
-    if (w.cancelled === undefined && timeoutMs > 0) w.timer = setTimeout(() => this.#cancel(w, w.onTimeout), timeoutMs);
+    if (w.cancelled === undefined && timeoutMs > 0) this.#arm(w, Date.now() + timeoutMs);
+  }
+
+  /** The timeout's timer; Node's timers go up to 2^31-1 ms, so a longer one re-arms. */
+  #arm(w: Waiting, at: number): void {
+    const left = at - Date.now();
+    w.timer = left > MAX_TIMER ? setTimeout(() => this.#arm(w, at), MAX_TIMER) : setTimeout(() => this.#cancel(w, w.onTimeout), Math.max(left, 0));
   }
 
   /** A push may serve command `seq`: try again. */
