@@ -115,6 +115,26 @@ namespace kiwi {
   X(LMPOP, 91, M, KA, LMPopCmd)                               \
   X(SORT, 140, V, K1, SortCmd)                                \
   X(SORT_STORE, 141, M, K2, SortStoreCmd)                     \
+  X(ZADD, 100, M, K1, ZAddCmd)                                \
+  X(ZSCORE, 101, R, K1, ZScoreCmd)                            \
+  X(ZMSCORE, 102, V, K1, ZMScoreCmd)                          \
+  X(ZCARD, 103, R, K1, ZCardCmd)                              \
+  X(ZCOUNT, 104, V, K1, ZCountCmd)                            \
+  X(ZRANK, 105, V, K1, ZRankCmd)                              \
+  X(ZRANGE, 106, V, K1, ZRangeCmd)                            \
+  X(ZRANGESTORE, 107, M, K2, ZRangeStoreCmd)                  \
+  X(ZREM, 108, M, K1, ZRemCmd)                                \
+  X(ZREMRANGE, 109, M, K1, ZRemRangeCmd)                      \
+  X(ZPOP, 110, M, KA, ZPopCmd)                                \
+  X(ZRANDMEMBER, 111, V, K1, ZRandMemberCmd)                  \
+  X(ZSCAN, 112, V, K1, ZScanCmd)                              \
+  X(ZUNION, 113, V, KB, ZAlgebraCmd)                          \
+  X(ZINTER, 114, V, KB, ZAlgebraCmd)                          \
+  X(ZDIFF, 115, V, KB, ZAlgebraCmd)                           \
+  X(ZINTERCARD, 116, V, KB, ZAlgebraCmd)                      \
+  X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
+  X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
+  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd)                 \
   X(EXEC, 200, S, K0, ExecCmd)                                \
   X(WATCH, 201, S, K0, WatchCmd)                              \
   X(UNWATCH, 202, S, K0, UnwatchCmd)                          \
@@ -162,6 +182,19 @@ enum Op : uint8_t {
   X(SORT_ALPHA, 2)                 \
   X(SORT_BY, 4)                    \
   X(SORT_DONTSORT, 8)              \
+  X(ZADD_NX, 1)                    \
+  X(ZADD_XX, 2)                    \
+  X(ZADD_GT, 4)                    \
+  X(ZADD_LT, 8)                    \
+  X(ZADD_CH, 16)                   \
+  X(ZADD_INCR, 32)                 \
+  X(ZRANGE_BYSCORE, 1)             \
+  X(ZRANGE_BYLEX, 2)               \
+  X(ZRANGE_REV, 4)                 \
+  X(ZRANGE_WITHSCORES, 8)          \
+  X(ZSET_CHECK_ONLY, 16)           \
+  X(ZPOP_MAX, 2)                   \
+  X(ZPOP_EMIT_KEY, 4)              \
   X(EXEC_WATCHED, 1)               \
   X(BLOCK_RETRY, 1)
 
@@ -207,6 +240,7 @@ enum ReplyKind : uint8_t {
   X(VALUE_NAN_OR_INFINITY, 12)  \
   X(INDEX_OUT_OF_RANGE, 14)     \
   X(SORT_NOT_DOUBLE, 15)        \
+  X(ZSET_NAN, 13)               \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \

@@ -9,6 +9,7 @@ import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
 import { transactionCommands } from './transaction.js';
+import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
@@ -18,6 +19,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...setCommands,
   ...listCommands,
   ...sortCommands,
+  ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,

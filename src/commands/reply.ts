@@ -39,6 +39,17 @@ export class SetReply {
   }
 }
 
+/**
+ * A double, as the text Redis prints for it ("%.17g", "inf", "-inf"): RESP3 `,`, a bulk
+ * string in RESP2. The storage runtime formats it, so the digits are C's.
+ */
+export class DoubleReply {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 /** A null array (*-1 in RESP2, _ in RESP3). */
 export const NULL_ARRAY = Symbol('null-array');
 
@@ -56,6 +67,7 @@ export type Reply =
   | MapReply
   | VerbatimReply
   | SetReply
+  | DoubleReply
   | typeof NULL_ARRAY
   | typeof NO_REPLY
   | EncodedReply

@@ -19,6 +19,7 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.VALUE_NAN_OR_INFINITY: return new ReplyError(RedisError.valueNanOrInfinity);
     case ErrorCode.INDEX_OUT_OF_RANGE: return new ReplyError(RedisError.indexOutOfRange);
     case ErrorCode.SORT_NOT_DOUBLE: return new ReplyError(RedisError.sortNotDouble);
+    case ErrorCode.ZSET_NAN: return new ReplyError(RedisError.scoreNaN);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }
