@@ -62,6 +62,20 @@ bool ReadsFirst(const Command& c) {
   }
 }
 
+// How many of the commands after `c` belong to it: BATCH and EXEC take `a`, BLOCK one;
+// 0 for every other command.
+int64_t GroupSize(const Command& c) {
+  switch (c.op) {
+    case kOp_BATCH:
+    case kOp_EXEC:
+      return c.a;
+    case kOp_BLOCK:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -135,40 +149,29 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       // A write failed with a transient error (busy, stall timeout): nothing after it
       // runs, so a retry of the rest keeps every client's commands in order.
       w.Error(StatusCode(transient), "not executed: an earlier write of the batch hit a transient storage error");
-      i += c.op == kOp_BATCH && c.a >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(c.a), n - i - 1) : 1;
-    } else if (c.op == kOp_BLOCK) {
-      if (n - i < 2) {
-        w.Error(kErr_BAD_REQUEST, "BLOCK without its command");
+      // A group's commands are skipped with it (they get no reply of their own).
+      const int64_t group = GroupSize(c);
+      i += group >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(group), n - i - 1) : 1;
+    } else if (c.op == kOp_BATCH || c.op == kOp_EXEC || c.op == kOp_BLOCK) {
+      // BATCH, EXEC and BLOCK take the commands after them (one reply for all of them).
+      const int64_t group = GroupSize(c);
+      if (group < 0 || static_cast<size_t>(group) > n - i - 1) {
+        w.Error(kErr_BAD_REQUEST, c.op == kOp_BATCH ? "BATCH count exceeds the batch" : "group count exceeds the batch");
         replies++;
         i = n;
         break;
       }
-      const rocksdb::Status s = RunBlock(req, i, w);
-      if (IsTransient(s)) transient = s;
-      i += 2;
-    } else if (c.op == kOp_EXEC) {
-      const size_t group = static_cast<size_t>(c.a);
-      if (c.a < 0 || group > n - i - 1) {
-        w.Error(kErr_BAD_REQUEST, "EXEC count exceeds the batch");
-        replies++;
-        i = n;
-        break;
+      rocksdb::Status s;
+      if (c.op == kOp_BATCH) {
+        w.Array(static_cast<uint32_t>(group));
+        s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      } else if (c.op == kOp_EXEC) {
+        s = RunExec(req, i, w);
+      } else {
+        s = RunBlock(req, i, w);
       }
-      const rocksdb::Status s = RunExec(req, i, w);
       if (IsTransient(s)) transient = s;
-      i += 1 + group;
-    } else if (c.op == kOp_BATCH) {
-      const size_t group = static_cast<size_t>(c.a);
-      if (c.a < 0 || group > n - i - 1) {
-        w.Error(kErr_BAD_REQUEST, "BATCH count exceeds the batch");
-        replies++;
-        i = n;
-        break;
-      }
-      w.Array(static_cast<uint32_t>(group));
-      const rocksdb::Status s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
-      if (IsTransient(s)) transient = s;
-      i += 1 + group;
+      i += 1 + static_cast<size_t>(group);
     } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
       size_t j = i + 1;
       while (j < n && ClassOf(req.commands[j].op) == cls) j++;
@@ -217,7 +220,9 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
     key_counts.push_back(keys.size() - before);
     snapshot = snapshot || Info(req.commands[i].op).snapshot;
   }
-  ReadView view(db_, NowMs(), snapshot);
+  // Memory-only reads take one Get per key (below): several keys need one snapshot, or
+  // an MGET could see half of an EXEC or MSET that commits between two of its Gets.
+  ReadView view(db_, NowMs(), snapshot || (keys.size() > 1 && tier != rocksdb::kReadAllTier));
   // All data keys in one buffer (reserved up front, so the slices stay valid): one
   // allocation for the run instead of one per key.
   size_t total = 0;

@@ -124,3 +124,30 @@ export function timeoutArg(buf: Buffer): number | ReplyError {
   if (!(ms >= 0) || ms >= 2 ** 63) return new ReplyError(RedisError.timeoutNegative);
   return ms;
 }
+
+/** A blocking command's arguments: its pop's, and the timeout in milliseconds. */
+export interface Blocking<A> {
+  args: A;
+  timeoutMs: number;
+}
+
+/** Checks a blocking command's pop arguments first, then its timeout (Redis' order). */
+export function withTimeout<A>(args: A | ReplyError, timeout: Buffer): Blocking<A> | ReplyError {
+  if (args instanceof ReplyError) return args;
+  const timeoutMs = timeoutArg(timeout);
+  return timeoutMs instanceof ReplyError ? timeoutMs : { args, timeoutMs };
+}
+
+/**
+ * BLMPOP and BZMPOP (`timeout numkeys key ... `): the row's keys and parse from the
+ * non-blocking form's parser, which checks its arguments before the timeout (Redis' order).
+ */
+export function blockingMPop<A extends { keys: Buffer[] }>(parseMPop: (argv: Buffer[]) => A | ReplyError) {
+  return {
+    keys: (argv: Buffer[]): Buffer[] => {
+      const a = parseMPop(argv.slice(1));
+      return a instanceof ReplyError ? [] : a.keys;
+    },
+    parse: (argv: Buffer[]): Blocking<A> | ReplyError => withTimeout(parseMPop(argv.slice(1)), argv[1]),
+  };
+}

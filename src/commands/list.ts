@@ -5,7 +5,7 @@ import { RedisError, ReplyError, wrongArity } from '../errors.js';
 import type { StorageReply } from '../storage/codec.js';
 import { Flag, Op, type OpCode } from '../storage/ops.js';
 import { storageCommand } from '../storage/requests.js';
-import { int64Arg, is, parseInt64, syntaxError, timeoutArg } from './args.js';
+import { blockingMPop, int64Arg, is, parseInt64, syntaxError, withTimeout } from './args.js';
 import { NULL_ARRAY, type Reply } from './reply.js';
 import { generic } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -141,18 +141,6 @@ function parseLmpop(argv: Buffer[]): MPop | ReplyError {
 const lmove = (ctx: ExecContext, src: Buffer, dst: Buffer, from: number, to: number, name: string) =>
   new StorageCall(storageCommand(Op.LMOVE, ctx.client.db, [src, dst], from | (to ? Flag.LIST_TO_RIGHT : 0)), generic(name));
 
-interface Blocking<A> {
-  args: A;
-  timeoutMs: number;
-}
-
-/** Parses a blocking command: its pop's arguments, then the timeout at `at` (Redis' order). */
-function withTimeout<A>(args: A | ReplyError, timeout: Buffer): Blocking<A> | ReplyError {
-  if (args instanceof ReplyError) return args;
-  const timeoutMs = timeoutArg(timeout);
-  return timeoutMs instanceof ReplyError ? timeoutMs : { args, timeoutMs };
-}
-
 /** BLPOP and BRPOP: LMPOP of one element over their keys, answered [key, element]. */
 function bpopRow(name: string, side: number, summary: string) {
   const reply = nullArray(name);
@@ -199,11 +187,7 @@ export const listCommands: readonly CommandRow<any>[] = [
     name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0',
     summary: 'Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
-    keys: (argv) => {
-      const a = parseLmpop(argv.slice(1));
-      return a instanceof ReplyError ? [] : a.keys;
-    },
-    parse: (argv) => withTimeout(parseLmpop(argv.slice(1)), argv[1]),
+    ...blockingMPop(parseLmpop),
     exec: (a, ctx) =>
       ctx.blocking.block(new StorageCall(storageCommand(Op.LMPOP, ctx.client.db, a.args.keys, a.args.flags, a.args.count), nullArray('blmpop')), a.args.keys, a.timeoutMs, NULL_ARRAY),
   }),

@@ -32,6 +32,11 @@ differential('Blocking differential', (same) => {
     ['FLUSHALL'], ['MULTI'], ['BLPOP', 'none', '0'], ['BRPOP', 'none', '0'], ['BLMOVE', 'none', 'd', 'LEFT', 'LEFT', '0'], ['BRPOPLPUSH', 'none', 'd', '0'],
     ['BLMPOP', '0', '1', 'none', 'LEFT'], ['RPUSH', 'l', 'a', 'b'], ['BLPOP', 'l', '0'], ['BLMOVE', 'l', 'd', 'LEFT', 'LEFT', '0'], ['EXEC'],
   ]);
+  same('BZPOPMIN, BZPOPMAX and BZMPOP with members, at a timeout, with bad arguments and inside MULTI', [
+    ['FLUSHALL'], ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'], ['BZPOPMIN', 'nz', 'z', '0'], ['BZPOPMAX', 'z', '0'], ['BZMPOP', '0', '2', 'nz', 'z', 'MIN', 'COUNT', '5'],
+    ['BZPOPMIN', 'z', '0.01'], ['BZMPOP', '0.01', '1', 'z', 'MAX'], ['BZMPOP', '0', '0', 'z', 'MIN'], ['BZMPOP', 'x', '1', 'z', 'MIN'], ['BZMPOP', '0', '1', 'z', 'FOO'],
+    ['BZPOPMIN', 'z', '-1'], ['SET', 's', 'x'], ['BZPOPMIN', 's', '0.01'], ['MULTI'], ['BZPOPMIN', 'z', '0'], ['BZMPOP', '0', '1', 'z', 'MIN'], ['EXEC'],
+  ]);
   same('CLIENT UNBLOCK of a client that is not blocked, and its errors', [
     ['CLIENT', 'UNBLOCK', '999999'], ['CLIENT', 'UNBLOCK', 'x'], ['CLIENT', 'UNBLOCK', '1', 'FOO'], ['CLIENT', 'UNBLOCK', '1', 'TIMEOUT', 'x'], ['CLIENT', 'UNBLOCK'],
   ]);

@@ -3,7 +3,11 @@
 // queuing error, the nil reply of a transaction whose watched key changed (here by the
 // client itself: a write after WATCH counts whoever makes it), and the misplaced-command
 // errors.
-import { differential } from './suite.js';
+import { differential, norm } from './suite.js';
+import type { Arg } from './harness.js';
+
+/** COMMAND INFO up to the ACL categories (tips, key specs and subcommands not compared). */
+const headOfInfo = (argv: Arg[]) => norm(argv, (v) => (Array.isArray(v) ? v.map((c) => (Array.isArray(c) ? c.slice(0, 7) : c)) : v));
 
 differential('Transaction differential', (same) => {
   same('MULTI and EXEC', [['FLUSHALL'], ['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['GET', 'a'], ['EXEC'], ['GET', 'a']]);
@@ -40,6 +44,12 @@ differential('Transaction differential', (same) => {
   same('SELECT, ECHO, PING and keyless commands inside a transaction', [
     ['FLUSHALL'], ['MULTI'], ['SET', 'k', 'db0'], ['SELECT', '2'], ['SET', 'k', 'db2'], ['DBSIZE'], ['ECHO', 'e'], ['PING'], ['PING', 'x'], ['KEYS', '*'], ['FLUSHDB'], ['DBSIZE'], ['EXEC'],
     ['GET', 'k'], ['SELECT', '0'], ['GET', 'k'],
+  ]);
+  same('COMMAND INFO of the transaction and blocking commands', [
+    headOfInfo(['COMMAND', 'INFO', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'client|unblock']),
+    headOfInfo(['COMMAND', 'INFO', 'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop']),
+    ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT'], ['COMMAND', 'GETKEYS', 'BZMPOP', '0', '1', 'z', 'MIN'], ['COMMAND', 'GETKEYS', 'WATCH', 'a', 'b'],
+    ['COMMAND', 'GETKEYS', 'BLPOP', 'a', 'b', '0'], ['COMMAND', 'GETKEYS', 'BLMOVE', 'a', 'b', 'LEFT', 'LEFT', '0'],
   ]);
   same('RESET leaves MULTI', [['MULTI'], ['SET', 'a', '1'], ['RESET'], ['EXEC'], ['EXISTS', 'a']]);
 });

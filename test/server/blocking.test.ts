@@ -132,6 +132,30 @@ describe.each([1, 3])('blocking commands, network_threads = %i', (threads) => {
     expect(await p).toEqual(['mp2', ['c', 'b']]);
   });
 
+  it('BZPOPMIN, BZPOPMAX and BZMPOP: at once, woken by ZADD (also inside EXEC) and ZUNIONSTORE, first come first served', async () => {
+    const r = await connect();
+    await r.zadd('z', 1, 'a', 2, 'b', 3, 'c');
+    expect(await r.bzpopmin('nz', 'z', 0)).toEqual(['z', 'a', '1']);
+    expect(await r.bzpopmax('z', 0)).toEqual(['z', 'c', '3']);
+    expect(await r.bzpopmin('nz', 0.05)).toBeNull();
+    const waiters = [await connect(), await connect()];
+    const pops = [waiters[0].bzpopmin('zw', 0)];
+    await blocked(1);
+    pops.push(waiters[1].bzpopmax('zw', 0));
+    await blocked(2);
+    await admin.zadd('zw', 5, 'five', 7, 'seven', 9, 'nine');
+    expect(await Promise.all(pops)).toEqual([['zw', 'five', '5'], ['zw', 'nine', '9']]);
+    let p: Promise<unknown> = r.bzpopmax('zx', 0);
+    await blocked(1);
+    await admin.multi().zadd('zx', 1, 'in-exec').exec();
+    expect(await p).toEqual(['zx', 'in-exec', '1']);
+    p = r.call('BZMPOP', '0', '2', 'zy', 'zz', 'MIN', 'COUNT', '2');
+    await blocked(1);
+    await admin.zadd('src1', 1, 'x', 2, 'y', 3, 'w');
+    await admin.zunionstore('zz', 1, 'src1');
+    expect(await p).toEqual(['zz', [['x', '1'], ['y', '2']]]);
+  });
+
   it('does not block inside MULTI', async () => {
     const r = await connect();
     const res = await r.multi().blpop('empty', 0).blmove('empty', 'd', 'LEFT', 'LEFT', 0).rpush('full', 'x').brpop('full', 0).exec();
