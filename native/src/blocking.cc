@@ -79,6 +79,19 @@ void BlockTable::Ready(const std::vector<std::string>& data_keys, std::vector<Wa
   for (const auto& k : data_keys) SignalFirst(k, wakes);
 }
 
+void BlockTable::ReadyDb(uint8_t db, std::vector<Wake>* wakes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [client, w] : clients_) {
+    if (w.signalled) continue;
+    for (const auto& k : w.keys) {
+      if (k.empty() || static_cast<uint8_t>(k[0]) != db) continue;
+      w.signalled = true;
+      wakes->push_back({w.runtime, client, w.seq});
+      break;
+    }
+  }
+}
+
 std::vector<std::string> BlockTable::KeysOf(uint64_t client) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = clients_.find(client);

@@ -45,7 +45,9 @@ class BlockTable {
   void Unsignal(uint64_t client);
   // These keys received elements: the first unsignalled waiter of each is signalled.
   void Ready(const std::vector<std::string>& data_keys, std::vector<Wake>* wakes);
-  // The data keys `client` waits on.
+  // SWAPDB moved the keys of this physical database: every waiter on one retries.
+  void ReadyDb(uint8_t db, std::vector<Wake>* wakes);
+  // The data keys `client` waits on (sorted).
   std::vector<std::string> KeysOf(uint64_t client);
   size_t size() const { return waiters_.load(std::memory_order_relaxed); }
 

@@ -126,14 +126,38 @@ void CommandKeys(const Request& req, const Command& c, std::vector<KeyRef>* keys
   }
 }
 
+namespace {
+
+// Turns a command's logical database numbers (SELECT, MOVE's and COPY's DB argument) into
+// the physical db bytes its keys carry (SWAPDB).
+void MapDbs(const Database& db, Command* c) {
+  // These carry no database: BLOCK's db byte is the waiter's network runtime.
+  if (c->op == kOp_BLOCK || c->op == kOp_BLOCK_CANCEL || c->op == kOp_EXEC || c->op == kOp_UNWATCH) return;
+  c->db = db.PhysicalDb(c->db);
+  const KeySpec keys = Info(c->op).keys;
+  if ((keys == KeySpec::KMV || keys == KeySpec::KCP) && c->b >= 0 && c->b < 256) {
+    c->b = db.PhysicalDb(static_cast<uint8_t>(c->b));
+  }
+}
+
+}  // namespace
+
 void BatchCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) {
   w.Error(kErr_BAD_REQUEST, "BATCH inside BATCH");
 }
 
 void PingCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) { w.Ok(); }
 
-uint32_t Executor::Run(const Request& req, std::string* out) {
+uint32_t Executor::Run(Request& req, std::string* out) {
   TakeFailedCount();
+  // Commands are mapped to physical databases just before they run, under the map's lock
+  // (held shared); SWAPDB runs with it released and takes it exclusively.
+  std::shared_lock<std::shared_mutex> map_guard;
+  size_t mapped = 0;
+  auto map_until = [&](size_t end) {
+    if (!map_guard.owns_lock()) map_guard = db_->LockDbMap();
+    for (; mapped < end; mapped++) MapDbs(*db_, &req.commands[mapped]);
+  };
   ReplyWriter w(out);
   const size_t count_at = w.size();
   uint32_t replies = 0;
@@ -161,6 +185,7 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
         i = n;
         break;
       }
+      map_until(i + 1 + static_cast<size_t>(group));
       rocksdb::Status s;
       if (c.op == kOp_BATCH) {
         w.Array(static_cast<uint32_t>(group));
@@ -175,6 +200,7 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
     } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
       size_t j = i + 1;
       while (j < n && ClassOf(req.commands[j].op) == cls) j++;
+      map_until(j);
       if (cls == OpClass::kRead) {
         RunReads(req, i, j, w);
       } else {
@@ -183,7 +209,14 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       }
       replies += static_cast<uint32_t>(j - i - 1);
       i = j;
+    } else if (c.op == kOp_SWAPDB) {
+      // Takes the map's lock exclusively; what follows it in the batch maps afterwards.
+      if (map_guard.owns_lock()) map_guard.unlock();
+      Info(c.op).special(db_, req, c, NowMs(), w);
+      mapped = i + 1;
+      i++;
     } else if (cls == OpClass::kSpecial) {
+      map_until(i + 1);
       Info(c.op).special(db_, req, c, NowMs(), w);
       i++;
     } else {
@@ -276,13 +309,20 @@ rocksdb::Status Executor::RunExec(const Request& req, size_t at, ReplyWriter& w)
   std::vector<std::string> watched;
   if (head.flags & kFlag_EXEC_WATCHED) watched = watch.KeysOf(client);
   bool exclusive = false;
-  for (size_t i = begin; i < end && !exclusive; i++) {
+  for (size_t i = begin; i < end; i++) {
     const uint8_t op = req.commands[i].op;
-    if (op == kOp_BATCH || op == kOp_EXEC) {
+    if (op == kOp_BATCH || op == kOp_EXEC || op == kOp_BLOCK) {
       w.Error(kErr_BAD_REQUEST, "nested atomic group");
       return rocksdb::Status::OK();
     }
-    exclusive = ClassOf(op) == OpClass::kSpecial && op != kOp_PING;
+    if (op == kOp_SWAPDB) {
+      // The group's commands were mapped to physical databases before it ran; SWAPDB
+      // needs the map exclusively (README: known differences).
+      watch.Unwatch(client);
+      w.Error(kErr_NOT_SUPPORTED, "SWAPDB inside MULTI is not supported");
+      return rocksdb::Status::OK();
+    }
+    exclusive = exclusive || (ClassOf(op) == OpClass::kSpecial && op != kOp_PING);
   }
   if (exclusive) {
     // A keyless command (FLUSHALL, KEYS, DBSIZE...): no other write may run while the
@@ -388,14 +428,22 @@ rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w
         if (!left.empty()) blocks.Ready(left, &PendingWakes());
       }
     } else if (s.ok() && (kind == kReply_NIL || retry)) {
+      // The keys as they are named now (SWAPDB may have moved the client's database).
+      std::vector<std::string> waited;
+      for (uint32_t i = 0; i < head.argc; i++) waited.push_back(DataKey(inner.db, req.arg(head, i)));
       if (retry) {
         // Nothing for us (another client took it, or the key is no list now): wait on.
         w.Truncate(mark);
         w.Nil();
-        blocks.Unsignal(client);
+        std::vector<std::string> sorted = waited;
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        if (sorted == blocks.KeysOf(client)) {
+          blocks.Unsignal(client);
+        } else {
+          blocks.Add(client, seq, head.db, std::move(waited));
+        }
       } else {
-        std::vector<std::string> waited;
-        for (uint32_t i = 0; i < head.argc; i++) waited.push_back(DataKey(inner.db, req.arg(head, i)));
         blocks.Add(client, seq, head.db, std::move(waited));
       }
     }
@@ -504,6 +552,11 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     }
   }
   if (!locked) db_->locks().Unlock(stripes);
+  // A value of 64 MB or more (a bitmap up to 512 MB): flush it out of the memtable now.
+  // A read from the memtable copies the value out; from an SST file the lookup pins the
+  // block the value is in, so BITCOUNT or GET of it holds one copy, not two. And the
+  // memtable would otherwise keep it until the next write fills it up.
+  if (s.ok() && g.large()) db_->FlushDataAsync();
   return s;
 }
 

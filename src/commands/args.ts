@@ -1,5 +1,6 @@
 // Argument parsing with Redis' rules. Pure functions: no storage, no clock.
 import { invalidExpireTime, RedisError, ReplyError, valueOutOfRange } from '../errors.js';
+import type { CommandFlag } from './types.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -144,6 +145,7 @@ export function withTimeout<A>(args: A | ReplyError, timeout: Buffer): Blocking<
  */
 export function blockingMPop<A extends { keys: Buffer[] }>(parseMPop: (argv: Buffer[]) => A | ReplyError) {
   return {
+    arity: -5, flags: ['write', 'blocking', 'movablekeys'] as CommandFlag[], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0',
     keys: (argv: Buffer[]): Buffer[] => {
       const a = parseMPop(argv.slice(1));
       return a instanceof ReplyError ? [] : a.keys;

@@ -184,7 +184,7 @@ export const listCommands: readonly CommandRow<any>[] = [
     exec: (a, ctx) => blmove(ctx, a.args.src, a.args.dst, a.args.from, a.args.to, a.timeoutMs, 'blmove'),
   }),
   row({
-    name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0',
+    name: 'blmpop',
     summary: 'Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     ...blockingMPop(parseLmpop),

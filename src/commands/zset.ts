@@ -269,7 +269,7 @@ export const zsetCommands: readonly CommandRow<any>[] = [
   bpopRow('bzpopmin', false, 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available'),
   bpopRow('bzpopmax', true, 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available'),
   row({
-    name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0',
+    name: 'bzmpop',
     summary: 'Remove and return members with scores in a sorted set or block until one is available',
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
     ...blockingMPop(parseZMPop),

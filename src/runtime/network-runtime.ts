@@ -21,6 +21,7 @@ import { StorageClient, type StorageClientStats } from '../storage/storage-clien
 import { StorageServer } from '../storage/storage-server.js';
 import type { Wake } from '../storage/codec.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
+import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
 import { StatusReply } from '../commands/reply.js';
 
@@ -130,6 +131,10 @@ export class NetworkRuntime {
         this.#network.feedMonitors(reply);
         bus.send('others', 'monitor', line);
       },
+      // INFO keyspace's counts live on the main thread; messages keep their order, so an
+      // INFO after the swap sees it.
+      swappedDatabases: (a, b) => bus.send('main', 'swapdb', [a, b]),
+      nextSlowlogId: () => this.#counters.nextSlowlogId(),
     });
     this.#context.clients = this.#directory();
     this.#dispatcher = new Dispatcher(this.#context, commandNames);
@@ -240,6 +245,7 @@ export class NetworkRuntime {
     bus.on('kill', (ids: number[]) => this.#network.kill(ids));
     bus.on('unblock', (u: { id: number; error: boolean }) => this.#network.unblock(u.id, u.error));
     bus.on('block-wake', (w: Wake) => this.#network.wake(w.client, w.seq));
+    serveSlowLog(bus, this.#context.slowCommands.local);
     bus.on('config', (changes: Array<[string, unknown]>) => {
       for (const [path, value] of changes) this.config.set(path, value);
     });

@@ -156,6 +156,18 @@ describe.each([1, 3])('blocking commands, network_threads = %i', (threads) => {
     expect(await p).toEqual(['zz', [['x', '1'], ['y', '2']]]);
   });
 
+  it('a client blocked on a key is served when SWAPDB brings a list under that name', async () => {
+    const w = await connect();
+    const other = await connect();
+    const p = w.blpop('swapped', 0);
+    await blocked(1);
+    await other.select(8);
+    await other.rpush('swapped', 'from-db8');
+    await other.swapdb(0, 8);
+    expect(await p).toEqual(['swapped', 'from-db8']);
+    await other.swapdb(0, 8);
+  });
+
   it('does not block inside MULTI', async () => {
     const r = await connect();
     const res = await r.multi().blpop('empty', 0).blmove('empty', 'd', 'LEFT', 'LEFT', 0).rpush('full', 'x').brpop('full', 0).exec();

@@ -179,6 +179,15 @@ describe.each([1, 3])('transactions, network_threads = %i', (threads) => {
     expect(await c[0].multi().get('x').exec()).toEqual([[null, '3']]);
   });
 
+  it('WATCH sees SWAPDB of its database', async () => {
+    await c[0].set('sw', '1');
+    await c[0].watch('sw');
+    await c[1].swapdb(0, 9);
+    await c[1].swapdb(0, 9);
+    expect(await c[0].multi().get('sw').exec()).toBeNull();
+    expect(await c[0].get('sw')).toBe('1');
+  });
+
   it('EXEC with a keyless command takes the whole keyspace: DBSIZE, FLUSHDB and KEYS see the transaction\'s own writes', async () => {
     const r = await connect();
     await r.select(5);
