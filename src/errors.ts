@@ -53,8 +53,17 @@ export const RedisError = {
   expireOptionsGtLt: 'ERR GT and LT options at the same time are not compatible',
   cursorInvalid: 'ERR invalid cursor',
   timeoutNegative: 'ERR timeout is negative',
+  timeoutNotFloat: 'ERR timeout is not a float or out of range',
+  unblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
   unsupportedProtocol: 'NOPROTO unsupported protocol version',
 
+  // Transactions (multi.c, server.c).
+  multiNested: 'ERR MULTI calls can not be nested',
+  execWithoutMulti: 'ERR EXEC without MULTI',
+  discardWithoutMulti: 'ERR DISCARD without MULTI',
+  watchInsideMulti: 'ERR WATCH inside MULTI is not allowed',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  notAllowedInMulti: 'ERR Command not allowed inside a transaction',
   // Bitmaps (bitops.c), LCS (t_string.c), HyperLogLog (hyperloglog.c).
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
@@ -110,6 +119,11 @@ export function unknownCommand(name: string, args: readonly string[]): string {
 /** Redis 7.0: "unknown subcommand '%.128s'. Try %s HELP." */
 export function unknownSubcommand(sub: string, command: string): string {
   return sanitize(`ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+}
+
+/** Redis addReplySubcommandSyntaxError: a known subcommand with an argument count it does not take. */
+export function subcommandSyntax(sub: string, command: string): string {
+  return sanitize(`ERR unknown subcommand or wrong number of arguments for '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
 }
 
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "format.h"
+#include "blocking.h"
+#include "watch.h"
 
 namespace kiwi {
 
@@ -96,6 +98,10 @@ class Database {
   // Writers hold it shared; FLUSHDB/FLUSHALL hold it exclusively, so a read-modify-write
   // never straddles a flush.
   std::shared_mutex& flush_lock() { return flush_lock_; }
+  // Keys clients WATCH, with their modification counters (watch.h).
+  WatchTable& watch() { return watch_; }
+  // Clients blocked on lists (blocking.h).
+  BlockTable& blocks() { return blocks_; }
 
   HealthState& health() { return *health_; }
   rocksdb::Status Resume();
@@ -173,6 +179,8 @@ class Database {
   DbOptions options_;
   KeyLocks locks_;
   std::shared_mutex flush_lock_;
+  WatchTable watch_;
+  BlockTable blocks_;
   std::atomic<uint64_t> expired_keys_{0};
 
   std::thread maintenance_;
@@ -182,5 +190,9 @@ class Database {
 };
 
 int64_t NowMs();
+
+// Set while this storage thread runs an EXEC that holds the flush lock exclusively (a
+// transaction with a keyless command): the commands it runs must not lock it again.
+inline thread_local bool t_keyspace_exclusive = false;
 
 }  // namespace kiwi

@@ -62,6 +62,20 @@ bool ReadsFirst(const Command& c) {
   }
 }
 
+// How many of the commands after `c` belong to it: BATCH and EXEC take `a`, BLOCK one;
+// 0 for every other command.
+int64_t GroupSize(const Command& c) {
+  switch (c.op) {
+    case kOp_BATCH:
+    case kOp_EXEC:
+      return c.a;
+    case kOp_BLOCK:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -117,6 +131,8 @@ namespace {
 // Turns a command's logical database numbers (SELECT, MOVE's and COPY's DB argument) into
 // the physical db bytes its keys carry (SWAPDB).
 void MapDbs(const Database& db, Command* c) {
+  // These carry no database: BLOCK's db byte is the waiter's network runtime.
+  if (c->op == kOp_BLOCK || c->op == kOp_BLOCK_CANCEL || c->op == kOp_EXEC || c->op == kOp_UNWATCH) return;
   c->db = db.PhysicalDb(c->db);
   const KeySpec keys = Info(c->op).keys;
   if ((keys == KeySpec::KMV || keys == KeySpec::KCP) && c->b >= 0 && c->b < 256) {
@@ -157,20 +173,30 @@ uint32_t Executor::Run(Request& req, std::string* out) {
       // A write failed with a transient error (busy, stall timeout): nothing after it
       // runs, so a retry of the rest keeps every client's commands in order.
       w.Error(StatusCode(transient), "not executed: an earlier write of the batch hit a transient storage error");
-      i += c.op == kOp_BATCH && c.a >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(c.a), n - i - 1) : 1;
-    } else if (c.op == kOp_BATCH) {
-      const size_t group = static_cast<size_t>(c.a);
-      if (c.a < 0 || group > n - i - 1) {
-        w.Error(kErr_BAD_REQUEST, "BATCH count exceeds the batch");
+      // A group's commands are skipped with it (they get no reply of their own).
+      const int64_t group = GroupSize(c);
+      i += group >= 0 ? 1 + std::min<size_t>(static_cast<size_t>(group), n - i - 1) : 1;
+    } else if (c.op == kOp_BATCH || c.op == kOp_EXEC || c.op == kOp_BLOCK) {
+      // BATCH, EXEC and BLOCK take the commands after them (one reply for all of them).
+      const int64_t group = GroupSize(c);
+      if (group < 0 || static_cast<size_t>(group) > n - i - 1) {
+        w.Error(kErr_BAD_REQUEST, c.op == kOp_BATCH ? "BATCH count exceeds the batch" : "group count exceeds the batch");
         replies++;
         i = n;
         break;
       }
-      map_until(i + 1 + group);
-      w.Array(static_cast<uint32_t>(group));
-      const rocksdb::Status s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      map_until(i + 1 + static_cast<size_t>(group));
+      rocksdb::Status s;
+      if (c.op == kOp_BATCH) {
+        w.Array(static_cast<uint32_t>(group));
+        s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
+      } else if (c.op == kOp_EXEC) {
+        s = RunExec(req, i, w);
+      } else {
+        s = RunBlock(req, i, w);
+      }
       if (IsTransient(s)) transient = s;
-      i += 1 + group;
+      i += 1 + static_cast<size_t>(group);
     } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
       size_t j = i + 1;
       while (j < n && ClassOf(req.commands[j].op) == cls) j++;
@@ -200,6 +226,19 @@ uint32_t Executor::Run(Request& req, std::string* out) {
     replies++;
   }
   std::memcpy(&(*out)[count_at], &replies, 4);
+  // Blocked clients to wake (blocking.h) follow the replies: u32 count, then per wake
+  // u8 runtime, u64 client, u32 seq.
+  std::vector<Wake>& wakes = PendingWakes();
+  if (!wakes.empty()) {
+    const uint32_t count = static_cast<uint32_t>(wakes.size());
+    out->append(reinterpret_cast<const char*>(&count), 4);
+    for (const Wake& k : wakes) {
+      out->push_back(static_cast<char>(k.runtime));
+      out->append(reinterpret_cast<const char*>(&k.client), 8);
+      out->append(reinterpret_cast<const char*>(&k.seq), 4);
+    }
+    wakes.clear();
+  }
   return TakeFailedCount();
 }
 
@@ -214,7 +253,9 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
     key_counts.push_back(keys.size() - before);
     snapshot = snapshot || Info(req.commands[i].op).snapshot;
   }
-  ReadView view(db_, NowMs(), snapshot);
+  // Memory-only reads take one Get per key (below): several keys need one snapshot, or
+  // an MGET could see half of an EXEC or MSET that commits between two of its Gets.
+  ReadView view(db_, NowMs(), snapshot || (keys.size() > 1 && tier != rocksdb::kReadAllTier));
   // All data keys in one buffer (reserved up front, so the slices stay valid): one
   // allocation for the run instead of one per key.
   size_t total = 0;
@@ -258,8 +299,171 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
   return true;
 }
 
+rocksdb::Status Executor::RunExec(const Request& req, size_t at, ReplyWriter& w) {
+  const Command& head = req.commands[at];
+  const uint64_t client = static_cast<uint64_t>(head.b);
+  const size_t begin = at + 1;
+  const size_t end = begin + static_cast<size_t>(head.a);
+  WatchTable& watch = db_->watch();
+  // WATCHed keys (only a client that watched has any: the flag spares the lookup).
+  std::vector<std::string> watched;
+  if (head.flags & kFlag_EXEC_WATCHED) watched = watch.KeysOf(client);
+  bool exclusive = false;
+  for (size_t i = begin; i < end; i++) {
+    const uint8_t op = req.commands[i].op;
+    if (op == kOp_BATCH || op == kOp_EXEC || op == kOp_BLOCK) {
+      w.Error(kErr_BAD_REQUEST, "nested atomic group");
+      return rocksdb::Status::OK();
+    }
+    if (op == kOp_SWAPDB) {
+      // The group's commands were mapped to physical databases before it ran; SWAPDB
+      // needs the map exclusively (README: known differences).
+      watch.Unwatch(client);
+      w.Error(kErr_NOT_SUPPORTED, "SWAPDB inside MULTI is not supported");
+      return rocksdb::Status::OK();
+    }
+    exclusive = exclusive || (ClassOf(op) == OpClass::kSpecial && op != kOp_PING);
+  }
+  if (exclusive) {
+    // A keyless command (FLUSHALL, KEYS, DBSIZE...): no other write may run while the
+    // transaction does, so it holds the flush lock exclusively; key commands run as
+    // atomic groups under it, keyless ones between them.
+    std::unique_lock<std::shared_mutex> guard(db_->flush_lock());
+    t_keyspace_exclusive = true;
+    const bool dirty = !watched.empty() && watch.Dirty(client, NowMs());
+    watch.Unwatch(client);
+    rocksdb::Status s;
+    if (dirty) {
+      w.Nil();
+    } else {
+      w.Array(static_cast<uint32_t>(end - begin));
+      size_t i = begin;
+      while (i < end) {
+        const Command& c = req.commands[i];
+        if (!s.ok()) {
+          ReplyStatus(w, s);
+          i++;
+        } else if (ClassOf(c.op) == OpClass::kSpecial && c.op != kOp_PING) {
+          Info(c.op).special(db_, req, c, NowMs(), w);
+          i++;
+        } else {
+          size_t j = i + 1;
+          while (j < end && (ClassOf(req.commands[j].op) != OpClass::kSpecial || req.commands[j].op == kOp_PING)) j++;
+          s = RunWrites(req, i, j, /*atomic=*/true, w, /*locked=*/true);
+          i = j;
+        }
+      }
+    }
+    t_keyspace_exclusive = false;
+    // A commit that failed part way leaves the earlier parts written: never retried.
+    return rocksdb::Status::OK();
+  }
+  // Every key of the queued commands and every watched key, locked for the whole group:
+  // no other client's command runs on them between the check and the commit.
+  std::vector<KeyRef> keys;
+  for (size_t i = begin; i < end; i++) CommandKeys(req, req.commands[i], &keys);
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size() + watched.size());
+  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+  for (const auto& k : watched) stripes.push_back(KeyLocks::Stripe(k));
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
+  db_->locks().Lock(&stripes);
+  rocksdb::Status s;
+  if (!watched.empty() && watch.Dirty(client, NowMs())) {
+    watch.Unwatch(client);
+    w.Nil();
+  } else {
+    const size_t mark = w.size();
+    w.Array(static_cast<uint32_t>(end - begin));
+    s = RunWrites(req, begin, end, /*atomic=*/true, w, /*locked=*/true);
+    if (IsTransient(s)) {
+      // Nothing ran: the client's retry checks its watches again, so keep them.
+      w.Truncate(mark);
+      w.Array(static_cast<uint32_t>(end - begin));
+      for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
+    } else {
+      watch.Unwatch(client);
+    }
+  }
+  db_->locks().Unlock(stripes);
+  return s;
+}
+
+rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w) {
+  const Command& head = req.commands[at];
+  const Command& inner = req.commands[at + 1];
+  const uint64_t client = static_cast<uint64_t>(head.b);
+  const uint32_t seq = static_cast<uint32_t>(head.a);
+  const bool retry = head.flags & kFlag_BLOCK_RETRY;
+  BlockTable& blocks = db_->blocks();
+  if (ClassOf(inner.op) != OpClass::kWrite) {
+    w.Error(kErr_BAD_REQUEST, "BLOCK needs a write command");
+    return rocksdb::Status::OK();
+  }
+  std::vector<KeyRef> keys;
+  CommandKeys(req, inner, &keys);
+  std::vector<size_t> stripes;
+  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
+  db_->locks().Lock(&stripes);
+  rocksdb::Status s;
+  if (retry && !blocks.Waiting(client, seq)) {
+    // Served, timed out or unblocked meanwhile: this wake is stale.
+    w.Status("STALE");
+  } else {
+    const size_t mark = w.size();
+    s = RunWrites(req, at + 1, at + 2, /*atomic=*/false, w, /*locked=*/true);
+    const uint8_t kind = w.KindAt(mark);
+    const bool served = s.ok() && kind != kReply_NIL && kind != kReply_ERROR;
+    if (served) {
+      if (retry) {
+        // Elements left: the next waiter of the key may have them.
+        std::vector<std::string> waited = blocks.KeysOf(client);
+        blocks.Remove(client, /*pass_on=*/false, &PendingWakes());
+        std::vector<std::string> left;
+        for (const auto& k : waited) {
+          rocksdb::PinnableSlice v;
+          if (db_->db()->Get(rocksdb::ReadOptions(), db_->data(), k, &v).ok()) left.push_back(k);
+        }
+        if (!left.empty()) blocks.Ready(left, &PendingWakes());
+      }
+    } else if (s.ok() && (kind == kReply_NIL || retry)) {
+      // The keys as they are named now (SWAPDB may have moved the client's database).
+      std::vector<std::string> waited;
+      for (uint32_t i = 0; i < head.argc; i++) waited.push_back(DataKey(inner.db, req.arg(head, i)));
+      if (retry) {
+        // Nothing for us (another client took it, or the key is no list now): wait on.
+        w.Truncate(mark);
+        w.Nil();
+        std::vector<std::string> sorted = waited;
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        if (sorted == blocks.KeysOf(client)) {
+          blocks.Unsignal(client);
+        } else {
+          blocks.Add(client, seq, head.db, std::move(waited));
+        }
+      } else {
+        blocks.Add(client, seq, head.db, std::move(waited));
+      }
+    }
+  }
+  db_->locks().Unlock(stripes);
+  return s;
+}
+
+void BlockCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) {
+  w.Error(kErr_BAD_REQUEST, "BLOCK inside an atomic group");
+}
+
+// BLOCK_CANCEL: client `b` stops waiting (timeout, CLIENT UNBLOCK, disconnect).
+void BlockCancelCmd(Database* db, const Request&, const Command& c, int64_t, ReplyWriter& w) {
+  db->blocks().Remove(static_cast<uint64_t>(c.b), /*pass_on=*/true, &PendingWakes());
+  w.Ok();
+}
+
 rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end, bool atomic,
-                                    ReplyWriter& w) {
+                                    ReplyWriter& w, bool locked) {
   // Every (db, key) the group touches, for its locks and the repeat check below.
   std::vector<KeyRef> keys;
   bool members = false;
@@ -268,10 +472,14 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     members = members || Info(req.commands[i].op).members;
   }
   std::vector<size_t> stripes;
-  stripes.reserve(keys.size());
-  for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
-  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock());
-  db_->locks().Lock(&stripes);
+  std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock(), std::defer_lock);
+  if (!locked) {
+    // An EXEC locked everything already (RunExec).
+    stripes.reserve(keys.size());
+    for (const auto& k : keys) stripes.push_back(KeyLocks::Stripe(k.db, k.key));
+    flush_guard.lock();
+    db_->locks().Lock(&stripes);
+  }
   // Commands must see the group's earlier writes when a key repeats (or inside BATCH, or
   // when members are written). Distinct stripes prove keys do not repeat; when stripes
   // collide (likely in big groups: 1,024 stripes), compare the keys themselves before
@@ -303,7 +511,21 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     const Command& c = req.commands[i];
     const OpInfo& info = Info(c.op);
     if (info.cls == OpClass::kWrite) {
+      const uint64_t member_writes = g.member_writes();
       info.write(req, c, g, w);
+      // Member writes (HSET of a field, a list element) change the command's key even
+      // when its metadata record stays as it was.
+      if (g.member_writes() != member_writes) {
+        own.clear();
+        CommandKeys(req, c, &own);
+        if (!own.empty()) g.Touched(own[0].db, own[0].key);
+      }
+      // A key renamed, copied or moved onto a name may serve clients blocked on it.
+      if ((c.op == kOp_RENAME || c.op == kOp_COPY || c.op == kOp_MOVE) && db_->blocks().active()) {
+        own.clear();
+        CommandKeys(req, c, &own);
+        if (own.size() > 1) g.MarkReady(own[1].db, own[1].key);
+      }
     } else if (atomic && info.cls == OpClass::kRead) {
       own.clear();
       CommandKeys(req, c, &own);
@@ -324,9 +546,12 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
       w.Truncate(mark);
       t_failed = failed_mark;
       for (size_t i = begin; i < end; i++) ReplyStatus(w, s);
+    } else if (!g.ready().empty() && db_->blocks().active()) {
+      // Still under the keys' locks: a client registering as a waiter now waits for us.
+      db_->blocks().Ready(g.ready(), &PendingWakes());
     }
   }
-  db_->locks().Unlock(stripes);
+  if (!locked) db_->locks().Unlock(stripes);
   // A value of 64 MB or more (a bitmap up to 512 MB): flush it out of the memtable now.
   // A read from the memtable copies the value out; from an SST file the lookup pins the
   // block the value is in, so BITCOUNT or GET of it holds one copy, not two. And the

@@ -157,6 +157,14 @@ class WriteGroup : public Reader {
   void MarkReady(uint8_t db, std::string_view key) { ready_.push_back(DataKey(db, key)); }
   const std::vector<std::string>& ready() const { return ready_; }
 
+  // Records that a command changed this key, for WATCH (Put/Delete/PutRaw do it
+  // themselves; member writes count for the command's key, see RunWrites).
+  void Touched(uint8_t db, std::string_view key) {
+    if (track_) touched_.push_back(DataKey(db, key));
+  }
+  // Member records written or deleted so far.
+  uint64_t member_writes() const { return member_writes_; }
+
   // Makes Commit() fail with `s` and write nothing (FAIL_WRITE).
   void Poison(const rocksdb::Status& s) { poison_ = s; }
   rocksdb::Status Commit();
@@ -168,6 +176,7 @@ class WriteGroup : public Reader {
  private:
   rocksdb::WriteBatchBase* batch() { return indexed_ ? static_cast<rocksdb::WriteBatchBase*>(&*indexed_) : &plain_; }
   void IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms);
+  rocksdb::Status CommitBatch();
   // The contiguous data key for a point read, rebuilt in place (no allocation per read).
   const std::string& KeyOf(uint8_t db, std::string_view key);
 
@@ -176,6 +185,10 @@ class WriteGroup : public Reader {
   rocksdb::WriteBatch plain_;
   std::optional<rocksdb::WriteBatchWithIndex> indexed_;
   rocksdb::Status poison_;
+  // Keys some client watches may be among ours: collect what we change (watch.h).
+  bool track_;
+  std::vector<std::string> touched_;
+  uint64_t member_writes_ = 0;
   bool large_ = false;
   std::string scratch_;
   std::vector<std::string> ready_;
@@ -210,7 +223,14 @@ class Executor {
   bool RunReads(const Request& req, size_t begin, size_t end, ReplyWriter& w,
                 rocksdb::ReadTier tier = rocksdb::kReadAllTier);
   // Returns the commit status: a transient failure stops the rest of the batch.
-  rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w);
+  // `locked`: the caller (an EXEC) holds the keys' stripes and the flush lock already.
+  rocksdb::Status RunWrites(const Request& req, size_t begin, size_t end, bool atomic, ReplyWriter& w,
+                            bool locked = false);
+  // EXEC at `at`: checks the client's WATCHed keys and runs the next `a` commands as
+  // one isolated group (all their keys locked; a keyless command locks everything).
+  rocksdb::Status RunExec(const Request& req, size_t at, ReplyWriter& w);
+  // BLOCK at `at`: the blocking pop after it, or its registration as a waiter (blocking.h).
+  rocksdb::Status RunBlock(const Request& req, size_t at, ReplyWriter& w);
 
   Database* db_;
 };

@@ -95,7 +95,8 @@ class KeyParts {
 
 }  // namespace
 
-WriteGroup::WriteGroup(Database* db, int64_t now_ms, bool indexed) : db_(db), now_(now_ms) {
+WriteGroup::WriteGroup(Database* db, int64_t now_ms, bool indexed)
+    : db_(db), now_(now_ms), track_(db->watch().active()) {
   if (indexed) indexed_.emplace(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
 }
 
@@ -175,6 +176,7 @@ void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t exp
     Delete(db, key);
     return;
   }
+  Touched(db, key);
   if (indexed_) {
     std::string encoded;
     EncodeValue(type, expire_ms, payload, &encoded);
@@ -220,6 +222,7 @@ void WriteGroup::PutPieces(uint8_t db, std::string_view key, uint8_t type, int64
 }
 
 void WriteGroup::Delete(uint8_t db, std::string_view key) {
+  Touched(db, key);
   if (indexed_) {
     overlay_[DataKey(db, key)] = std::nullopt;
     return;
@@ -229,6 +232,7 @@ void WriteGroup::Delete(uint8_t db, std::string_view key) {
 }
 
 void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) {
+  Touched(db, key);
   if (indexed_) {
     overlay_[DataKey(db, key)] = std::string(raw);
     return;
@@ -325,11 +329,13 @@ rocksdb::Status WriteGroup::GetFreshMember(MemberFamily cf, const rocksdb::Slice
 }
 
 void WriteGroup::PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+  member_writes_++;
   if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Put(db_->member(cf), key, value).PermitUncheckedError();
 }
 
 void WriteGroup::DeleteMember(MemberFamily cf, const rocksdb::Slice& key) {
+  member_writes_++;
   if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Delete(db_->member(cf), key).PermitUncheckedError();
 }
@@ -341,6 +347,14 @@ bool WriteGroup::empty() const {
 }
 
 rocksdb::Status WriteGroup::Commit() {
+  const rocksdb::Status s = CommitBatch();
+  // Still under the group's stripe locks: an EXEC checking these keys waits for us.
+  if (s.ok() && track_ && !touched_.empty()) db_->watch().Touch(touched_);
+  touched_.clear();
+  return s;
+}
+
+rocksdb::Status WriteGroup::CommitBatch() {
   if (!poison_.ok()) return poison_;
   if (!indexed_) return db_->Write(&plain_);
   // Each top-level record once, in its final state.

@@ -114,7 +114,7 @@ namespace kiwi {
   X(LMOVE, 90, M, K2, LMoveCmd)                               \
   X(LMPOP, 91, M, KA, LMPopCmd)                               \
   X(SORT, 140, V, K1, SortCmd)                                \
-  X(SORT_STORE, 141, M, K2, SortStoreCmd) \
+  X(SORT_STORE, 141, M, K2, SortStoreCmd)                     \
   X(ZADD, 100, M, K1, ZAddCmd)                                \
   X(ZSCORE, 101, R, K1, ZScoreCmd)                            \
   X(ZMSCORE, 102, V, K1, ZMScoreCmd)                          \
@@ -134,7 +134,7 @@ namespace kiwi {
   X(ZINTERCARD, 116, V, KB, ZAlgebraCmd)                      \
   X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
   X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
-  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd) \
+  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd)                 \
   X(SETBIT, 150, W, K1, SetBitCmd)                            \
   X(GETBIT, 151, R, K1, GetBitCmd)                            \
   X(BITCOUNT, 152, R, K1, BitCountCmd)                        \
@@ -149,7 +149,12 @@ namespace kiwi {
   X(SWAPDB, 161, S, K0, SwapDbCmd)                            \
   X(SAVE, 162, S, K0, SaveCmd)                                \
   X(SAVE_INFO, 163, S, K0, SaveInfoCmd)                       \
-  X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)
+  X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)               \
+  X(EXEC, 200, S, K0, ExecCmd)                                \
+  X(WATCH, 201, S, K0, WatchCmd)                              \
+  X(UNWATCH, 202, S, K0, UnwatchCmd)                          \
+  X(BLOCK, 203, S, K0, BlockCmd)                              \
+  X(BLOCK_CANCEL, 204, S, K0, BlockCancelCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -191,7 +196,7 @@ enum Op : uint8_t {
   X(SORT_DESC, 1)                  \
   X(SORT_ALPHA, 2)                 \
   X(SORT_BY, 4)                    \
-  X(SORT_DONTSORT, 8) \
+  X(SORT_DONTSORT, 8)              \
   X(ZADD_NX, 1)                    \
   X(ZADD_XX, 2)                    \
   X(ZADD_GT, 4)                    \
@@ -204,7 +209,7 @@ enum Op : uint8_t {
   X(ZRANGE_WITHSCORES, 8)          \
   X(ZSET_CHECK_ONLY, 16)           \
   X(ZPOP_MAX, 2)                   \
-  X(ZPOP_EMIT_KEY, 4) \
+  X(ZPOP_EMIT_KEY, 4)              \
   X(BIT_RANGE, 1)                  \
   X(BIT_UNIT, 2)                   \
   X(BIT_SET, 4)                    \
@@ -214,7 +219,9 @@ enum Op : uint8_t {
   X(LCS_MATCHLEN, 4)               \
   X(SAVE_BACKGROUND, 1)            \
   X(OBJECT_DEBUG, 1)               \
-  X(CHECK_ONLY, 0x8000)
+  X(CHECK_ONLY, 0x8000)            \
+  X(EXEC_WATCHED, 1)               \
+  X(BLOCK_RETRY, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,

@@ -95,6 +95,8 @@ class ReplyWriter {
 
   size_t size() const { return out_->size(); }
   void Truncate(size_t n) { out_->resize(n); }
+  // The kind of the reply written at `at` (a size() taken before writing it).
+  uint8_t KindAt(size_t at) const { return static_cast<uint8_t>((*out_)[at]); }
   void Reserve(size_t n) { out_->reserve(out_->size() + n); }
 
  private:

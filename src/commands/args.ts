@@ -1,5 +1,6 @@
 // Argument parsing with Redis' rules. Pure functions: no storage, no clock.
 import { invalidExpireTime, RedisError, ReplyError, valueOutOfRange } from '../errors.js';
+import type { CommandFlag } from './types.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -101,4 +102,54 @@ export function expireArg(buf: Buffer, seconds: boolean, command: string): numbe
   const ms = BigInt(n) * 1000n;
   if (ms > INT64_MAX) return new ReplyError(invalidExpireTime(command));
   return Number.isSafeInteger(Number(ms)) ? Number(ms) : ms;
+}
+
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const HEX = /^[+-]?0[xX][0-9a-fA-F]+$/;
+const INFINITE = /^[+-]?inf(inity)?$/i;
+
+/**
+ * Redis getTimeoutFromObjectOrReply for blocking commands: seconds as a long double,
+ * truncated to milliseconds (so 0.0001 is 0: block forever). A value whose milliseconds
+ * do not fit in 64 bits wraps negative in Redis, hence its "negative" error for +inf.
+ * Returns milliseconds (0: no timeout).
+ */
+export function timeoutArg(buf: Buffer): number | ReplyError {
+  const text = buf.toString('latin1');
+  let seconds: number;
+  if (FLOAT.test(text)) seconds = Number(text);
+  else if (HEX.test(text)) seconds = (text.startsWith('-') ? -1 : 1) * Number.parseInt(text.replace(/^[+-]?0[xX]/, ''), 16);
+  else if (INFINITE.test(text)) seconds = text.startsWith('-') ? -Infinity : Infinity;
+  else return new ReplyError(RedisError.timeoutNotFloat);
+  const ms = Math.trunc(seconds * 1000);
+  if (!(ms >= 0) || ms >= 2 ** 63) return new ReplyError(RedisError.timeoutNegative);
+  return ms;
+}
+
+/** A blocking command's arguments: its pop's, and the timeout in milliseconds. */
+export interface Blocking<A> {
+  args: A;
+  timeoutMs: number;
+}
+
+/** Checks a blocking command's pop arguments first, then its timeout (Redis' order). */
+export function withTimeout<A>(args: A | ReplyError, timeout: Buffer): Blocking<A> | ReplyError {
+  if (args instanceof ReplyError) return args;
+  const timeoutMs = timeoutArg(timeout);
+  return timeoutMs instanceof ReplyError ? timeoutMs : { args, timeoutMs };
+}
+
+/**
+ * BLMPOP and BZMPOP (`timeout numkeys key ... `): the row's keys and parse from the
+ * non-blocking form's parser, which checks its arguments before the timeout (Redis' order).
+ */
+export function blockingMPop<A extends { keys: Buffer[] }>(parseMPop: (argv: Buffer[]) => A | ReplyError) {
+  return {
+    arity: -5, flags: ['write', 'blocking', 'movablekeys'] as CommandFlag[], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0',
+    keys: (argv: Buffer[]): Buffer[] => {
+      const a = parseMPop(argv.slice(1));
+      return a instanceof ReplyError ? [] : a.keys;
+    },
+    parse: (argv: Buffer[]): Blocking<A> | ReplyError => withTimeout(parseMPop(argv.slice(1)), argv[1]),
+  };
 }

@@ -1,6 +1,6 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET and CLIENT.
 import { timingSafeEqual } from 'node:crypto';
-import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
+import { RedisError, ReplyError, subcommandSyntax, unknownSubcommand } from '../errors.js';
 import { argText, int64Arg, is, lower, parseInt64, rangeArg, syntaxError } from './args.js';
 import { MapReply, OK, PONG, StatusReply, VerbatimReply, type Reply } from './reply.js';
 import { defineCommand, type ServerContext, type ClientInfo, type ClientState, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -205,6 +205,19 @@ const clientSubcommands: readonly CommandRow<any>[] = [
   }),
   sub({ name: 'client|kill', arity: -3, flags: ADMIN, summary: 'Terminates open connections.', parse: parseKill, exec: killClients }),
   sub({
+    name: 'client|unblock', arity: -3, flags: ADMIN, since: '5.0.0', summary: 'Unblocks a client blocked by a blocking command from a different connection.',
+    complexity: 'O(log N) where N is the number of client connections',
+    parse: (argv) => {
+      // Redis' clientCommand takes UNBLOCK with 3 or 4 arguments only.
+      if (argv.length > 4) return new ReplyError(subcommandSyntax(argText(argv[1]), 'client'));
+      const id = int64Arg(argv[2]);
+      if (id instanceof ReplyError) return id;
+      if (argv.length === 4 && !is(argv[3], 'timeout') && !is(argv[3], 'error')) return new ReplyError(RedisError.unblockReason);
+      return { id: Number(id), error: argv.length === 4 && is(argv[3], 'error') };
+    },
+    exec: (a, ctx) => ctx.server.clients.unblock(a.id, a.error),
+  }),
+  sub({
     name: 'client|reply', arity: 3, flags: CONN, since: '3.2.0', summary: 'Instructs the server whether to reply to commands.',
     parse: (argv) => {
       const mode = lower(argv[2]);
@@ -331,6 +344,7 @@ export const connectionCommands: readonly CommandRow<any>[] = [
     parse: () => null,
     exec: (_a, ctx) => {
       const c = ctx.client;
+      ctx.tx.reset();
       c.db = 0;
       c.resp = 2;
       c.name = '';

@@ -5,7 +5,7 @@ import { RedisError, ReplyError, wrongArity } from '../errors.js';
 import type { StorageReply } from '../storage/codec.js';
 import { Flag, Op, type OpCode } from '../storage/ops.js';
 import { storageCommand } from '../storage/requests.js';
-import { int64Arg, is, parseInt64, syntaxError } from './args.js';
+import { blockingMPop, int64Arg, is, parseInt64, syntaxError, withTimeout } from './args.js';
 import { NULL_ARRAY, type Reply } from './reply.js';
 import { generic } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
@@ -141,7 +141,56 @@ function parseLmpop(argv: Buffer[]): MPop | ReplyError {
 const lmove = (ctx: ExecContext, src: Buffer, dst: Buffer, from: number, to: number, name: string) =>
   new StorageCall(storageCommand(Op.LMOVE, ctx.client.db, [src, dst], from | (to ? Flag.LIST_TO_RIGHT : 0)), generic(name));
 
+/** BLPOP and BRPOP: LMPOP of one element over their keys, answered [key, element]. */
+function bpopRow(name: string, side: number, summary: string) {
+  const reply = nullArray(name);
+  const map = (r: StorageReply, ctx: ExecContext): Reply => {
+    const out = reply(r);
+    return Array.isArray(out) && Array.isArray(out[1]) ? [out[0], out[1][0]] : out;
+  };
+  return row({
+    name, arity: -3, flags: ['write', 'noscript', 'blocking'], firstKey: 1, lastKey: -2, step: 1, since: '2.0.0', summary,
+    complexity: 'O(N) where N is the number of provided keys.',
+    parse: (argv) => withTimeout(argv.slice(1, -1), argv[argv.length - 1]),
+    exec: (a, ctx) => ctx.blocking.block(new StorageCall(storageCommand(Op.LMPOP, ctx.client.db, a.args, side, 1), map), a.args, a.timeoutMs, NULL_ARRAY),
+  });
+}
+
+/** BLMOVE and BRPOPLPUSH: LMOVE, waiting on the source. */
+const blmove = (ctx: ExecContext, src: Buffer, dst: Buffer, from: number, to: number, timeoutMs: number, name: string) =>
+  ctx.blocking.block(lmove(ctx, src, dst, from, to, name), [src], timeoutMs, NULL_ARRAY);
+
 export const listCommands: readonly CommandRow<any>[] = [
+  bpopRow('blpop', 0, 'Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.'),
+  bpopRow('brpop', Flag.LIST_RIGHT, 'Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.'),
+  row({
+    name: 'brpoplpush', arity: 4, flags: ['write', 'denyoom', 'noscript', 'blocking'], firstKey: 1, lastKey: 2, step: 1, since: '2.2.0',
+    summary: 'Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(1)',
+    deprecated: { since: '6.2.0', replacedBy: '`BLMOVE` with the `RIGHT` and `LEFT` arguments' },
+    parse: (argv) => withTimeout(argv, argv[3]),
+    exec: (a, ctx) => blmove(ctx, a.args[1], a.args[2], Flag.LIST_RIGHT, 0, a.timeoutMs, 'brpoplpush'),
+  }),
+  row({
+    name: 'blmove', arity: 6, flags: ['write', 'denyoom', 'noscript', 'blocking'], firstKey: 1, lastKey: 2, step: 1, since: '6.2.0',
+    summary: 'Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.',
+    complexity: 'O(1)',
+    parse: (argv) => {
+      const from = where(argv[3]);
+      if (from instanceof ReplyError) return from;
+      const to = where(argv[4]);
+      return withTimeout(to instanceof ReplyError ? to : { src: argv[1], dst: argv[2], from, to }, argv[5]);
+    },
+    exec: (a, ctx) => blmove(ctx, a.args.src, a.args.dst, a.args.from, a.args.to, a.timeoutMs, 'blmove'),
+  }),
+  row({
+    name: 'blmpop',
+    summary: 'Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+    ...blockingMPop(parseLmpop),
+    exec: (a, ctx) =>
+      ctx.blocking.block(new StorageCall(storageCommand(Op.LMPOP, ctx.client.db, a.args.keys, a.args.flags, a.args.count), nullArray('blmpop')), a.args.keys, a.timeoutMs, NULL_ARRAY),
+  }),
   pushRow('lpush', 0, '1.0.0', 'Prepends one or more elements to a list. Creates the key if it doesn\'t exist.'),
   pushRow('rpush', Flag.LIST_RIGHT, '1.0.0', 'Appends one or more elements to a list. Creates the key if it doesn\'t exist.'),
   pushRow('lpushx', Flag.LIST_PUSHX, '2.2.0', 'Prepends one or more elements to a list only when the list exists.'),

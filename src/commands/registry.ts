@@ -11,6 +11,7 @@ import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
+import { transactionCommands } from './transaction.js';
 import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
@@ -28,6 +29,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...serverCommands,
   ...adminCommands,
   ...commandCommands,
+  ...transactionCommands,
 ];
 
 export function buildCommandTable(rows: readonly CommandRow<any>[] = ALL_COMMANDS): Map<string, CommandRow<any>> {

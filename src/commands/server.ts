@@ -43,8 +43,8 @@ function boundPort(ctx: ExecContext): number {
 }
 
 /** INFO clients (the runtime fills it with every network runtime's count). */
-export function clientsSection(connected: number, maxclients: number): InfoSection {
-  return [['connected_clients', connected], ['cluster_connections', 0], ['maxclients', maxclients], ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0]];
+export function clientsSection(connected: number, maxclients: number, blocked: number): InfoSection {
+  return [['connected_clients', connected], ['cluster_connections', 0], ['maxclients', maxclients], ['blocked_clients', blocked], ['tracking_clients', 0], ['clients_in_timeout_table', 0]];
 }
 
 /** INFO stats from counters (the runtime passes every network runtime's, added up). */
@@ -72,7 +72,7 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | Promise<I
       ];
     }
     case 'clients':
-      return clientsSection(s.clients.count(), s.config.values.server.maxclients);
+      return clientsSection(s.clients.count(), s.config.values.server.maxclients, s.blockedClients());
     case 'memory': {
       const m = process.memoryUsage();
       const used = m.heapUsed + m.external;

@@ -18,6 +18,7 @@ export type CommandFlag =
   | 'loading'
   | 'stale'
   | 'skip_monitor'
+  | 'skip_slowlog'
   | 'fast'
   | 'no_auth'
   | 'no_async_loading'
@@ -88,6 +89,8 @@ export interface ClientDirectory {
   count(): number;
   /** Closes these clients at once wherever they are (CLIENT KILL); resolves with how many were found. */
   kill(ids: number[]): Promise<number>;
+  /** CLIENT UNBLOCK wherever the client is: 1 if it was blocked, else 0. */
+  unblock(id: number, error: boolean): Promise<number>;
 }
 
 export type BusTarget = 'main' | 'all' | 'others' | number;
@@ -205,14 +208,48 @@ export interface ServerContext {
   hasMonitors(): boolean;
   /** A MONITOR line (without its '+') to every monitoring client of every runtime. */
   feedMonitors(line: string): void;
+  /** A client of this runtime blocked (+1) or stopped blocking (-1): INFO blocked_clients. */
+  blockedChanged(delta: number): void;
+  /** Clients blocked on keys now, on every runtime. */
+  blockedClients(): number;
   readonly slowCommands: SlowCommandLog;
   /** SWAPDB took effect: what the runtime keeps per database (INFO keyspace) follows it. */
   swappedDatabases(a: number, b: number): void;
 }
 
+/**
+ * MULTI/EXEC/WATCH state of one connection, as the transaction commands see it
+ * (src/server/transaction.ts implements it; the dispatcher queues commands while active).
+ */
+export interface TransactionControl {
+  /** Inside MULTI: commands are queued. */
+  readonly active: boolean;
+  /** Some key is WATCHed (the storage runtime keeps the watch; see native/src/watch.h). */
+  readonly watching: boolean;
+  multi(): Reply;
+  exec(): Outcome;
+  discard(): Outcome;
+  watch(keys: Buffer[]): Outcome;
+  unwatch(): Outcome;
+  /** RESET: leaves MULTI and forgets watched keys. */
+  reset(): void;
+}
+
+/** Blocking commands (BLPOP...) as the command rows see them (src/server/blocking.ts). */
+export interface BlockingControl {
+  /**
+   * Runs `call` (a pop) now; if it finds nothing, the client blocks until a push serves
+   * it or `timeoutMs` passes (0: never), then answers `onTimeout`. Inside MULTI it runs
+   * `call` once and answers what it gives, as Redis does.
+   */
+  block(call: StorageCall, keys: Buffer[], timeoutMs: number, onTimeout: Reply): Outcome;
+}
+
 export interface ExecContext {
   client: ClientState;
   server: ServerContext;
+  tx: TransactionControl;
+  blocking: BlockingControl;
 }
 
 /** Turns a storage reply into the client's reply. Usually a shared function, not a closure per call. */

@@ -5,7 +5,7 @@ import { RedisError, ReplyError } from '../errors.js';
 import { OpError, type StorageReply } from '../storage/codec.js';
 import { Flag, Op, type OpCode } from '../storage/ops.js';
 import { storageCommand } from '../storage/requests.js';
-import { is, parseInt64, syntaxError } from './args.js';
+import { blockingMPop, is, parseInt64, syntaxError, withTimeout } from './args.js';
 import { randomCount } from './random.js';
 import { DoubleReply, NULL_ARRAY, type Reply } from './reply.js';
 import { memberScanCall, parseMemberScan } from './scan.js';
@@ -65,6 +65,13 @@ const mapZMPop = (r: StorageReply): Reply => {
   if (r === null) return NULL_ARRAY;
   if (r instanceof OpError || !Array.isArray(r)) return generic('zmpop')(r);
   return [r[0] as Buffer, pairs(r[1] as StorageReply[], 3)];
+};
+/** BZPOPMIN/BZPOPMAX: ZMPOP's [key, [member, score]] as one flat [key, member, score]. */
+const mapBZPop = (command: string) => (r: StorageReply): Reply => {
+  if (r === null) return NULL_ARRAY;
+  if (r instanceof OpError || !Array.isArray(r)) return generic(command)(r);
+  const [member, score] = r[1] as StorageReply[];
+  return [r[0] as Buffer, member as Buffer, asDouble(score)];
 };
 
 // ---------------------------------------------------------------------------------------
@@ -133,6 +140,17 @@ const popRow = (name: string, max: boolean, summary: string) =>
       return new StorageCall(storageCommand(Op.ZPOP, ctx.client.db, [a.key], flags, a.count ?? 0), a.count === null ? popOne(name) : withScores(name));
     },
   });
+
+/** BZPOPMIN and BZPOPMAX: one member from the first non-empty key, or block. */
+const bpopRow = (name: string, max: boolean, summary: string) => {
+  const map = mapBZPop(name);
+  return row({
+    name, arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], lastKey: -2, since: '5.0.0', summary, complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
+    parse: (argv) => withTimeout(argv.slice(1, -1), argv[argv.length - 1]),
+    exec: (a, ctx) =>
+      ctx.blocking.block(new StorageCall(storageCommand(Op.ZPOP, ctx.client.db, a.args, Flag.COUNT_GIVEN | Flag.ZPOP_EMIT_KEY | (max ? Flag.ZPOP_MAX : 0), 1), map), a.args, a.timeoutMs, NULL_ARRAY),
+  });
+};
 
 const ALGEBRA_OPS: Record<string, OpCode> = {
   zunion: Op.ZUNION, zinter: Op.ZINTER, zdiff: Op.ZDIFF, zintercard: Op.ZINTERCARD,
@@ -248,6 +266,19 @@ export const zsetCommands: readonly CommandRow<any>[] = [
   removeRangeRow('zremrangebylex', RangeBy.Lex, '2.8.9', 'Remove all members in a sorted set between the given lexicographical range'),
   popRow('zpopmin', false, 'Remove and return members with the lowest scores in a sorted set'),
   popRow('zpopmax', true, 'Remove and return members with the highest scores in a sorted set'),
+  bpopRow('bzpopmin', false, 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available'),
+  bpopRow('bzpopmax', true, 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available'),
+  row({
+    name: 'bzmpop',
+    summary: 'Remove and return members with scores in a sorted set or block until one is available',
+    complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
+    ...blockingMPop(parseZMPop),
+    exec: (a, ctx) =>
+      ctx.blocking.block(
+        new StorageCall(storageCommand(Op.ZPOP, ctx.client.db, a.args.keys, Flag.COUNT_GIVEN | Flag.ZPOP_EMIT_KEY | (a.args.max ? Flag.ZPOP_MAX : 0), a.args.count), mapZMPop),
+        a.args.keys, a.timeoutMs, NULL_ARRAY,
+      ),
+  }),
   row({
     name: 'zmpop', arity: -4, flags: ['write', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, since: '7.0.0', summary: 'Remove and return members with scores in a sorted set',
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',

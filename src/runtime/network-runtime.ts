@@ -19,6 +19,7 @@ import { loadAddon } from '../storage/native.js';
 import { MessageChannel, type ChannelStats } from '../storage/message-channel.js';
 import { StorageClient, type StorageClientStats } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
+import type { Wake } from '../storage/codec.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
@@ -123,6 +124,8 @@ export class NetworkRuntime {
       pauseMode: () => this.#counters.pauseMode(Date.now()),
       monitorsChanged: (delta) => void this.#counters.add('monitors', delta),
       hasMonitors: () => this.#counters.get('monitors') > 0,
+      blockedChanged: (delta) => void this.#counters.add('blockedClients', delta),
+      blockedClients: () => this.#counters.get('blockedClients'),
       feedMonitors: (line) => {
         const reply = new StatusReply(line);
         this.#network.feedMonitors(reply);
@@ -155,6 +158,13 @@ export class NetworkRuntime {
       this.#followBackpressure();
       bus.send('others', 'backpressure');
     });
+    // Blocked clients our writes may serve: ours are woken here, others' on their runtime.
+    this.#storage.onWakes = (wakes) => {
+      for (const w of wakes) {
+        if (w.runtime === this.index) this.#network.wake(w.client, w.seq);
+        else bus.send(w.runtime, 'block-wake', w);
+      }
+    };
     this.config.onChange((path, value) => this.#applyChange(path, value));
     this.#handle();
   }
@@ -213,6 +223,10 @@ export class NetworkRuntime {
         const counts = await bus.request<number>('all', 'kill', ids);
         return counts.reduce((a, n) => a + (n ?? 0), 0);
       },
+      async unblock(id, error) {
+        const counts = await bus.request<number>('all', 'unblock', { id, error });
+        return counts.reduce((a, n) => a + (n ?? 0), 0);
+      },
     };
   }
 
@@ -229,6 +243,8 @@ export class NetworkRuntime {
     bus.on('snapshot', () => this.snapshot());
     bus.on('clients', () => this.#network.snapshot());
     bus.on('kill', (ids: number[]) => this.#network.kill(ids));
+    bus.on('unblock', (u: { id: number; error: boolean }) => this.#network.unblock(u.id, u.error));
+    bus.on('block-wake', (w: Wake) => this.#network.wake(w.client, w.seq));
     serveSlowLog(bus, this.#context.slowCommands.local);
     bus.on('config', (changes: Array<[string, unknown]>) => {
       for (const [path, value] of changes) this.config.set(path, value);

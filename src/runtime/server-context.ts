@@ -40,6 +40,9 @@ export interface ContextParts {
   monitorsChanged: (delta: number) => void;
   hasMonitors: () => boolean;
   feedMonitors: (line: string) => void;
+  /** Clients blocked on keys, counted across runtimes (INFO blocked_clients). */
+  blockedChanged: (delta: number) => void;
+  blockedClients: () => number;
   swappedDatabases: (a: number, b: number) => void;
   /** Slow log entry ids, unique across network runtimes. */
   nextSlowlogId?: () => number;
@@ -114,5 +117,13 @@ export class KiwiServerContext implements ServerContext {
 
   feedMonitors(line: string): void {
     this.#parts.feedMonitors(line);
+  }
+
+  blockedChanged(delta: number): void {
+    this.#parts.blockedChanged(delta);
+  }
+
+  blockedClients(): number {
+    return this.#parts.blockedClients();
   }
 }

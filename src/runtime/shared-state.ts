@@ -22,12 +22,13 @@
 // it before OK), backpressure, shutdown. Meant for the next ones too:
 //   - pub/sub: PUBLISH does request('all', 'publish', { channel, message }) and sums the
 //     receiver counts each runtime answers; a runtime delivers to its own subscribers.
-//   - blocking commands: a write that may serve a blocked client does
-//     send('all', 'key-ready', { db, key }); the runtime holding the blocked client wakes
-//     it, which then retries its pop through storage (so only one waiter wins).
-//   - WATCH: every write group's keys go out as send('others', 'touched', keys) (and are
-//     applied locally at once), so a runtime marks the watching transactions dirty; the
-//     origin's own EXEC sees it first because the local flag is set synchronously.
+//   - blocking commands: the storage runtime keeps the waiters (native/src/blocking.h)
+//     and picks, first come first served, which one a push may serve; the pick comes
+//     back with the pushing batch's result, and its runtime sends it on as
+//     send(runtime, 'block-wake', wake) to the waiter's runtime, which retries the pop.
+//     CLIENT UNBLOCK is request('all', 'unblock', { id, error }); blockedClients counts.
+//   - WATCH needs no message: the storage runtime keeps per-key modification counters
+//     for watched keys (native/src/watch.h), and EXEC checks them there.
 //   Messages from one runtime to another arrive in the order they were sent.
 import type { MessagePort } from 'node:worker_threads';
 import type { Bus, BusHandler as Handler, BusTarget as Target } from '../commands/types.js';
@@ -48,7 +49,7 @@ interface Envelope {
   error?: string;
 }
 
-const COUNTER_SLOTS = { connectedClients: 0, storagePending: 1, storagePaused: 2, monitors: 3, pauseMode: 4 } as const;
+const COUNTER_SLOTS = { connectedClients: 0, storagePending: 1, storagePaused: 2, monitors: 3, pauseMode: 4, blockedClients: 5 } as const;
 export type CounterName = keyof typeof COUNTER_SLOTS;
 
 /** Counters every thread reads and changes with Atomics; created once, shared by reference. */

@@ -38,6 +38,8 @@ export const PauseReason = {
 export const HoldReason = {
   PAUSE: 1,
   OUTPUT_BUDGET: 2,
+  /** A blocking command (BLPOP...) waits: later commands run once it is answered. */
+  BLOCKED: 4,
 } as const;
 
 /**
@@ -85,6 +87,10 @@ export class Connection implements ClientState {
   libVer = '';
   /** In MONITOR mode. */
   monitor = false;
+  /** MULTI/WATCH state, made by the dispatcher with the connection's first command. */
+  transaction: { readonly active: boolean } | null = null;
+  /** Blocking-command state, made by the dispatcher with the transaction. */
+  blocking: { readonly blocked: boolean; wake(seq: number): void; unblock(error: boolean): boolean; close(): void } | null = null;
   /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
   outputClass: OutputClass = 'normal';
 
@@ -187,9 +193,10 @@ export class Connection implements ClientState {
     return `${this.#paused === 0 ? 'r' : ''}${this.outputBytes > 0 ? 'w' : ''}`;
   }
 
-  /** CLIENT LIST flags: O in MONITOR mode, N otherwise. */
+  /** CLIENT LIST flags in Redis' order: O in MONITOR mode, x inside MULTI; N for none. */
   get flags(): string {
-    return this.monitor ? 'O' : 'N';
+    const f = `${this.monitor ? 'O' : ''}${this.transaction?.active ? 'x' : ''}${this.blocking?.blocked ? 'b' : ''}`;
+    return f === '' ? 'N' : f;
   }
 
   /** Commands held back now (CLIENT PAUSE: blocked_clients). */
@@ -230,6 +237,12 @@ export class Connection implements ClientState {
     // It runs first once released: commands read after it are behind it.
     this.#held.unshift({ id, argv, skip: this.#skipThis });
     this.#hold |= HoldReason.PAUSE;
+    this.pause(PauseReason.HELD);
+  }
+
+  /** A blocking command runs: commands after it wait (Redis reads none while blocked). */
+  holdForBlock(): void {
+    this.#hold |= HoldReason.BLOCKED;
     this.pause(PauseReason.HELD);
   }
 

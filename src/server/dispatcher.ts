@@ -2,16 +2,21 @@
 // processCommand), then routes the outcome: a reply now, a storage call answered later
 // through the connection's slot, or a promise.
 import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
-import type { Reply } from '../commands/reply.js';
+import { QUEUED, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
 import { coarseNow, tick } from '../clock.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
+import { Blocker } from './blocking.js';
+import { Transaction } from './transaction.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
+/** What Redis runs at once inside MULTI instead of queuing (processCommand). */
+const NOT_QUEUED = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
 const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore', 'exec']);
 
 interface Prepared {
@@ -22,6 +27,9 @@ interface Prepared {
   mayReplicate: boolean;
   /** Shown to MONITOR clients (not admin or skip_monitor commands). */
   monitored: boolean;
+  /** Runs at once inside MULTI (EXEC, DISCARD...) instead of being queued. */
+  notQueued: boolean;
+  noMulti: boolean;
   /** Redis' 'fast' flag: the latency monitor's fast-command event, and no clock read at the end. */
   fast: boolean;
   priority: number;
@@ -56,16 +64,42 @@ export class Dispatcher {
       stat: this.stats.get(row.name),
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
+      notQueued: NOT_QUEUED.has(row.name), noMulti: row.flags.includes('no_multi'),
     };
   }
 
   #context(conn: Connection): ExecContext {
     let ctx = this.#contexts.get(conn);
     if (ctx === undefined) {
-      ctx = { client: conn, server: this.#server };
+      // The transaction runs its queued commands with this very context.
+      const made: ExecContext = { client: conn, server: this.#server, tx: null as unknown as Transaction, blocking: null as unknown as Blocker };
+      made.tx = conn.transaction = new Transaction(made, conn.id);
+      made.blocking = conn.blocking = new Blocker(made, conn);
+      ctx = made;
       this.#contexts.set(conn, ctx);
     }
     return ctx;
+  }
+
+  /** The connection closed: its transaction and watches go. */
+  closed(conn: Connection): void {
+    (conn.transaction as Transaction | null)?.close();
+  }
+
+  /**
+   * A command rejected before it runs; inside MULTI it also aborts the transaction. A
+   * rejected EXEC ends the transaction with the reason (Redis 7.0 execCommandAbort:
+   * its own texts lose their ERR prefix, shared ones such as NOAUTH keep theirs).
+   */
+  #reject(conn: Connection, text: string, p?: Prepared): void {
+    const tx = conn.transaction as Transaction | null;
+    if (p?.row.name === 'exec') {
+      tx?.reset();
+      conn.reply(new ReplyError(`EXECABORT Transaction discarded because of: ${text.startsWith('ERR ') ? text.slice(4) : text}`));
+      return;
+    }
+    tx?.abort();
+    conn.reply(new ReplyError(text));
   }
 
   dispatch(conn: Connection, id: number, argv: Buffer[], authRequired: boolean): void {
@@ -75,7 +109,7 @@ export class Dispatcher {
       const name = argv[0].toString('latin1');
       p = this.#byName.get(name.toLowerCase());
       if (p === undefined) {
-        conn.reply(new ReplyError(unknownCommand(name, argv.slice(1).map((a) => a.toString('latin1')))));
+        this.#reject(conn, unknownCommand(name, argv.slice(1).map((a) => a.toString('latin1'))));
         return;
       }
     }
@@ -84,7 +118,7 @@ export class Dispatcher {
     if (p.subcommands !== null && argv.length >= 2) {
       const sub = p.subcommands.get(argv[1].toString('latin1').toLowerCase());
       if (sub === undefined) {
-        conn.reply(new ReplyError(unknownSubcommand(argv[1].toString('latin1'), p.row.name)));
+        this.#reject(conn, unknownSubcommand(argv[1].toString('latin1'), p.row.name));
         return;
       }
       p = sub;
@@ -92,12 +126,19 @@ export class Dispatcher {
     const arity = p.row.arity;
     if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
       p.stat.rejected++;
-      conn.reply(new ReplyError(wrongArity(p.row.name)));
+      this.#reject(conn, wrongArity(p.row.name), p);
       return;
     }
     if (authRequired && !p.noAuth) {
       p.stat.rejected++;
-      conn.reply(new ReplyError(RedisError.noAuth));
+      this.#reject(conn, RedisError.noAuth, p);
+      return;
+    }
+    const tx = conn.transaction as Transaction | null;
+    const queuing = tx !== null && tx.active && !p.notQueued;
+    if (queuing && p.noMulti) {
+      p.stat.rejected++;
+      this.#reject(conn, RedisError.notAllowedInMulti);
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command
@@ -108,6 +149,10 @@ export class Dispatcher {
       return;
     }
     conn.lastCommand = p.row.name;
+    if (queuing) {
+      this.#queue(conn, tx, p, argv);
+      return;
+    }
     if (p.write) {
       // Like Redis' MISCONF: while storage is read-only, writes fail fast; reads go on.
       const reason = this.#server.storageReadOnly();
@@ -118,6 +163,37 @@ export class Dispatcher {
       }
     }
     this.#run(conn, p, argv);
+  }
+
+  /** Inside MULTI: the command waits for EXEC, which runs it through #outcome. */
+  #queue(conn: Connection, tx: Transaction, p: Prepared, argv: Buffer[]): void {
+    const ctx = this.#context(conn);
+    tx.queue({
+      argv,
+      run: () => {
+        if (p.write) {
+          const reason = this.#server.storageReadOnly();
+          if (reason !== null) return new ReplyError(errorReplyText(new StorageReadOnlyError(reason)));
+        }
+        return this.#outcome(conn, p, argv, ctx);
+      },
+      done: (r) => p.stat.record(0, r instanceof ReplyError),
+    });
+    conn.reply(QUEUED);
+  }
+
+  /** Parse and exec: a reply, a storage call or a promise (a thrown error becomes a reply). */
+  #outcome(conn: Connection, p: Prepared, argv: Buffer[], ctx: ExecContext) {
+    try {
+      const args = p.row.parse(argv, ctx);
+      if (args instanceof ReplyError) return args;
+      const outcome = p.row.exec(args, ctx);
+      if (p.monitored && this.#server.hasMonitors()) this.#server.feedMonitors(monitorLine(conn, p.row.name, argv));
+      return outcome;
+    } catch (err) {
+      this.onError(err, p.row.name);
+      return new ReplyError(errorReplyText(err));
+    }
   }
 
   #run(conn: Connection, p: Prepared, argv: Buffer[]): void {

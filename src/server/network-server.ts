@@ -151,6 +151,8 @@ export class NetworkServer implements ConnectionHost {
   }
 
   onClose(conn: Connection): void {
+    this.#dispatcher.closed(conn);
+    conn.blocking?.close();
     if (this.#clients.delete(conn.id)) this.#clientCount(-1);
     if (conn.monitor) {
       conn.monitor = false;
@@ -181,6 +183,16 @@ export class NetworkServer implements ConnectionHost {
   /** CLIENT UNPAUSE or the pause's end: postponed commands run, in order. */
   releasePaused(): void {
     for (const c of this.#clients.values()) c.release(HoldReason.PAUSE);
+  }
+
+  /** A push may serve this client's blocking command `seq` (native/src/blocking.h). */
+  wake(id: number, seq: number): void {
+    this.#clients.get(id)?.blocking?.wake(seq);
+  }
+
+  /** CLIENT UNBLOCK for a client of this runtime: 1 if it was blocked. */
+  unblock(id: number, error: boolean): number {
+    return this.#clients.get(id)?.blocking?.unblock(error) ? 1 : 0;
   }
 
   /** Postponed clients (INFO blocked_clients). */

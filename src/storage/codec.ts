@@ -190,12 +190,29 @@ function readReply(buf: Buffer): StorageReply {
   }
 }
 
-/** Decodes a result buffer. Bulk replies are views into `buf`, not copies. */
-export function decodeReplies(buf: Buffer): StorageReply[] {
+/** A blocked client the batch's writes may serve (native/src/blocking.h). */
+export interface Wake {
+  runtime: number;
+  client: number;
+  seq: number;
+}
+
+/**
+ * Decodes a result buffer. Bulk replies are views into `buf`, not copies. Blocked clients
+ * to wake, which follow the replies, go to `wakes`.
+ */
+export function decodeReplies(buf: Buffer, wakes?: Wake[]): StorageReply[] {
   const n = buf.readUInt32LE(0);
   pos = 4;
   const replies: StorageReply[] = new Array(n);
   for (let i = 0; i < n; i++) replies[i] = readReply(buf);
+  if (pos !== buf.length && wakes !== undefined && pos + 4 <= buf.length) {
+    const count = buf.readUInt32LE(pos);
+    pos += 4;
+    for (let i = 0; i < count && pos + 13 <= buf.length; i++, pos += 13) {
+      wakes.push({ runtime: buf[pos], client: Number(buf.readBigUInt64LE(pos + 1)), seq: buf.readUInt32LE(pos + 9) });
+    }
+  }
   if (pos !== buf.length) throw new Error(`corrupt storage result: ${buf.length - pos} trailing bytes`);
   return replies;
 }

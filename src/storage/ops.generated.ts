@@ -117,6 +117,11 @@ export const Op = {
   SAVE: 162,
   SAVE_INFO: 163,
   ACTIVE_EXPIRE: 164,
+  EXEC: 200,
+  WATCH: 201,
+  UNWATCH: 202,
+  BLOCK: 203,
+  BLOCK_CANCEL: 204,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -236,6 +241,11 @@ export const OpClass = {
   SAVE: 'S',
   SAVE_INFO: 'S',
   ACTIVE_EXPIRE: 'S',
+  EXEC: 'S',
+  WATCH: 'S',
+  UNWATCH: 'S',
+  BLOCK: 'S',
+  BLOCK_CANCEL: 'S',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -294,6 +304,8 @@ export const Flag = {
   SAVE_BACKGROUND: 1,
   OBJECT_DEBUG: 1,
   CHECK_ONLY: 32768,
+  EXEC_WATCHED: 1,
+  BLOCK_RETRY: 1,
 } as const;
 
 /** Reply kinds of the result wire format. */

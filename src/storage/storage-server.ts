@@ -3,7 +3,7 @@
 // It holds every in-flight batch's buffers, which is what keeps them alive and unchanged
 // while storage threads read them in place.
 import { ClosedError, StorageError } from '../errors.js';
-import { decodeReplies, type EncodedBatch, type StorageReply } from './codec.js';
+import { decodeReplies, type EncodedBatch, type StorageReply, type Wake } from './codec.js';
 import {
   loadAddon,
   type CompletionCallback,
@@ -43,6 +43,8 @@ export class StorageServer {
   #freeIds: number[] = [];
   #stopping: Promise<void> | null = null;
   #drainWaiters: Array<() => void> = [];
+  /** Blocked clients a batch's writes may serve (native/src/blocking.h): the runtime routes them. */
+  onWakes: ((wakes: Wake[]) => void) | null = null;
   readonly dir: string;
 
   readonly #attached: boolean;
@@ -135,14 +137,16 @@ export class StorageServer {
     this.#freeIds.push(id);
     let replies: StorageReply[] | null = null;
     let finalStatus = status;
+    const wakes: Wake[] = [];
     if (status === BatchStatus.OK && result !== null) {
       try {
-        replies = decodeReplies(result);
+        replies = decodeReplies(result, wakes);
       } catch {
         finalStatus = BatchStatus.BAD_REQUEST;
       }
     }
     entry.onDone(finalStatus, replies);
+    if (wakes.length > 0) this.onWakes?.(wakes);
     if (this.pending === 0 && this.#drainWaiters.length > 0) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];

@@ -1,6 +1,6 @@
 // The batch wire format, TS side, without the addon.
 import { describe, expect, it } from 'vitest';
-import { BLOB_THRESHOLD, decodeReplies, EncodedReply, encodeBatch, OpError } from '../../src/storage/codec.js';
+import { BLOB_THRESHOLD, decodeReplies, EncodedReply, encodeBatch, OpError, type Wake } from '../../src/storage/codec.js';
 import { BLOB_MARKER, ErrorCode, Flag, Op, ReplyKind } from '../../src/storage/ops.js';
 import { Cmd } from '../../src/storage/requests.js';
 
@@ -100,5 +100,17 @@ describe('decodeReplies', () => {
   it('refuses trailing bytes and unknown kinds', () => {
     expect(() => decodeReplies(result(u32(1), Buffer.from([ReplyKind.NIL, 0])))).toThrow(/trailing/);
     expect(() => decodeReplies(result(u32(1), Buffer.from([77])))).toThrow(/unknown reply kind/);
+  });
+
+  it('reads the blocked clients to wake that follow the replies (native/src/blocking.h)', () => {
+    const wake = Buffer.alloc(13);
+    wake[0] = 2;
+    wake.writeBigUInt64LE(123456789n, 1);
+    wake.writeUInt32LE(7, 9);
+    const wakes: Wake[] = [];
+    expect(decodeReplies(result(u32(1), Buffer.from([ReplyKind.NIL]), u32(1), wake), wakes)).toEqual([null]);
+    expect(wakes).toEqual([{ runtime: 2, client: 123456789, seq: 7 }]);
+    // A cut-off trailer is still corrupt.
+    expect(() => decodeReplies(result(u32(1), Buffer.from([ReplyKind.NIL]), u32(1), wake.subarray(0, 5)), [])).toThrow(/trailing/);
   });
 });

@@ -372,12 +372,15 @@ struct Range {
   std::string from, to;
 };
 
-void DeleteRanges(Database* db, const std::vector<Range>& ranges, ReplyWriter& w) {
-  std::unique_lock<std::shared_mutex> guard(db->flush_lock());
+// `db_index` < 0: every database (FLUSHALL); watchers of the flushed keys see a change.
+void DeleteRanges(Database* db, const std::vector<Range>& ranges, int db_index, ReplyWriter& w) {
+  std::unique_lock<std::shared_mutex> guard(db->flush_lock(), std::defer_lock);
+  if (!t_keyspace_exclusive) guard.lock();  // an EXEC holding it already runs us
   rocksdb::WriteBatch batch;
   for (const auto& r : ranges) batch.DeleteRange(r.cf, r.from, r.to).PermitUncheckedError();
   const rocksdb::Status s = db->Write(&batch);
   if (!s.ok()) return ReplyStatus(w, s);
+  if (db->watch().active()) db->watch().TouchDb(db_index);
   w.Ok();
 }
 
@@ -391,7 +394,7 @@ void FlushDbCmd(Database* db, const Request&, const Command& c, int64_t, ReplyWr
   // comes back at the next compaction without the member filter's lookups.
   std::vector<Range> ranges = {{db->data(), from, to}};
   for (size_t f = 0; f < kMemberFamilyCount; f++) ranges.push_back({db->member(static_cast<MemberFamily>(f)), from, to});
-  DeleteRanges(db, ranges, w);
+  DeleteRanges(db, ranges, c.db, w);
 }
 
 void FlushAllCmd(Database* db, const Request&, const Command&, int64_t, ReplyWriter& w) {
@@ -401,7 +404,7 @@ void FlushAllCmd(Database* db, const Request&, const Command&, int64_t, ReplyWri
   const std::string to(1, static_cast<char>(kMetaDb));
   std::vector<Range> ranges = {{db->data(), from, to}, {db->expire(), std::string(), std::string(1, static_cast<char>(0x80))}};
   for (size_t f = 0; f < kMemberFamilyCount; f++) ranges.push_back({db->member(static_cast<MemberFamily>(f)), from, to});
-  DeleteRanges(db, ranges, w);
+  DeleteRanges(db, ranges, -1, w);
 }
 
 void RandomKeyCmd(Database* db, const Request&, const Command& c, int64_t now, ReplyWriter& w) {

@@ -10,6 +10,13 @@ void SwapDbCmd(Database* db, const Request&, const Command& c, int64_t, ReplyWri
   if (c.a < 0 || c.a > 255 || c.b < 0 || c.b > 255) return w.Error(kErr_BAD_REQUEST, "database index out of range");
   const rocksdb::Status s = db->SwapDbs(static_cast<uint8_t>(c.a), static_cast<uint8_t>(c.b));
   if (!s.ok()) return ReplyStatus(w, s);
+  // Every key of both databases changed as WATCH sees it (Redis touches the watched
+  // keys of both); blocked clients of both retry with their keys' new databases.
+  for (const int64_t logical : {c.a, c.b}) {
+    const uint8_t physical = db->PhysicalDb(static_cast<uint8_t>(logical));
+    if (db->watch().active()) db->watch().TouchDb(physical);
+    if (db->blocks().active()) db->blocks().ReadyDb(physical, &PendingWakes());
+  }
   w.Ok();
 }
 
