@@ -23,6 +23,8 @@ function passwordMatches(ctx: ExecContext, password: Buffer): boolean {
 }
 
 const DEFAULT_USER = Buffer.from('default');
+const PONG_WORD = Buffer.from('pong');
+const EMPTY = Buffer.alloc(0);
 
 /**
  * ACL-less AUTH: only the default user exists. Without requirepass it is a "nopass"
@@ -59,11 +61,12 @@ const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special ch
  * (fd, age, idle, flags, db, qbuf, oll, omem, tot-mem, events, cmd, resp); buffers kiwi
  * does not have (qbuf-free, argv-mem, rbs, rbp, obl) read 0.
  */
-export function clientLine(c: ClientInfo, now: number): string {
+export function clientLine(c: ClientInfo | ClientState, now: number): string {
+  const subs = 'subscriptions' in c ? c.subscriptions : { channel: c.sub, pattern: c.psub, shard: c.ssub };
   const fields: Array<[string, string | number]> = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.floor((now - c.lastInteraction) / 1000)],
-    ['flags', c.flags], ['db', c.db], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['flags', c.flags], ['db', c.db], ['sub', subs.channel], ['psub', subs.pattern], ['ssub', subs.shard], ['multi', -1],
     ['qbuf', c.inputBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', 0], ['rbs', 0], ['rbp', 0],
     ['obl', 0], ['oll', c.pendingReplies], ['omem', c.outputBytes], ['tot-mem', c.inputBytes + c.outputBytes],
     ['events', c.events], ['cmd', c.lastCommand || 'NULL'], ['user', 'default'], ['redir', -1], ['resp', c.resp],
@@ -257,7 +260,14 @@ export const connectionCommands: readonly CommandRow<any>[] = [
   row({
     name: 'ping', arity: -1, flags: ['fast'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
     parse: (argv) => (argv.length > 2 ? new ReplyError("ERR wrong number of arguments for 'ping' command") : argv[1] ?? null),
-    exec: (msg) => msg ?? PONG,
+    // A RESP2 subscriber gets PING's answer as an array (Redis pingCommand): a plain
+    // reply could not be told from a message.
+    exec: (msg, ctx) => {
+      const c = ctx.client;
+      const s = c.subscriptions;
+      if (c.resp === 2 && s.channel + s.pattern + s.shard > 0) return [PONG_WORD, msg ?? EMPTY];
+      return msg ?? PONG;
+    },
   }),
   row({
     name: 'echo', arity: 2, flags: ['fast', 'stale', 'loading'], since: '1.0.0', summary: 'Returns the given string.', complexity: 'O(1)',
@@ -330,6 +340,8 @@ export const connectionCommands: readonly CommandRow<any>[] = [
     parse: () => null,
     exec: (_a, ctx) => {
       const c = ctx.client;
+      // Redis clearClientConnectionState: out of subscribed mode, without confirmations.
+      ctx.server.pubsub.drop(c);
       c.db = 0;
       c.resp = 2;
       c.name = '';

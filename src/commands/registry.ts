@@ -3,6 +3,7 @@ import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
+import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
@@ -13,6 +14,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
+  ...pubsubCommands,
   ...connectionCommands,
   ...serverCommands,
   ...commandCommands,

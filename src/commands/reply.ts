@@ -38,6 +38,28 @@ export class SetReply {
   }
 }
 
+/**
+ * RESP3 push (pub/sub messages and subscribe confirmations); an array in RESP2, as
+ * Redis' addReplyPushLen falls back to.
+ */
+export class PushReply {
+  readonly items: readonly Reply[];
+  constructor(items: readonly Reply[]) {
+    this.items = items;
+  }
+}
+
+/**
+ * Several replies written back to back for one command: SUBSCRIBE a b answers one
+ * confirmation per channel, as Redis does.
+ */
+export class ReplySequence {
+  readonly replies: readonly Reply[];
+  constructor(replies: readonly Reply[]) {
+    this.replies = replies;
+  }
+}
+
 /** A null array (*-1 in RESP2, _ in RESP3). */
 export const NULL_ARRAY = Symbol('null-array');
 
@@ -55,6 +77,8 @@ export type Reply =
   | MapReply
   | VerbatimReply
   | SetReply
+  | PushReply
+  | ReplySequence
   | typeof NULL_ARRAY
   | typeof NO_REPLY
   | readonly Reply[];

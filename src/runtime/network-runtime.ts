@@ -21,6 +21,7 @@ import { StorageClient, type StorageClientStats } from '../storage/storage-clien
 import { StorageServer } from '../storage/storage-server.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { KiwiServerContext } from './server-context.js';
+import { PubSubRegistry } from './pubsub.js';
 import { StatusReply } from '../commands/reply.js';
 
 /** What a worker is started with (structured-cloned workerData). */
@@ -71,6 +72,7 @@ export class NetworkRuntime {
   readonly #context: KiwiServerContext;
   readonly #dispatcher: Dispatcher;
   readonly #network: NetworkServer;
+  readonly #pubsub: PubSubRegistry;
   #loopDelay: IntervalHistogram | null = null;
   #loopDelayP99Ms = 0;
   #loopTimer: NodeJS.Timeout | null = null;
@@ -95,7 +97,9 @@ export class NetworkRuntime {
     });
     this.#client = createStorageClient(this.#channel, this.config, (level, message) => this.#log(level, message));
     this.#client.readFastPath = c.runtime.readFastPath;
+    this.#pubsub = new PubSubRegistry(bus);
     this.#context = new KiwiServerContext({
+      pubsub: this.#pubsub,
       config: this.config,
       storage: this.#client,
       commands: buildCommandTable(),
@@ -138,6 +142,7 @@ export class NetworkRuntime {
       log: (level, message) => this.#log(level, message),
       nextClientId: () => this.#counters.nextClientId(),
       clientCount: (delta) => this.#counters.add('connectedClients', delta),
+      closed: (conn) => this.#pubsub.drop(conn),
     });
     // Storage backpressure is one state for every runtime: whoever sees it change
     // announces it, and every runtime follows the shared flag.
@@ -160,6 +165,8 @@ export class NetworkRuntime {
 
   async start(): Promise<void> {
     loadAddon().setThreadName(`kiwi-net-${this.index}`);
+    // A runtime started late (a replacement) learns the others' subscriptions first.
+    await this.#pubsub.join();
     if (this.#data.listenFds.length > 0) await this.#network.listenOnFds(this.#data.listenFds);
     else this.#network.startAccepting();
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });

@@ -354,6 +354,8 @@ export class RuntimeManager {
         slot.ready = false;
         if (slot.worker === worker) slot.worker = null;
         this.bus.detach(slot.index);
+        // Its subscribers are gone: the other runtimes stop counting them.
+        this.bus.send('all', 'pubsub-gone', slot.index);
         if (!started) {
           reject(new Error(`network runtime ${slot.index} exited (code ${code}) while starting`));
           return;

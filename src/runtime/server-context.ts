@@ -1,6 +1,6 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
-import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import type { Bus, ClientDirectory, CommandRow, InfoSection, PubSub, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -38,6 +38,7 @@ export interface ContextParts {
   monitorsChanged: (delta: number) => void;
   hasMonitors: () => boolean;
   feedMonitors: (line: string) => void;
+  pubsub: PubSub;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -48,6 +49,7 @@ export class KiwiServerContext implements ServerContext {
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
+  readonly pubsub: PubSub;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -57,6 +59,7 @@ export class KiwiServerContext implements ServerContext {
     this.storage = parts.storage;
     this.commands = parts.commands;
     this.bus = parts.bus;
+    this.pubsub = parts.pubsub;
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {

@@ -85,8 +85,8 @@ export class Connection implements ClientState {
   libVer = '';
   /** In MONITOR mode. */
   monitor = false;
-  /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
-  outputClass: OutputClass = 'normal';
+  /** Pub/sub subscriptions by kind (the registry in src/runtime/pubsub.ts keeps them). */
+  readonly subscriptions = { channel: 0, pattern: 0, shard: 0 };
 
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -175,9 +175,21 @@ export class Connection implements ClientState {
     return `${this.#paused === 0 ? 'r' : ''}${this.outputBytes > 0 ? 'w' : ''}`;
   }
 
-  /** CLIENT LIST flags: O in MONITOR mode, N otherwise. */
+  /** Subscribed to any channel, pattern or shard channel (Redis' CLIENT_PUBSUB flag). */
+  get subscribed(): boolean {
+    const s = this.subscriptions;
+    return s.channel + s.pattern + s.shard > 0;
+  }
+
+  /** Which client-output-buffer-limit applies: subscribers have their own (Redis getClientType). */
+  get outputClass(): OutputClass {
+    return this.subscribed ? 'pubsub' : 'normal';
+  }
+
+  /** CLIENT LIST flags: O in MONITOR mode, P subscribed, N otherwise. */
   get flags(): string {
-    return this.monitor ? 'O' : 'N';
+    const f = `${this.monitor ? 'O' : ''}${this.subscribed ? 'P' : ''}`;
+    return f === '' ? 'N' : f;
   }
 
   /** Commands held back now (CLIENT PAUSE: blocked_clients). */
@@ -298,6 +310,20 @@ export class Connection implements ClientState {
       this.#write(r);
     } else {
       this.#slots.push(r);
+    }
+  }
+
+  /**
+   * A pub/sub message: after every reply already owed (as Redis appends it to the output
+   * buffer), dropped under CLIENT REPLY OFF as Redis does, flushed with the current burst.
+   */
+  push(r: Reply): void {
+    if (this.#closed || this.#replyOff) return;
+    if (this.#head === this.#slots.length) this.#write(r);
+    else this.#slots.push(r);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushNow);
     }
   }
 

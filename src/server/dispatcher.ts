@@ -1,7 +1,7 @@
 // The dispatcher alone does lookup, authentication, arity, parse and exec (Redis'
 // processCommand), then routes the outcome: a reply now, a storage call answered later
 // through the connection's slot, or a promise.
-import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
+import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, subscribedOnly, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
@@ -10,6 +10,9 @@ import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
+
+/** What a RESP2 client may run while subscribed (Redis processCommand). */
+const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
 const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore', 'exec']);
@@ -22,6 +25,8 @@ interface Prepared {
   mayReplicate: boolean;
   /** Shown to MONITOR clients (not admin or skip_monitor commands). */
   monitored: boolean;
+  /** Allowed in RESP2 subscribed mode. */
+  subscribedMode: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
   stat: CommandStat;
@@ -54,6 +59,7 @@ export class Dispatcher {
       stat: this.stats.get(row.name),
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
+      subscribedMode: SUBSCRIBED_MODE.has(row.name),
     };
   }
 
@@ -96,6 +102,13 @@ export class Dispatcher {
     if (authRequired && !p.noAuth) {
       p.stat.rejected++;
       conn.reply(new ReplyError(RedisError.noAuth));
+      return;
+    }
+    // RESP2 has no room for messages beside replies: a subscribed client may only
+    // (un)subscribe, PING, QUIT and RESET. RESP3 pushes messages and allows everything.
+    if (conn.resp === 2 && !p.subscribedMode && conn.subscribed) {
+      p.stat.rejected++;
+      conn.reply(new ReplyError(subscribedOnly(p.row.name)));
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command

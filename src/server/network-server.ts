@@ -16,6 +16,7 @@ export function clientInfo(c: Connection): ClientInfo {
     id: c.id, addr: c.addr, laddr: c.laddr, fd: c.fd, createdAt: c.createdAt, name: c.name, db: c.db, resp: c.resp,
     lastCommand: c.lastCommand, lastInteraction: c.lastInteraction, outputBytes: c.outputBytes, inputBytes: c.inputBytes,
     pendingReplies: c.pendingReplies, events: c.events, flags: c.flags, libName: c.libName, libVer: c.libVer,
+    sub: c.subscriptions.channel, psub: c.subscriptions.pattern, ssub: c.subscriptions.shard,
   };
 }
 
@@ -27,6 +28,8 @@ export interface NetworkOptions {
   nextClientId?: () => number;
   /** Adds `delta` to the clients connected on every runtime; returns the total. */
   clientCount?: (delta: number) => number;
+  /** A client is gone (its pub/sub subscriptions go with it). */
+  closed?: (conn: Connection) => void;
 }
 
 export interface BoundAddress {
@@ -152,6 +155,7 @@ export class NetworkServer implements ConnectionHost {
 
   onClose(conn: Connection): void {
     if (this.#clients.delete(conn.id)) this.#clientCount(-1);
+    this.#options.closed?.(conn);
     if (conn.monitor) {
       conn.monitor = false;
       this.#context.monitorsChanged(-1);
