@@ -40,8 +40,11 @@ function authenticate(ctx: ExecContext, user: Buffer | null, password: Buffer): 
   return null;
 }
 
-/** Redis getClientTypeByName; every client here is a normal one. */
+/** Redis getClientTypeByName; clients here are normal or pubsub (no replication). */
 const CLIENT_TYPES = ['normal', 'slave', 'replica', 'pubsub', 'master'];
+
+/** Redis getClientType: a subscriber is pubsub (MONITOR clients count as normal). */
+const typeOf = (c: ClientInfo): string => (c.flags.includes('P') ? 'pubsub' : 'normal');
 
 function clientType(v: Buffer): string | ReplyError {
   const type = lower(v);
@@ -91,7 +94,8 @@ interface KillFilter {
   id?: number | bigint;
   addr?: string;
   laddr?: string;
-  /** A type other than normal, or a user other than default: matches no client here. */
+  type?: string;
+  /** A user other than default: matches no client here. */
   none?: boolean;
   /** Seconds: only clients connected longer than this (Redis 7.4's MAXAGE). */
   maxAge?: number | bigint;
@@ -113,7 +117,7 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
     } else if (is(argv[i], 'type')) {
       const type = clientType(v);
       if (type instanceof ReplyError) return type;
-      if (type !== 'normal') f.none = true;
+      f.type = type;
     } else if (is(argv[i], 'user')) {
       if (!v.equals(DEFAULT_USER)) return new ReplyError(`ERR No such user '${argText(v)}'`);
     } else if (is(argv[i], 'maxage')) {
@@ -138,6 +142,7 @@ async function killClients(f: KillFilter, ctx: ExecContext): Promise<Reply> {
   for (const c of f.none ? [] : await ctx.server.clients.list()) {
     if (f.none) break;
     if (f.id !== undefined && c.id !== Number(f.id)) continue;
+    if (f.type !== undefined && typeOf(c) !== f.type) continue;
     if (f.maxAge !== undefined && (now - c.createdAt) / 1000 <= Number(f.maxAge)) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
@@ -197,11 +202,10 @@ const clientSubcommands: readonly CommandRow<any>[] = [
       return argv.length === 2 ? { type: null, ids: null } : syntaxError();
     },
     exec: async (a, ctx): Promise<Reply> => {
-      if (a.type !== null && a.type !== 'normal') return new VerbatimReply('');
       const clients = await ctx.server.clients.list();
       const now = Date.now();
       let text = '';
-      for (const c of clients) if (a.ids === null || a.ids.has(c.id)) text += `${clientLine(c, now)}\n`;
+      for (const c of clients) if ((a.ids === null || a.ids.has(c.id)) && (a.type === null || typeOf(c) === a.type)) text += `${clientLine(c, now)}\n`;
       return new VerbatimReply(text);
     },
   }),

@@ -142,10 +142,16 @@ for (const threads of [1, 3]) {
       const line = await admin.client('LIST', 'ID', String(id)) as string;
       expect(line).toMatch(/ flags=P /);
       expect(line).toMatch(/ sub=2 psub=1 ssub=1 /);
+      // TYPE pubsub selects subscribers, TYPE normal the others.
+      expect((await admin.client('LIST', 'TYPE', 'pubsub') as string).trim().split('\n').map((l) => /^id=(\d+)/.exec(l)![1])).toEqual([String(id)]);
+      expect(await admin.client('LIST', 'TYPE', 'normal')).not.toMatch(new RegExp(`^id=${id} `, 'm'));
       await s1.unsubscribe('a', 'b');
       await s1.punsubscribe('p*');
       await s1.sunsubscribe('s');
       expect(await admin.client('LIST', 'ID', String(id))).toMatch(/ flags=N db=0 sub=0 psub=0 ssub=0 /);
+      await s1.subscribe('again');
+      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBe(1);
+      expect(await until(() => admin.pubsub('NUMSUB', 'again'), (v) => (v as unknown[])[1] === 0)).toEqual(['again', 0]);
     });
 
     it('a RESP3 subscriber gets pushes between its replies and keeps running commands', async () => {
