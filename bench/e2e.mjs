@@ -2,13 +2,15 @@
 // (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
 // process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR,
-// MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields and SMEMBERS of 100 members at
-// -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys, all of them preloaded
-// so GETs hit. Each server's -n per (test, pipeline) comes from a
-// calibration run, so a trial is at least about --seconds of work on that server; the
-// same -n is used in every round.
+// MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields, SMEMBERS of 100 members and
+// redis-benchmark's list tests (LPUSH, RPUSH, LPOP, RPOP, LRANGE_100, which all use one
+// list, "mylist": before each LPOP/RPOP run it gets at least -n elements in an unmeasured
+// LPUSH run, so no pop finds it empty) at -P 1 and -P 16, -c 50, -d 16, random keys over
+// -r 1000000 keys, all of them preloaded so GETs hit. Each server's -n per (test,
+// pipeline) comes from a calibration run, so a trial is at least about --seconds of work
+// on that server; the same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset] [--pipelines 16]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -19,12 +21,13 @@ import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
   set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', hset: 'HSET', sadd: 'SADD', spop: 'SPOP',
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
+  lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
 };
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
@@ -41,6 +44,9 @@ const COMMANDS = {
 const SETUP = {
   hgetall_100: (port) => cliCommand(port, ['HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])]),
   smembers_100: (port) => cliCommand(port, ['SADD', 'bench:set100', ...hundred((i) => `member:${i}`)]),
+  // Pops drain one key: fill it before each trial with more than the trial pops.
+  lpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
+  rpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
   // SPOP drains myset: refill it with ~1M random members before each trial, more than a
   // trial pops, so no SPOP finds it empty.
   spop: (port) => redisBenchmark({ port, test: 'sadd', requests: 1_000_000, pipeline: 64, keyspace: 100_000_000 }),
@@ -50,6 +56,8 @@ const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
 // Targets from issue 6 (2 cores shared by server and load generator).
 export const TARGETS = { rps: { 1: 0.9, 16: 0.6 }, p99: 2, tests: ['set', 'get', 'incr'] };
+// Issue 11: at -P 16, LPUSH and RPOP at least 0.8x kiwi's own SET rate in the same run.
+export const OWN_SET_TARGETS = { pipeline: 16, ratio: 0.8, tests: ['lpush', 'rpush', 'lpop', 'rpop'], goal: ['lpush', 'rpop'] };
 
 async function withServer(name, opts, fn) {
   const server = await SERVERS[name]();
@@ -62,7 +70,7 @@ async function withServer(name, opts, fn) {
 }
 
 async function bench(server, opts, test, pipeline, requests) {
-  await SETUP[test]?.(server.port);
+  await SETUP[test]?.(server.port, requests);
   return redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
 
@@ -72,7 +80,7 @@ async function bench(server, opts, test, pipeline, requests) {
 const MARGIN = 1.3;
 async function calibrate(server, opts, test, pipeline) {
   const minSeconds = Math.min(1.5, opts.seconds / 2);
-  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
+  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' || test === 'lrange_100' ? 5 : 1);
   for (;;) {
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
@@ -163,7 +171,16 @@ function summarize(trials, lifetimes, opts) {
     const peaks = lifetimes.filter((l) => l.server === name).map((l) => l.peakRss);
     return [name, { median: median(peaks), max: Math.max(...peaks) }];
   }));
-  return { rows, rss };
+  // Kiwi's list rates against its own SET rate, per pipeline (medians of the same run).
+  const ownSet = [];
+  for (const row of rows.filter((r) => OWN_SET_TARGETS.tests.includes(r.test))) {
+    const set = rows.find((r) => r.test === 'set' && r.pipeline === row.pipeline);
+    if (!set) continue;
+    const ratio = row.kiwi.rps / set.kiwi.rps;
+    const goal = OWN_SET_TARGETS.goal.includes(row.test) && row.pipeline === OWN_SET_TARGETS.pipeline;
+    ownSet.push({ test: row.test, label: row.label, pipeline: row.pipeline, ratio, goal, met: goal ? ratio >= OWN_SET_TARGETS.ratio : undefined });
+  }
+  return { rows, rss, ownSet };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -63,16 +63,14 @@ rocksdb::Status KeyView::ForEach(const std::function<bool(std::string_view, std:
 }
 
 Found KeyEdit::Open(uint8_t type, ReplyWriter& w) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
-  return Load(l, type, w);
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
+  return Load(lookup_, type, w);
 }
 
 void KeyEdit::Replace(uint8_t type) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
   meta_ = Meta();
   meta_.type = type;
   found_ = Found::kMissing;
@@ -89,6 +87,13 @@ void KeyEdit::Create() {
   created_ = true;
   // Members may be written now; the key exists once Save() writes its metadata.
   found_ = Found::kFound;
+}
+
+void KeyEdit::Renew() {
+  if (!exists()) return;
+  meta_.version = g_.NewVersion();
+  meta_.size = 0;
+  prefix_.clear();
 }
 
 void KeyEdit::Put(std::string_view member, std::string_view value) {
@@ -131,7 +136,7 @@ bool SeekSample(const KeyView& v, uint64_t count, bool repeat, bool values, std:
   it->Seek();
   if (!it->Valid()) return false;
   const std::string first(it->key().data() + p.size(), it->key().size() - p.size());
-  it->SeekToLast();
+  it->SeekBefore();
   if (!it->Valid()) return false;
   const std::string last(it->key().data() + p.size(), it->key().size() - p.size());
   size_t common = 0;

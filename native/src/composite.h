@@ -27,7 +27,8 @@ class KeyView {
  public:
   KeyView(Reader& r, uint8_t db, std::string_view key, MemberFamily family)
       : r_(r), db_(db), key_(key), family_(family) {}
-  // Loads from the lookup the read run prefetched.
+  // Loads from the lookup the read run prefetched. meta().extra views the lookup's
+  // bytes: the lookup must outlive the view.
   Found Load(const Lookup& l, uint8_t type, ReplyWriter& w) { return found_ = LoadMeta(l, type, &meta_, w); }
   const Meta& meta() const { return meta_; }
   bool exists() const { return found_ == Found::kFound; }
@@ -61,13 +62,18 @@ class KeyEdit : public KeyView {
  public:
   KeyEdit(WriteGroup& g, uint8_t db, std::string_view key, MemberFamily family)
       : KeyView(g, db, key, family), g_(g) {}
-  // Reads the key's metadata through the group (seeing its earlier writes).
+  // Reads the key's metadata through the group (seeing its earlier writes). meta().extra
+  // stays valid until the next Open or Replace.
   Found Open(uint8_t type, ReplyWriter& w);
   // Gives a missing key a fresh version, so members can be written.
   void Create();
   // Starts the key over as an empty container of `type` with a fresh version, whatever
   // it held before (the *STORE commands overwrite their destination).
   void Replace(uint8_t type);
+  // Moves an existing key to a fresh version with no members, keeping its expiry: the
+  // handler writes back what it keeps, and the compaction filter drops the rest. Cheaper
+  // than deleting members one by one when most of them go (LTRIM, LREM).
+  void Renew();
   void Put(std::string_view member, std::string_view value);
   void Delete(std::string_view member);
   // Member count changes as the handler adds or removes members.
@@ -78,6 +84,8 @@ class KeyEdit : public KeyView {
 
  private:
   WriteGroup& g_;
+  // The record as opened: meta_.extra views its bytes, so it lives as long as the edit.
+  Lookup lookup_;
   bool existed_ = false;  // a record of any type was there when opened
   bool created_ = false;
   bool extra_set_ = false;

@@ -55,7 +55,10 @@ constexpr const char* kVersionLimitKey = "version-limit";
 // Member column families, by type: persisted names, never rename; add new ones at the end.
 //   hash    [prefix][field]                 -> value
 //   set     [prefix][member]                -> empty
-//   list    [prefix][u64 BE position]       -> element (head/tail positions in metadata)
+//   list    [prefix][u64 BE position]       -> element; the metadata's extra bytes are
+//           [u64 LE head][u64 LE tail]: the first element's position and the one after
+//           the last (size = tail - head, every position between holds an element); a
+//           new list starts with head = tail = 2^63, so it grows both ways (list.cc)
 //   zset    [prefix][member]                -> score (8 bytes, see the zset family)
 //   zscore  [prefix][order-preserving score][member] -> empty (the score index)
 // where prefix = MemberPrefix(db, key, version).

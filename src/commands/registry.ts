@@ -3,9 +3,11 @@ import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
+import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
+import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
 import type { CommandRow } from './types.js';
 
@@ -14,6 +16,8 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
+  ...listCommands,
+  ...sortCommands,
   ...pubsubCommands,
   ...connectionCommands,
   ...serverCommands,

@@ -3,8 +3,9 @@
 //   null -> nil, number/bigint -> integer, Buffer or string -> bulk string,
 //   array -> array, ReplyError -> error.
 import { ReplyError } from '../errors.js';
+import { EncodedReply } from '../storage/codec.js';
 
-export { ReplyError };
+export { EncodedReply, ReplyError };
 
 /** A simple string (+OK). */
 export class StatusReply {
@@ -81,6 +82,7 @@ export type Reply =
   | ReplySequence
   | typeof NULL_ARRAY
   | typeof NO_REPLY
+  | EncodedReply
   | readonly Reply[];
 
 export const OK = new StatusReply('OK');

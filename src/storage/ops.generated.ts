@@ -38,6 +38,7 @@ export const Op = {
   COPY: 33,
   MOVE: 34,
   OBJECT: 35,
+  RAW_MEMBER: 36,
   HSET: 40,
   HGET: 41,
   HMGET: 42,
@@ -67,6 +68,20 @@ export const Op = {
   SUNIONSTORE: 74,
   SDIFFSTORE: 75,
   SSCAN: 76,
+  LPUSH: 80,
+  LPOP: 81,
+  LLEN: 82,
+  LINDEX: 83,
+  LSET: 84,
+  LRANGE: 85,
+  LINSERT: 86,
+  LREM: 87,
+  LTRIM: 88,
+  LPOS: 89,
+  LMOVE: 90,
+  LMPOP: 91,
+  SORT: 140,
+  SORT_STORE: 141,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -107,6 +122,7 @@ export const OpClass = {
   COPY: 'M',
   MOVE: 'M',
   OBJECT: 'R',
+  RAW_MEMBER: 'M',
   HSET: 'M',
   HGET: 'R',
   HMGET: 'V',
@@ -136,6 +152,20 @@ export const OpClass = {
   SUNIONSTORE: 'M',
   SDIFFSTORE: 'M',
   SSCAN: 'V',
+  LPUSH: 'M',
+  LPOP: 'M',
+  LLEN: 'R',
+  LINDEX: 'R',
+  LSET: 'M',
+  LRANGE: 'V',
+  LINSERT: 'M',
+  LREM: 'M',
+  LTRIM: 'M',
+  LPOS: 'V',
+  LMOVE: 'M',
+  LMPOP: 'M',
+  SORT: 'V',
+  SORT_STORE: 'M',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -162,6 +192,15 @@ export const Flag = {
   COUNT_GIVEN: 1,
   WITHVALUES: 2,
   COPY_REPLACE: 1,
+  RESP_REPLY: 32768,
+  LIST_RIGHT: 4,
+  LIST_TO_RIGHT: 8,
+  LIST_PUSHX: 16,
+  LIST_BAD_INDEX: 32,
+  SORT_DESC: 1,
+  SORT_ALPHA: 2,
+  SORT_BY: 4,
+  SORT_DONTSORT: 8,
 } as const;
 
 /** Reply kinds of the result wire format. */
@@ -173,6 +212,7 @@ export const ReplyKind = {
   ERROR: 4,
   ARRAY: 5,
   STATUS: 6,
+  RESP: 7,
 } as const;
 
 /** Error codes of ERROR replies: 1-19 the command's own, 20+ storage failures. */
@@ -189,6 +229,8 @@ export const ErrorCode = {
   HASH_NOT_INTEGER: 10,
   HASH_NOT_FLOAT: 11,
   VALUE_NAN_OR_INFINITY: 12,
+  INDEX_OUT_OF_RANGE: 14,
+  SORT_NOT_DOUBLE: 15,
   IO_ERROR: 20,
   CORRUPTION: 21,
   NOT_SUPPORTED: 22,

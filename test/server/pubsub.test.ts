@@ -143,8 +143,8 @@ for (const threads of [1, 3]) {
       expect(line).toMatch(/ flags=P /);
       expect(line).toMatch(/ sub=2 psub=1 ssub=1 /);
       // TYPE pubsub selects subscribers, TYPE normal the others.
-      expect((await admin.client('LIST', 'TYPE', 'pubsub') as string).trim().split('\n').map((l) => /^id=(\d+)/.exec(l)![1])).toEqual([String(id)]);
-      expect(await admin.client('LIST', 'TYPE', 'normal')).not.toMatch(new RegExp(`^id=${id} `, 'm'));
+      expect((await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as string).trim().split('\n').map((l) => /^id=(\d+)/.exec(l)![1])).toEqual([String(id)]);
+      expect(await admin.call('CLIENT', 'LIST', 'TYPE', 'normal')).not.toMatch(new RegExp(`^id=${id} `, 'm'));
       await s1.unsubscribe('a', 'b');
       await s1.punsubscribe('p*');
       await s1.sunsubscribe('s');
