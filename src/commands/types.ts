@@ -229,6 +229,8 @@ export class StorageCall implements StorageRequest {
   owner: unknown = null;
   stat: unknown = null;
   ctx: ExecContext | null = null;
+  /** Set while keyspace notifications are on: what the events are derived from once it answers. */
+  notify: { argv: Buffer[]; db: number } | null = null;
   onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
 
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {

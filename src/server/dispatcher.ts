@@ -6,6 +6,7 @@ import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
 import { coarseNow } from '../clock.js';
+import { notificationsOn, publishKeyspaceEvents, raisesEvents } from '../commands/keyspace-events.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 
@@ -27,6 +28,8 @@ interface Prepared {
   monitored: boolean;
   /** Allowed in RESP2 subscribed mode. */
   subscribedMode: boolean;
+  /** Raises keyspace events (notify-keyspace-events). */
+  events: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
   stat: CommandStat;
@@ -60,6 +63,7 @@ export class Dispatcher {
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
       subscribedMode: SUBSCRIBED_MODE.has(row.name),
+      events: raisesEvents(row.name),
     };
   }
 
@@ -149,6 +153,8 @@ export class Dispatcher {
       this.#answer(conn, -1, p.stat, started, new ReplyError(errorReplyText(err)));
       return;
     }
+    // Keyspace events come from the arguments and the reply, once the reply is known.
+    const notify = p.events && notificationsOn(this.#server) ? { argv, db: conn.db } : null;
     if (outcome instanceof StorageCall) {
       outcome.slot = conn.reserve();
       outcome.owner = conn;
@@ -157,19 +163,33 @@ export class Dispatcher {
       outcome.ctx = ctx;
       outcome.origin = conn.id;
       outcome.priority = this.#priorities ? p.priority : PRIORITY.normal;
+      outcome.notify = notify;
       outcome.onDone = this.#onStorageDone;
       this.#server.storage.submit(outcome, undefined, started);
     } else if (outcome instanceof Promise) {
       const slot = conn.reserve();
       outcome.then(
-        (r) => this.#answer(conn, slot, p.stat, started, r),
+        (r) => {
+          if (notify !== null) this.#notify(p.row.name, notify, r);
+          this.#answer(conn, slot, p.stat, started, r);
+        },
         (err) => {
           this.onError(err, p.row.name);
           this.#answer(conn, slot, p.stat, started, new ReplyError(errorReplyText(err)));
         },
       );
     } else {
+      if (notify !== null) this.#notify(p.row.name, notify, outcome);
       this.#answer(conn, -1, p.stat, started, outcome);
+    }
+  }
+
+  #notify(command: string, at: { argv: Buffer[]; db: number }, reply: Reply): void {
+    if (reply instanceof ReplyError) return;
+    try {
+      publishKeyspaceEvents(this.#server, command, at.argv, reply, at.db);
+    } catch (err) {
+      this.onError(err, command);
     }
   }
 
@@ -177,6 +197,7 @@ export class Dispatcher {
   readonly #onStorageDone = (call: StorageCall, err: Error | null, r: StorageReply): void => {
     const stat = call.stat as CommandStat;
     const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, stat.name);
+    if (call.notify !== null) this.#notify(stat.name, call.notify, reply);
     this.#answer(call.owner as Connection, call.slot, stat, call.started, reply);
   };
 
