@@ -61,6 +61,11 @@ export class PubSubRegistry implements PubSub {
     bus.on('pubsub-publish', (m: Published) => {
       this.#deliver(m.kind, bytesOf(m.channel), Buffer.from(m.message.buffer, m.message.byteOffset, m.message.byteLength));
     });
+    // Messages published by the composition root (keyspace "expired" events): every
+    // runtime delivers them to its own subscribers.
+    bus.on('pubsub-local', (messages: Array<[channel: string, message: string]>) => {
+      for (const [channel, message] of messages) this.#deliver('channel', bytesOf(channel), bytesOf(message));
+    });
     bus.on('pubsub-dump', () => this.#dump());
     bus.on('pubsub-gone', (runtime: number) => this.#forget(runtime));
   }
