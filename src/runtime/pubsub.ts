@@ -72,7 +72,8 @@ export class PubSubRegistry implements PubSub {
 
   /** A runtime that starts late learns what the others have (their counts, as deltas). */
   async join(): Promise<void> {
-    const dumps = await this.#bus.request<{ from: number; deltas: Delta[] }>('others', 'pubsub-dump');
+    // A runtime that cannot answer now counts as having no subscribers yet.
+    const dumps = await this.#bus.request<{ from: number; deltas: Delta[] }>('others', 'pubsub-dump').catch(() => []);
     for (const d of dumps) if (d) this.#applyRemote(d.from, d.deltas);
   }
 

@@ -122,6 +122,18 @@ describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'pub/sub: same bytes as redis-server' 
     { on: 'a', argv: ['UNSUBSCRIBE'] },
   ]);
 
+  same('SSUBSCRIBE alone enters subscribed mode; unsubscribing from the last leaves it', [
+    { on: 'a', argv: ['SSUBSCRIBE', 's7:x'] },
+    { on: 'a', argv: ['GET', 's7:k'] },
+    { on: 'a', argv: ['PING'] },
+    { on: 'a', argv: ['SUNSUBSCRIBE'] },
+    { on: 'a', argv: ['GET', 's7:k'] },
+    { on: 'a', argv: ['PSUBSCRIBE', 's7:*'] },
+    { on: 'a', argv: ['PUNSUBSCRIBE', 's7:*'] },
+    { on: 'a', argv: ['PING'] },
+    { on: 'a', argv: ['QUIT'] },
+  ]);
+
   same('PUBSUB CHANNELS, NUMSUB and NUMPAT count subscribers of every connection', [
     { on: 'a', argv: ['SUBSCRIBE', 's5:one'] },
     { on: 'c', argv: ['SUBSCRIBE', 's5:one'] },
