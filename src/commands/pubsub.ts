@@ -60,36 +60,45 @@ function unsubscribe(kind: PubSubKind, names: Buffer[], ctx: ExecContext): Reply
 
 const names = (argv: Buffer[]) => argv.slice(1);
 
-const pubsubSubcommands: readonly CommandRow<any>[] = [
-  row({
-    name: 'pubsub|channels', arity: -2, flags: INTROSPECT, since: '2.8.0', summary: 'Returns the active channels.',
-    complexity: 'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)',
+/** A kind's subscribe and unsubscribe rows ([summary, complexity] each); shard channels are keys, as in Redis. */
+function subscribeRows(kind: PubSubKind, since: string, on: [string, string], off: [string, string]): CommandRow<Buffer[]>[] {
+  const keys = kind === 'shard' ? { firstKey: 1, lastKey: -1, step: 1 } : {};
+  return [
+    row({ name: WORDS[kind].on.toString(), arity: -2, flags: SUBSCRIBE, since, summary: on[0], complexity: on[1], ...keys, parse: names, exec: (list, ctx) => subscribe(kind, list, ctx) }),
+    row({ name: WORDS[kind].off.toString(), arity: -1, flags: SUBSCRIBE, since, summary: off[0], complexity: off[1], ...keys, parse: names, exec: (list, ctx) => unsubscribe(kind, list, ctx) }),
+  ];
+}
+
+/** PUBSUB CHANNELS and SHARDCHANNELS: [pattern]. */
+function channelsRow(kind: 'channel' | 'shard', sub: string, since: string, summary: string, complexity: string): CommandRow<Buffer | null> {
+  return row({
+    name: `pubsub|${sub}`, arity: -2, flags: INTROSPECT, since, summary, complexity,
     parse: (argv) => (argv.length > 3 ? new ReplyError(subcommandSyntax(argv)) : argv[2] ?? null),
-    exec: (pattern, ctx) => ctx.server.pubsub.channels('channel', pattern),
-  }),
-  row({
-    name: 'pubsub|numsub', arity: -2, flags: INTROSPECT, since: '2.8.0', summary: 'Returns a count of subscribers to channels.',
-    complexity: 'O(N) for the NUMSUB subcommand, where N is the number of requested channels',
+    exec: (pattern, ctx) => ctx.server.pubsub.channels(kind, pattern),
+  });
+}
+
+/** PUBSUB NUMSUB and SHARDNUMSUB: [channel ...] -> channel, count, ... */
+function numsubRow(kind: 'channel' | 'shard', sub: string, since: string, summary: string, complexity: string): CommandRow<Buffer[]> {
+  return row({
+    name: `pubsub|${sub}`, arity: -2, flags: INTROSPECT, since, summary, complexity,
     parse: (argv) => argv.slice(2),
-    exec: (channels, ctx) => channels.flatMap((c) => [c, ctx.server.pubsub.numsub('channel', c)]),
-  }),
+    exec: (channels, ctx) => channels.flatMap((c) => [c, ctx.server.pubsub.numsub(kind, c)]),
+  });
+}
+
+const pubsubSubcommands: readonly CommandRow<any>[] = [
+  channelsRow('channel', 'channels', '2.8.0', 'Returns the active channels.',
+    'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)'),
+  numsubRow('channel', 'numsub', '2.8.0', 'Returns a count of subscribers to channels.', 'O(N) for the NUMSUB subcommand, where N is the number of requested channels'),
   row({
     name: 'pubsub|numpat', arity: 2, flags: INTROSPECT, since: '2.8.0', summary: 'Returns a count of unique pattern subscriptions.', complexity: 'O(1)',
     parse: () => null,
     exec: (_a, ctx) => ctx.server.pubsub.numpat(),
   }),
-  row({
-    name: 'pubsub|shardchannels', arity: -2, flags: INTROSPECT, since: '7.0.0', summary: 'Returns the active shard channels.',
-    complexity: 'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).',
-    parse: (argv) => (argv.length > 3 ? new ReplyError(subcommandSyntax(argv)) : argv[2] ?? null),
-    exec: (pattern, ctx) => ctx.server.pubsub.channels('shard', pattern),
-  }),
-  row({
-    name: 'pubsub|shardnumsub', arity: -2, flags: INTROSPECT, since: '7.0.0', summary: 'Returns the count of subscribers of shard channels.',
-    complexity: 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels',
-    parse: (argv) => argv.slice(2),
-    exec: (channels, ctx) => channels.flatMap((c) => [c, ctx.server.pubsub.numsub('shard', c)]),
-  }),
+  channelsRow('shard', 'shardchannels', '7.0.0', 'Returns the active shard channels.',
+    'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).'),
+  numsubRow('shard', 'shardnumsub', '7.0.0', 'Returns the count of subscribers of shard channels.', 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels'),
   row({
     name: 'pubsub|help', arity: 2, flags: ['loading', 'stale'], since: '6.2.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',
     parse: () => null,
@@ -113,38 +122,15 @@ const pubsubSubcommands: readonly CommandRow<any>[] = [
 ];
 
 export const pubsubCommands: readonly CommandRow<any>[] = [
-  row({
-    name: 'subscribe', arity: -2, flags: SUBSCRIBE, since: '2.0.0', summary: 'Listens for messages published to channels.', complexity: 'O(N) where N is the number of channels to subscribe to.',
-    parse: names,
-    exec: (channels, ctx) => subscribe('channel', channels, ctx),
-  }),
-  row({
-    name: 'unsubscribe', arity: -1, flags: SUBSCRIBE, since: '2.0.0', summary: 'Stops listening to messages posted to channels.', complexity: 'O(N) where N is the number of clients already subscribed to a channel.',
-    parse: names,
-    exec: (channels, ctx) => unsubscribe('channel', channels, ctx),
-  }),
-  row({
-    name: 'psubscribe', arity: -2, flags: SUBSCRIBE, since: '2.0.0', summary: 'Listens for messages published to channels that match one or more patterns.', complexity: 'O(N) where N is the number of patterns the client is already subscribed to.',
-    parse: names,
-    exec: (patterns, ctx) => subscribe('pattern', patterns, ctx),
-  }),
-  row({
-    name: 'punsubscribe', arity: -1, flags: SUBSCRIBE, since: '2.0.0', summary: 'Stops listening to messages published to channels that match one or more patterns.', complexity: 'O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).',
-    parse: names,
-    exec: (patterns, ctx) => unsubscribe('pattern', patterns, ctx),
-  }),
-  row({
-    name: 'ssubscribe', arity: -2, flags: SUBSCRIBE, since: '7.0.0', summary: 'Listens for messages published to shard channels.', complexity: 'O(N) where N is the number of shard channels to subscribe to.',
-    firstKey: 1, lastKey: -1, step: 1,
-    parse: names,
-    exec: (channels, ctx) => subscribe('shard', channels, ctx),
-  }),
-  row({
-    name: 'sunsubscribe', arity: -1, flags: SUBSCRIBE, since: '7.0.0', summary: 'Stops listening to messages posted to shard channels.', complexity: 'O(N) where N is the number of clients already subscribed to a shard channel.',
-    firstKey: 1, lastKey: -1, step: 1,
-    parse: names,
-    exec: (channels, ctx) => unsubscribe('shard', channels, ctx),
-  }),
+  ...subscribeRows('channel', '2.0.0',
+    ['Listens for messages published to channels.', 'O(N) where N is the number of channels to subscribe to.'],
+    ['Stops listening to messages posted to channels.', 'O(N) where N is the number of clients already subscribed to a channel.']),
+  ...subscribeRows('pattern', '2.0.0',
+    ['Listens for messages published to channels that match one or more patterns.', 'O(N) where N is the number of patterns the client is already subscribed to.'],
+    ['Stops listening to messages published to channels that match one or more patterns.', 'O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).']),
+  ...subscribeRows('shard', '7.0.0',
+    ['Listens for messages published to shard channels.', 'O(N) where N is the number of shard channels to subscribe to.'],
+    ['Stops listening to messages posted to shard channels.', 'O(N) where N is the number of clients already subscribed to a shard channel.']),
   row({
     name: 'publish', arity: 3, flags: PUBLISH, since: '2.0.0', summary: 'Posts a message to a channel.', complexity: 'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
     parse: (argv) => argv,

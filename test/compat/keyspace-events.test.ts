@@ -3,10 +3,9 @@
 // RESP3, and notify-keyspace-events under CONFIG SET/GET. Cases README lists as known
 // differences (a container emptied by a removal, DEL of keys of which only some exist,
 // GETEX PERSIST, expired, keymiss, new) are left out of the scripts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { RespConnection, startReferenceRedis, type ReferenceRedis } from './harness.js';
-import { HAVE_REDIS } from './suite.js';
+import { describe, expect, it } from 'vitest';
+import { RespConnection } from './harness.js';
+import { HAVE_REDIS, referenceAndKiwi } from './suite.js';
 
 const END = 'ks:end';
 
@@ -78,20 +77,13 @@ const SCRIPTS: Record<string, string[][]> = {
 };
 
 describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'keyspace notifications: same events as redis-server' : 'keyspace notifications (skipped: redis-server is not on PATH)', () => {
-  let redis: ReferenceRedis;
-  let kiwi: TestServer;
-  beforeAll(async () => {
-    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), kiwi?.destroy()]);
-  });
+  const servers = referenceAndKiwi();
 
   for (const [family, script] of Object.entries(SCRIPTS)) {
     for (const resp3 of [false, true]) {
       it(`${family} commands raise Redis' events (${resp3 ? 'RESP3' : 'RESP2'})`, async () => {
-        const expected = await events(redis.port, resp3, script);
-        const actual = await events(kiwi.port, resp3, script);
+        const expected = await events(servers.redis().port, resp3, script);
+        const actual = await events(servers.kiwi().port, resp3, script);
         expect(actual).toEqual(expected);
       });
     }
@@ -100,7 +92,7 @@ describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'keyspace notifications: same events a
   it('only the classes and targets asked for are published', async () => {
     const script = [['SET', 'a', '1'], ['EXPIRE', 'a', '100'], ['HSET', 'h', 'f', 'v'], ['SADD', 's', 'm'], ['DEL', 'a']];
     for (const flags of ['K$', 'Eg', 'Kh', 'Es', 'g$lshzxetd', 'A', '$']) {
-      expect(await events(kiwi.port, false, script, flags)).toEqual(await events(redis.port, false, script, flags));
+      expect(await events(servers.kiwi().port, false, script, flags)).toEqual(await events(servers.redis().port, false, script, flags));
     }
   });
 
@@ -115,6 +107,6 @@ describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'keyspace notifications: same events a
       c.close();
       return out;
     };
-    expect(await run(kiwi.port)).toEqual(await run(redis.port));
+    expect(await run(servers.kiwi().port)).toEqual(await run(servers.redis().port));
   });
 });

@@ -2,10 +2,9 @@
 // messages, pattern and shard messages, subscribed mode's rules, PUBSUB introspection and
 // the errors. A scenario drives two or three connections; every reply or push each one
 // receives is recorded in order, and both servers must produce the same transcript.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { decode, RespConnection, startReferenceRedis, type Arg, type ReferenceRedis, type RespValue } from './harness.js';
-import { HAVE_REDIS } from './suite.js';
+import { describe, expect, it } from 'vitest';
+import { decode, RespConnection, type Arg, type RespValue } from './harness.js';
+import { HAVE_REDIS, referenceAndKiwi } from './suite.js';
 
 type Conn = 'a' | 'b' | 'c';
 /** Send argv on a connection and read `reads` replies from it (default 1), or only read. */
@@ -39,19 +38,12 @@ async function run(port: number, resp3: boolean, actions: readonly Action[]): Pr
 const SKIP = 'redis-server is not on PATH: the differential tests need it as the reference (apt install redis-server)';
 
 describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'pub/sub: same bytes as redis-server' : `pub/sub (skipped: ${SKIP})`, () => {
-  let redis: ReferenceRedis;
-  let kiwi: TestServer;
-  beforeAll(async () => {
-    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), kiwi?.destroy()]);
-  });
+  const servers = referenceAndKiwi();
 
   const same = (name: string, actions: readonly Action[]) => {
     for (const resp3 of [false, true]) {
       it(`${name} (${resp3 ? 'RESP3' : 'RESP2'})`, async () => {
-        const [expected, actual] = await Promise.all([run(redis.port, resp3, actions), run(kiwi.port, resp3, actions)]);
+        const [expected, actual] = await Promise.all([run(servers.redis().port, resp3, actions), run(servers.kiwi().port, resp3, actions)]);
         expect(actual).toEqual(expected);
       });
     }
@@ -171,6 +163,6 @@ describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'pub/sub: same bytes as redis-server' 
       c.close();
       return reply.map((r) => (r as RespValue[]).slice(0, 7));
     };
-    expect(await info(kiwi.port)).toEqual(await info(redis.port));
+    expect(await info(servers.kiwi().port)).toEqual(await info(servers.redis().port));
   });
 });

@@ -48,6 +48,19 @@ export function shapeOf(v: RespValue): unknown {
 }
 export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
 
+/** A reference redis-server and a kiwi-server, started and stopped around the enclosing describe. */
+export function referenceAndKiwi(): { redis: () => ReferenceRedis; kiwi: () => TestServer } {
+  let redis: ReferenceRedis;
+  let kiwi: TestServer;
+  beforeAll(async () => {
+    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), kiwi?.destroy()]);
+  });
+  return { redis: () => redis, kiwi: () => kiwi };
+}
+
 /**
  * Declares a differential suite; the callback receives `same` and declares tests with it.
  * Skipped visibly (in the name) without redis-server.
@@ -55,15 +68,10 @@ export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
 export function differential(title: string, body: (same: (name: string, steps: readonly Step[]) => void) => void): void {
   const name = HAVE_REDIS ? title : `${title} (skipped: ${SKIP_REASON})`;
   describe.skipIf(!HAVE_REDIS)(name, () => {
-    let redis: ReferenceRedis;
-    let kiwi: TestServer;
+    const servers = referenceAndKiwi();
     let targets: { redis: Target; kiwi: Target };
-    beforeAll(async () => {
-      [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
-      targets = { redis: redisTarget(redis.port), kiwi: kiwiTarget(kiwi) };
-    });
-    afterAll(async () => {
-      await Promise.all([redis?.stop(), kiwi?.destroy()]);
+    beforeAll(() => {
+      targets = { redis: redisTarget(servers.redis().port), kiwi: kiwiTarget(servers.kiwi()) };
     });
     const compare = async (steps: readonly Step[]) => {
       const [expected, actual] = await Promise.all([runScript(targets.redis, steps), runScript(targets.kiwi, steps)]);
