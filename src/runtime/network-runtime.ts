@@ -21,7 +21,7 @@ import { StorageClient, type StorageClientStats } from '../storage/storage-clien
 import { StorageServer } from '../storage/storage-server.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { KiwiServerContext } from './server-context.js';
-import { PubSubRegistry } from './pubsub.js';
+import { PubSubRegistry, type PubSubCounts } from './pubsub.js';
 import { StatusReply } from '../commands/reply.js';
 
 /** What a worker is started with (structured-cloned workerData). */
@@ -57,6 +57,8 @@ export interface RuntimeSnapshot {
   commands: CommandStatSnapshot[];
   channel: ChannelStats;
   client: StorageClientStats;
+  /** This runtime's view of every runtime's subscriptions. */
+  pubsub: PubSubCounts;
 }
 
 export class NetworkRuntime {
@@ -264,6 +266,7 @@ export class NetworkRuntime {
       })),
       channel: this.#channel.stats(),
       client: this.#client.stats(),
+      pubsub: this.#pubsub.counts(),
     };
   }
 

@@ -36,6 +36,12 @@ interface Published {
   message: Uint8Array;
 }
 
+export interface PubSubCounts {
+  channels: number;
+  patterns: number;
+  shardChannels: number;
+}
+
 type ByKind<T> = Record<PubSubKind, T>;
 const byKind = <T>(make: () => T): ByKind<T> => ({ channel: make(), pattern: make(), shard: make() });
 
@@ -181,9 +187,17 @@ export class PubSubRegistry implements PubSub {
   }
 
   numpat(): number {
-    let n = this.#remote.pattern.size;
-    for (const key of this.#local.pattern.keys()) if (!this.#remote.pattern.has(key)) n++;
-    return n;
+    return this.counts().patterns;
+  }
+
+  /** INFO stats pubsub_channels, pubsub_patterns, pubsubshard_channels: distinct names with subscribers anywhere. */
+  counts(): PubSubCounts {
+    const distinct = (kind: PubSubKind) => {
+      let n = this.#remote[kind].size;
+      for (const key of this.#local[kind].keys()) if (!this.#remote[kind].has(key)) n++;
+      return n;
+    };
+    return { channels: distinct('channel'), patterns: distinct('pattern'), shardChannels: distinct('shard') };
   }
 
   /** Delivers to this runtime's subscribers; returns how many received it. */

@@ -69,6 +69,20 @@ interface Held {
   skip: boolean;
 }
 
+/**
+ * Connections holding pub/sub messages not yet written. They are written together once the
+ * event loop has handled every socket that was ready (setImmediate: as Redis writes in
+ * beforeSleep), so one write carries every message a burst of publishers sent a
+ * subscriber, instead of one write per message.
+ */
+const pushed = new Set<Connection>();
+let pushFlushQueued = false;
+function flushPushed(): void {
+  pushFlushQueued = false;
+  for (const c of pushed) c.flush();
+  pushed.clear();
+}
+
 export class Connection implements ClientState {
   readonly id: number;
   readonly addr: string;
@@ -315,15 +329,17 @@ export class Connection implements ClientState {
 
   /**
    * A pub/sub message: after every reply already owed (as Redis appends it to the output
-   * buffer), dropped under CLIENT REPLY OFF as Redis does, flushed with the current burst.
+   * buffer), dropped under CLIENT REPLY OFF as Redis does, written with the other
+   * messages of this event-loop turn (flushPushed).
    */
   push(r: Reply): void {
     if (this.#closed || this.#replyOff) return;
     if (this.#head === this.#slots.length) this.#write(r);
     else this.#slots.push(r);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushNow);
+    pushed.add(this);
+    if (!pushFlushQueued) {
+      pushFlushQueued = true;
+      setImmediate(flushPushed);
     }
   }
 

@@ -241,7 +241,8 @@ export class NetworkServer implements ConnectionHost {
     const timeout = this.#context.config.values.server.timeout;
     if (timeout <= 0) return;
     const cutoff = Date.now() - timeout * 1000;
-    for (const c of this.#clients.values()) if (c.lastInteraction < cutoff) c.kill();
+    // Subscribers wait for messages without sending anything: Redis exempts them too.
+    for (const c of this.#clients.values()) if (c.lastInteraction < cutoff && !c.subscribed) c.kill();
   }
 
   /** Shutdown step 1: refuse new connections and stop reading requests. */

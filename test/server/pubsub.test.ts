@@ -101,6 +101,7 @@ for (const threads of [1, 3]) {
       expect(await pub.pubsub('NUMPAT')).toBe(2);
       expect((await pub.pubsub('SHARDCHANNELS') as string[]).sort()).toEqual(['sh1', 'sh2']);
       expect(await pub.pubsub('SHARDNUMSUB', 'sh1', 'sh2')).toEqual(['sh1', 2, 'sh2', 1]);
+      expect(await pub.info('stats')).toMatch(/\r\npubsub_channels:2\r\npubsub_patterns:2\r\npubsubshard_channels:2\r\n/);
       const got: string[] = [];
       s1.on('smessage', (ch, m) => got.push(`s1 ${ch} ${m}`));
       s2.on('smessage', (ch, m) => got.push(`s2 ${ch} ${m}`));
@@ -152,6 +153,21 @@ for (const threads of [1, 3]) {
       await s1.subscribe('again');
       expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBe(1);
       expect(await until(() => admin.pubsub('NUMSUB', 'again'), (v) => (v as unknown[])[1] === 0)).toEqual(['again', 0]);
+    });
+
+    it('the idle timeout spares subscribers, as Redis does', async () => {
+      const server = await serve({ 'server.timeout': 1 });
+      const [idle, sub] = await connect(server, 2);
+      const got: string[] = [];
+      sub.on('message', (_ch, m) => got.push(m));
+      await sub.subscribe('quiet');
+      await idle.ping();
+      await sleep(2600);
+      expect(idle.status).not.toBe('ready');
+      const [pub] = await connect(server, 1);
+      expect(await pub.publish('quiet', 'still here')).toBe(1);
+      await until(async () => got.length, (n) => n === 1);
+      expect(got).toEqual(['still here']);
     });
 
     it('a RESP3 subscriber gets pushes between its replies and keeps running commands', async () => {
