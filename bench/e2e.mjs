@@ -5,51 +5,48 @@
 // MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields, SMEMBERS of 100 members and
 // redis-benchmark's list tests (LPUSH, RPUSH, LPOP, RPOP, LRANGE_100, which all use one
 // list, "mylist": before each LPOP/RPOP run it gets at least -n elements in an unmeasured
-// LPUSH run, so no pop finds it empty) at -P 1 and -P 16, -c 50, -d 16, random keys over
-// -r 1000000 keys, all of them preloaded so GETs hit. PUBLISH of a 16-byte message to one
+// LPUSH run, so no pop finds it empty), ZADD and ZPOPMIN (redis-benchmark's own tests on
+// myzset; ZPOPMIN runs after ZADD filled it and gets at most as many requests as myzset
+// holds) a ZRANGE of 100 members WITHSCORES, SETBIT, GETBIT, BITCOUNT, PFADD and PFCOUNT at -P 1 and -P 16, -c 50, -d 16, random keys over
+// -r 1000000 keys, all of them preloaded so GETs hit; PUBLISH of a 16-byte message to one
 // channel with 1 and with 100 subscribers (connections of this process that read and drop
 // every message). Each server's -n per (test,
 // pipeline) comes from a calibration run, so a trial is at least about --seconds of work
 // on that server; the same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush] [--pipelines 16]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush,setbit] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cliCommand, REDIS_PERSISTENCE } from './lib/servers.mjs';
+import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
+import { CUSTOM } from './lib/custom-commands.mjs';
 import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'publish_1', 'publish_100'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount', 'publish_1', 'publish_100'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
   set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', hset: 'HSET', sadd: 'SADD', spop: 'SPOP',
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
+  zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
+  setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
   publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
 };
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
-/**
- * Tests that are not redis-benchmark's own (-t): the command line it runs. redis-benchmark's
- * HSET and SADD write one key (myhash, myset) with random fields: consecutive writes to
- * one key, which kiwi's write groups must batch.
- */
-const COMMANDS = {
-  hgetall_100: ['HGETALL', 'bench:hash100'],
-  smembers_100: ['SMEMBERS', 'bench:set100'],
-  publish_1: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
-  publish_100: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
-};
+// redis-benchmark's HSET and SADD write one key (myhash, myset) with random fields:
+// consecutive writes to one key, which kiwi's write groups must batch.
 /** What a test needs in the server before each of its trials. */
 const SETUP = {
-  hgetall_100: (port) => cliCommand(port, ['HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])]),
-  smembers_100: (port) => cliCommand(port, ['SADD', 'bench:set100', ...hundred((i) => `member:${i}`)]),
+  hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
+  smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
+  zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
   // Pops drain one key: fill it before each trial with more than the trial pops.
   lpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
   rpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
@@ -99,11 +96,14 @@ async function withServer(name, opts, fn) {
 async function bench(server, opts, test, pipeline, requests) {
   const teardown = await SETUP[test]?.(server.port, requests);
   try {
-    return await redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+    return await redisBenchmark({ port: server.port, test, command: CUSTOM[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
   } finally {
     if (typeof teardown === 'function') teardown();
   }
 }
+
+/** ZPOPMIN pops what ZADD added before it: at most as many requests as myzset holds. */
+const requestsFor = (server, test, requests) => (test === 'zpopmin' ? Math.min(requests, Number(cli(server.port, 'ZCARD', 'myzset'))) : requests);
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
  *  enough. Short runs understate the rate (connecting 50 clients, a cold server), so
@@ -113,6 +113,7 @@ async function calibrate(server, opts, test, pipeline) {
   const minSeconds = Math.min(1.5, opts.seconds / 2);
   let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' || test === 'lrange_100' ? 5 : 1);
   for (;;) {
+    if (test === 'zpopmin') n = Math.max(1000, requestsFor(server, test, n));
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
     if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * MARGIN * r.rps) / 1000) * 1000) };
@@ -161,7 +162,7 @@ export async function runE2e(options = {}) {
           current = `${TEST_LABELS[test]} -P ${pipeline}`;
           const before = test === 'get' ? info(server.port) : null;
           const rss = sampleRss(server.pid);
-          const r = await bench(server, opts, test, pipeline, plan[name][`${test}|${pipeline}`].requests);
+          const r = await bench(server, opts, test, pipeline, requestsFor(server, test, plan[name][`${test}|${pipeline}`].requests));
           const trial = { ...r, round, server: name, test, pipeline, maxRss: rss.stop() };
           if (before) {
             const after = info(server.port);

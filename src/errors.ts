@@ -28,6 +28,15 @@ export const RedisError = {
   maxlenNegative: "ERR MAXLEN can't be negative",
   countNotPositive: 'ERR count should be greater than 0',
   sortNotDouble: "ERR One or more scores can't be converted into double",
+  scoreNaN: 'ERR resulting score is not a number (NaN)',
+  minMaxNotFloat: 'ERR min or max is not a float',
+  minMaxNotLex: 'ERR min or max not valid string range item',
+  weightNotFloat: 'ERR weight value is not a float',
+  zaddNxXx: 'ERR XX and NX options at the same time are not compatible',
+  zaddGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  zaddIncrPairs: 'ERR INCR option supports a single increment-element pair',
+  zrangeLimit: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  zrangeLexScores: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   noSuchKey: 'ERR no such key',
   offsetOutOfRange: 'ERR offset is out of range',
@@ -45,6 +54,22 @@ export const RedisError = {
   cursorInvalid: 'ERR invalid cursor',
   timeoutNegative: 'ERR timeout is negative',
   unsupportedProtocol: 'NOPROTO unsupported protocol version',
+
+  // Bitmaps (bitops.c), LCS (t_string.c), HyperLogLog (hyperloglog.c).
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  bitposBit: 'ERR The bit argument must be 1 or 0.',
+  bitopNot: 'ERR BITOP NOT must be called with a single source key.',
+  bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  bitfieldOverflow: 'ERR Invalid OVERFLOW type specified',
+  bitfieldReadOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
+  lcsNotString: 'ERR The specified keys must contain string values',
+  lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooLong: 'ERR String too long for LCS',
+  lcsMemoryLimit: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+  lcsMemoryFailed: 'ERR Insufficient memory, failed allocating transient memory for LCS',
+  notHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  invalidHll: 'INVALIDOBJ Corrupted HLL object detected',
 
   // Protocol errors (networking.c). Redis closes the connection after sending them.
   protocolTooBigInline: 'ERR Protocol error: too big inline request',
@@ -101,6 +126,11 @@ export function subscribedOnly(fullName: string): string {
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */
 export function valueOutOfRange(min: number | bigint, max: number | bigint): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;
+}
+
+/** Redis zunionInterDiffGenericCommand: "at least 1 input key is needed for '%s' command". */
+export function inputKeyNeeded(command: string): string {
+  return `ERR at least 1 input key is needed for '${command}' command`;
 }
 
 /** Redis: "invalid expire time in '%s' command". */

@@ -101,13 +101,31 @@ struct Entry {
 // Random members of `v`: `count` distinct ones (all of them, in member order, when count
 // reaches the size) or, with `repeat`, `count` independent picks. One pass over the
 // members, memory for the picks only. Order is random except for "all of them".
-rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out);
+// The walk starts at member `from` (empty: the first).
+rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
+                       std::string_view from = {});
+
+// HLEN, SCARD, ZCARD: the member count the metadata keeps (0 for a missing key).
+void ReplyMemberCount(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w, uint8_t type,
+                      MemberFamily family);
+
+// The count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: COUNT_GIVEN and `a`, where a
+// negative count asks for that many picks that may repeat; one pick without a count.
+struct RandomPicks {
+  bool counted;
+  bool repeat;
+  uint64_t count;
+};
+RandomPicks RandomPicksOf(const Command& c);
 
 // HSCAN/SSCAN: from member `start` (empty: the beginning), examines up to `count`
 // members (all of them for up to 128: Redis answers small containers whole), replies
 // [next member or nil, [member, (value,) ...]] for those matching `pattern`.
+// `decode`, when given, turns a stored member and value into what the reply shows (the
+// sorted-set index stores the score in front of the member) and the pattern matches that.
+using MemberDecoder = std::function<void(std::string_view member, std::string_view value, Entry* out)>;
 void ScanMembers(const KeyView& v, std::string_view start, std::string_view pattern, int64_t count, bool values,
-                 ReplyWriter& w);
+                 ReplyWriter& w, const MemberDecoder* decode = nullptr);
 
 // Copies every member of `from` (a live key of `type`) to a new version of `to_key` in
 // database `to_db`, and writes its metadata with `expire_ms`. RENAME, COPY and MOVE.

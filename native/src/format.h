@@ -51,6 +51,11 @@ constexpr const char* kFormatVersionKey = "format-version";
 constexpr const char* kExpireColumnFamily = "expire";
 // Where the version counter's reservation is kept (db 0xFF): versions below it may be in use.
 constexpr const char* kVersionLimitKey = "version-limit";
+// SWAPDB's map (db 0xFF): 16 bytes, byte i the physical db byte of logical database i.
+// Missing means the identity.
+constexpr const char* kDbMapKey = "db-map";
+// Where SAVE and BGSAVE put their RocksDB checkpoint, under the data directory.
+constexpr const char* kBackupDir = "backup";
 
 // Member column families, by type: persisted names, never rename; add new ones at the end.
 //   hash    [prefix][field]                 -> value
@@ -61,7 +66,7 @@ constexpr const char* kVersionLimitKey = "version-limit";
 //           new list starts with head = tail = 2^63, so it grows both ways (list.cc)
 //   zset    [prefix][member]                -> score (8 bytes, see the zset family)
 //   zscore  [prefix][order-preserving score][member] -> empty (the score index)
-// where prefix = MemberPrefix(db, key, version).
+// where prefix = MemberPrefix(db, key, version). Sorted sets: see "Sorted sets" below.
 enum MemberFamily : uint8_t {
   kFamilyHash = 0,
   kFamilySet = 1,
@@ -179,6 +184,53 @@ inline std::string MemberPrefix(uint8_t db, std::string_view key, uint64_t versi
   p.append(key.data(), key.size());
   PutFixed64BE(&p, version);
   return p;
+}
+
+// Sorted sets (persisted).
+//   zset family value: the score's IEEE-754 bits, 8 bytes little-endian.
+//   zscore key suffix: ScoreKey(score) (8 bytes) then the member; the value is empty.
+//     ScoreKey is the IEEE bits big-endian with the sign bit set for positives and every
+//     bit flipped for negatives, so byte order is numeric order: -inf < negatives < 0 <
+//     positives < +inf, and equal scores are ordered by member, as Redis orders them.
+//   -0 is stored as 0 in both families: Redis orders -0 and 0 as one score, and its
+//     encoding of sorted sets up to 128 members (listpack) keeps no -0 either (its
+//     skiplist encoding of bigger ones does: README, known differences). NaN is never
+//     stored.
+//   metadata extra: [u8 n][n bytes: low][u8 m][m bytes: high], both optional (an empty
+//     extra is two empty hints). No live index suffix is below `low`, and none is at or
+//     above `high` when `high` is not empty: range walks start there instead of at the
+//     prefix, so they do not step over the deletions of earlier ZPOPMIN/ZPOPMAX/ZREMRANGE*
+//     again (tombstones stay until compaction). Hints are at most kMaxScoreHint bytes.
+constexpr size_t kMaxScoreHint = 40;
+
+inline void PutScoreKey(std::string* out, double score) {
+  if (score == 0) score = 0;  // -0 is 0
+  uint64_t bits;
+  std::memcpy(&bits, &score, 8);
+  bits = (bits >> 63) ? ~bits : (bits | (uint64_t{1} << 63));
+  PutFixed64BE(out, bits);
+}
+
+inline double GetScoreKey(const char* p) {
+  uint64_t bits = GetFixed64BE(p);
+  bits = (bits >> 63) ? (bits & ~(uint64_t{1} << 63)) : ~bits;
+  double score;
+  std::memcpy(&score, &bits, 8);
+  return score;
+}
+
+inline void PutScoreValue(std::string* out, double score) {
+  if (score == 0) score = 0;  // -0 is 0
+  uint64_t bits;
+  std::memcpy(&bits, &score, 8);
+  PutFixed64LE(out, bits);
+}
+
+inline double GetScoreValue(const char* p) {
+  const uint64_t bits = GetFixed64LE(p);
+  double score;
+  std::memcpy(&score, &bits, 8);
+  return score;
 }
 
 // The first key after every key that starts with `prefix`.

@@ -114,7 +114,42 @@ namespace kiwi {
   X(LMOVE, 90, M, K2, LMoveCmd)                               \
   X(LMPOP, 91, M, KA, LMPopCmd)                               \
   X(SORT, 140, V, K1, SortCmd)                                \
-  X(SORT_STORE, 141, M, K2, SortStoreCmd)
+  X(SORT_STORE, 141, M, K2, SortStoreCmd) \
+  X(ZADD, 100, M, K1, ZAddCmd)                                \
+  X(ZSCORE, 101, R, K1, ZScoreCmd)                            \
+  X(ZMSCORE, 102, V, K1, ZMScoreCmd)                          \
+  X(ZCARD, 103, R, K1, ZCardCmd)                              \
+  X(ZCOUNT, 104, V, K1, ZCountCmd)                            \
+  X(ZRANK, 105, V, K1, ZRankCmd)                              \
+  X(ZRANGE, 106, V, K1, ZRangeCmd)                            \
+  X(ZRANGESTORE, 107, M, K2, ZRangeStoreCmd)                  \
+  X(ZREM, 108, M, K1, ZRemCmd)                                \
+  X(ZREMRANGE, 109, M, K1, ZRemRangeCmd)                      \
+  X(ZPOP, 110, M, KA, ZPopCmd)                                \
+  X(ZRANDMEMBER, 111, V, K1, ZRandMemberCmd)                  \
+  X(ZSCAN, 112, V, K1, ZScanCmd)                              \
+  X(ZUNION, 113, V, KB, ZAlgebraCmd)                          \
+  X(ZINTER, 114, V, KB, ZAlgebraCmd)                          \
+  X(ZDIFF, 115, V, KB, ZAlgebraCmd)                           \
+  X(ZINTERCARD, 116, V, KB, ZAlgebraCmd)                      \
+  X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
+  X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
+  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd) \
+  X(SETBIT, 150, W, K1, SetBitCmd)                            \
+  X(GETBIT, 151, R, K1, GetBitCmd)                            \
+  X(BITCOUNT, 152, R, K1, BitCountCmd)                        \
+  X(BITPOS, 153, R, K1, BitPosCmd)                            \
+  X(BITOP, 154, W, KA, BitOpCmd)                              \
+  X(BITFIELD, 155, W, K1, BitFieldCmd)                        \
+  X(BITFIELD_RO, 156, R, K1, BitFieldRoCmd)                   \
+  X(LCS, 157, R, K2, LcsCmd)                                  \
+  X(PFADD, 158, W, K1, PfAddCmd)                              \
+  X(PFCOUNT, 159, W, KA, PfCountCmd)                          \
+  X(PFMERGE, 160, W, KA, PfMergeCmd)                          \
+  X(SWAPDB, 161, S, K0, SwapDbCmd)                            \
+  X(SAVE, 162, S, K0, SaveCmd)                                \
+  X(SAVE_INFO, 163, S, K0, SaveInfoCmd)                       \
+  X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -156,7 +191,30 @@ enum Op : uint8_t {
   X(SORT_DESC, 1)                  \
   X(SORT_ALPHA, 2)                 \
   X(SORT_BY, 4)                    \
-  X(SORT_DONTSORT, 8)
+  X(SORT_DONTSORT, 8) \
+  X(ZADD_NX, 1)                    \
+  X(ZADD_XX, 2)                    \
+  X(ZADD_GT, 4)                    \
+  X(ZADD_LT, 8)                    \
+  X(ZADD_CH, 16)                   \
+  X(ZADD_INCR, 32)                 \
+  X(ZRANGE_BYSCORE, 1)             \
+  X(ZRANGE_BYLEX, 2)               \
+  X(ZRANGE_REV, 4)                 \
+  X(ZRANGE_WITHSCORES, 8)          \
+  X(ZSET_CHECK_ONLY, 16)           \
+  X(ZPOP_MAX, 2)                   \
+  X(ZPOP_EMIT_KEY, 4) \
+  X(BIT_RANGE, 1)                  \
+  X(BIT_UNIT, 2)                   \
+  X(BIT_SET, 4)                    \
+  X(BIT_END, 8)                    \
+  X(LCS_LEN, 1)                    \
+  X(LCS_IDX, 2)                    \
+  X(LCS_MATCHLEN, 4)               \
+  X(SAVE_BACKGROUND, 1)            \
+  X(OBJECT_DEBUG, 1)               \
+  X(CHECK_ONLY, 0x8000)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -200,6 +258,7 @@ enum ReplyKind : uint8_t {
   X(VALUE_NAN_OR_INFINITY, 12)  \
   X(INDEX_OUT_OF_RANGE, 14)     \
   X(SORT_NOT_DOUBLE, 15)        \
+  X(ZSET_NAN, 13)               \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \
@@ -212,7 +271,12 @@ enum ReplyKind : uint8_t {
   X(NO_SPACE, 29)               \
   X(ABORTED, 30)                \
   X(MERGE_IN_PROGRESS, 31)      \
-  X(UNKNOWN, 32)
+  X(UNKNOWN, 32)                \
+  X(NOT_HLL, 33)                \
+  X(INVALID_HLL, 34)            \
+  X(LCS_NOT_STRING, 35)         \
+  X(LCS_TOO_LONG, 36)           \
+  X(LCS_MEMORY, 37)
 
 enum ErrorCode : uint8_t {
 #define KIWI_X(name, code) kErr_##name = code,

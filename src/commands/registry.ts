@@ -1,7 +1,10 @@
 // The command table: every family's rows, by lowercase name.
+import { adminCommands } from './admin.js';
+import { bitmapCommands } from './bitmap.js';
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
 import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
@@ -9,18 +12,23 @@ import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
+import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...stringCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
   ...listCommands,
   ...sortCommands,
   ...pubsubCommands,
+  ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
+  ...adminCommands,
   ...commandCommands,
 ];
 

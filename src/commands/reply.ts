@@ -61,6 +61,17 @@ export class ReplySequence {
   }
 }
 
+/**
+ * A double, as the text Redis prints for it ("%.17g", "inf", "-inf"): RESP3 `,`, a bulk
+ * string in RESP2. The storage runtime formats it, so the digits are C's.
+ */
+export class DoubleReply {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 /** A null array (*-1 in RESP2, _ in RESP3). */
 export const NULL_ARRAY = Symbol('null-array');
 
@@ -80,6 +91,7 @@ export type Reply =
   | SetReply
   | PushReply
   | ReplySequence
+  | DoubleReply
   | typeof NULL_ARRAY
   | typeof NO_REPLY
   | EncodedReply

@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'skip_monitor'
   | 'fast'
   | 'no_auth'
+  | 'no_async_loading'
   | 'no_multi'
   | 'allow_busy'
   | 'movablekeys';
@@ -161,6 +162,45 @@ export interface ServerStats {
   netOutputBytes: number;
 }
 
+/** A SLOWLOG entry (Redis slowlog.c): arguments already trimmed and redacted. */
+export interface SlowLogEntry {
+  readonly id: number;
+  /** Unix time in seconds. */
+  readonly time: number;
+  readonly usec: number;
+  readonly argv: readonly Buffer[];
+  readonly addr: string;
+  readonly name: string;
+}
+
+export interface LatencySample {
+  readonly time: number;
+  latency: number;
+}
+
+export interface LatencySeries {
+  readonly samples: readonly LatencySample[];
+  readonly max: number;
+}
+
+/**
+ * The slow log and the latency monitor. The dispatcher records into its own network
+ * runtime's; SLOWLOG and LATENCY read and reset those of every runtime.
+ */
+export interface SlowCommandLog {
+  /** A command (by its full name) finished `usec` microseconds after it was dispatched. */
+  record(usec: number, name: string, argv: readonly Buffer[], fast: boolean, client: { readonly addr: string; readonly name: string }): void;
+  readonly slowerThan: number;
+  readonly latencyThreshold: number;
+  /** The newest entries first, at most `count` (and slowlog-max-len in all). */
+  slowlog(count: number): Promise<SlowLogEntry[]>;
+  slowlogLength(): Promise<number>;
+  resetSlowlog(): Promise<void>;
+  latencyEvents(): Promise<Map<string, LatencySeries>>;
+  /** Forgets the events named (all when none is); resolves with how many there were. */
+  resetLatency(events: readonly string[]): Promise<number>;
+}
+
 /** One INFO section: ordered name/value fields. */
 export type InfoSection = Array<[string, string | number]>;
 
@@ -202,6 +242,9 @@ export interface ServerContext {
   feedMonitors(line: string): void;
   /** Pub/sub subscriptions of every runtime. */
   readonly pubsub: PubSub;
+  readonly slowCommands: SlowCommandLog;
+  /** SWAPDB took effect: what the runtime keeps per database (INFO keyspace) follows it. */
+  swappedDatabases(a: number, b: number): void;
 }
 
 export interface ExecContext {
@@ -229,8 +272,10 @@ export class StorageCall implements StorageRequest {
   owner: unknown = null;
   stat: unknown = null;
   ctx: ExecContext | null = null;
-  /** Set while keyspace notifications are on: what the events are derived from once it answers. */
-  notify: { argv: Buffer[]; db: number } | null = null;
+  /** The command's arguments, for the slow log (and keyspace events). */
+  argv: Buffer[] | null = null;
+  /** The client's database while keyspace notifications are on (events are derived once it answers); -1: off. */
+  notifyDb = -1;
   onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
 
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {

@@ -20,6 +20,7 @@ import { MessageChannel, type ChannelStats } from '../storage/message-channel.js
 import { StorageClient, type StorageClientStats } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
+import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
 import { PubSubRegistry, type PubSubCounts } from './pubsub.js';
 import { StatusReply } from '../commands/reply.js';
@@ -133,6 +134,10 @@ export class NetworkRuntime {
         this.#network.feedMonitors(reply);
         bus.send('others', 'monitor', line);
       },
+      // INFO keyspace's counts live on the main thread; messages keep their order, so an
+      // INFO after the swap sees it.
+      swappedDatabases: (a, b) => bus.send('main', 'swapdb', [a, b]),
+      nextSlowlogId: () => this.#counters.nextSlowlogId(),
     });
     this.#context.clients = this.#directory();
     this.#dispatcher = new Dispatcher(this.#context, commandNames);
@@ -233,6 +238,7 @@ export class NetworkRuntime {
     bus.on('snapshot', () => this.snapshot());
     bus.on('clients', () => this.#network.snapshot());
     bus.on('kill', (ids: number[]) => this.#network.kill(ids));
+    serveSlowLog(bus, this.#context.slowCommands.local);
     bus.on('config', (changes: Array<[string, unknown]>) => {
       for (const [path, value] of changes) this.config.set(path, value);
     });

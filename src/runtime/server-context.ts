@@ -1,6 +1,8 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
 import type { Bus, ClientDirectory, CommandRow, InfoSection, PubSub, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import { SlowCommands } from '../server/slow-commands.js';
+import { GatheredSlowLog } from './slow-log.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -39,6 +41,9 @@ export interface ContextParts {
   hasMonitors: () => boolean;
   feedMonitors: (line: string) => void;
   pubsub: PubSub;
+  swappedDatabases: (a: number, b: number) => void;
+  /** Slow log entry ids, unique across network runtimes. */
+  nextSlowlogId?: () => number;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -50,6 +55,7 @@ export class KiwiServerContext implements ServerContext {
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
   readonly pubsub: PubSub;
+  readonly slowCommands: GatheredSlowLog;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -60,6 +66,9 @@ export class KiwiServerContext implements ServerContext {
     this.commands = parts.commands;
     this.bus = parts.bus;
     this.pubsub = parts.pubsub;
+    const local = new SlowCommands(parts.config.values.server, parts.nextSlowlogId);
+    parts.config.onChange(() => local.configure(parts.config.values.server));
+    this.slowCommands = new GatheredSlowLog(local, parts.bus);
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {
@@ -72,6 +81,10 @@ export class KiwiServerContext implements ServerContext {
 
   storageReadOnly(): string | null {
     return this.#parts.readOnly();
+  }
+
+  swappedDatabases(a: number, b: number): void {
+    this.#parts.swappedDatabases(a, b);
   }
 
   resetStats(): Promise<void> {

@@ -1,6 +1,7 @@
 // A differential suite: one reference redis-server and one kiwi-server for a test file,
 // and `same(name, steps)`, which runs a script on both in RESP2 and again after HELLO 3
-// and wants the same reply bytes. Used by the per-family differential files.
+// and wants the same reply bytes (and the servers' ports, for tests that drive both
+// themselves). Used by the per-family differential files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
@@ -39,6 +40,9 @@ export function unorderedPairs(v: RespValue): unknown {
 }
 export const anyOrderPairs = (argv: Arg[]): Step => norm(argv, unorderedPairs);
 
+/** HELLO: its reply carries the server version and connection id; errors are compared. */
+export const hello = (argv: Arg[]): Step => ({ argv, normalize: (reply) => (reply.startsWith('-') ? reply : '<hello>') });
+
 /** The reply's kind and size: for random replies, where only the shape can match. */
 export function shapeOf(v: RespValue): unknown {
   if (Array.isArray(v)) return { array: v.map(shapeOf) };
@@ -48,12 +52,12 @@ export function shapeOf(v: RespValue): unknown {
 }
 export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
 
-/** A reference redis-server and a kiwi-server, started and stopped around the enclosing describe. */
-export function referenceAndKiwi(): { redis: () => ReferenceRedis; kiwi: () => TestServer } {
+/** A reference redis-server (with `redisArgs`) and a kiwi-server, started and stopped around the enclosing describe. */
+export function referenceAndKiwi(redisArgs?: string[]): { redis: () => ReferenceRedis; kiwi: () => TestServer } {
   let redis: ReferenceRedis;
   let kiwi: TestServer;
   beforeAll(async () => {
-    [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
+    [redis, kiwi] = await Promise.all([startReferenceRedis(redisArgs), startTestServer()]);
   });
   afterAll(async () => {
     await Promise.all([redis?.stop(), kiwi?.destroy()]);
@@ -61,14 +65,24 @@ export function referenceAndKiwi(): { redis: () => ReferenceRedis; kiwi: () => T
   return { redis: () => redis, kiwi: () => kiwi };
 }
 
+export interface SuiteOptions {
+  /** More redis-server arguments (e.g. `--dir` for SAVE, `--enable-debug-command yes`). */
+  redisArgs?: string[];
+}
+
 /**
- * Declares a differential suite; the callback receives `same` and declares tests with it.
+ * Declares a differential suite; the callback receives `same` and declares tests with it,
+ * and `targets()`, the two servers' addresses, for tests that talk to each on its own.
  * Skipped visibly (in the name) without redis-server.
  */
-export function differential(title: string, body: (same: (name: string, steps: readonly Step[]) => void) => void): void {
+export function differential(
+  title: string,
+  body: (same: (name: string, steps: readonly Step[]) => void, targets: () => { redis: Target; kiwi: Target }) => void,
+  options: SuiteOptions = {},
+): void {
   const name = HAVE_REDIS ? title : `${title} (skipped: ${SKIP_REASON})`;
   describe.skipIf(!HAVE_REDIS)(name, () => {
-    const servers = referenceAndKiwi();
+    const servers = referenceAndKiwi(options.redisArgs);
     let targets: { redis: Target; kiwi: Target };
     beforeAll(() => {
       targets = { redis: redisTarget(servers.redis().port), kiwi: kiwiTarget(servers.kiwi()) };
@@ -82,6 +96,6 @@ export function differential(title: string, body: (same: (name: string, steps: r
     body((testName, steps) => {
       it(`${testName} (RESP2)`, () => compare(steps));
       it(`${testName} (RESP3)`, () => compare([hello3, ...steps]));
-    });
+    }, () => targets);
   });
 }

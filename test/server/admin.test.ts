@@ -281,7 +281,11 @@ describe('CONFIG GET', () => {
     expect(await r.config('GET', 'maxclients')).toEqual(['maxclients', '10000']);
     const max = (await r.config('GET', '*max*')) as string[];
     const names = max.filter((_, i) => i % 2 === 0).sort();
-    expect(names).toEqual(['maxclients', 'maxmemory', 'maxmemory-policy', 'proto-max-bulk-len']);
+    expect(names).toEqual([
+      'hash-max-listpack-entries', 'hash-max-listpack-value', 'hash-max-ziplist-entries', 'hash-max-ziplist-value', 'hll-sparse-max-bytes', 'list-max-listpack-size',
+      'list-max-ziplist-size', 'maxclients', 'maxmemory', 'maxmemory-policy', 'proto-max-bulk-len', 'set-max-intset-entries', 'set-max-listpack-entries',
+      'set-max-listpack-value', 'slowlog-max-len', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'zset-max-ziplist-entries', 'zset-max-ziplist-value',
+    ]);
     expect(await r.config('GET', 'batch-?ize', 'timeout')).toEqual(['batch-size', '100', 'timeout', '0']);
     expect(await r.config('GET', 'no-such-parameter')).toEqual([]);
     expect(await r.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
