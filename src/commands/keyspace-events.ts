@@ -40,6 +40,7 @@ const S = Notify.string;
 const L = Notify.list;
 const SET = Notify.set;
 const H = Notify.hash;
+const Z = Notify.zset;
 
 /** One event on argv[1] when `when` holds for the reply. */
 const on = (cls: number, event: string, when: (r: Reply) => boolean = () => true): Events => (argv, r) => (when(r) ? [[cls, event, argv[1]]] : none);
@@ -152,6 +153,33 @@ const EVENTS: Record<string, Events> = {
     const numkeys = Number(argv[1].toString('latin1'));
     return [[L, is(argv[2 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
   },
+  // ZADD: "zadd" when it added members (a reply of 0 may still have changed scores: not
+  // raised, README); with INCR, "zincr" unless NX/XX stopped it.
+  zadd: (argv, r) => {
+    if (argv.some((a, i) => i > 1 && is(a, 'incr'))) return r === null ? none : [[Z, 'zincr', argv[1]]];
+    return positive(r) ? [[Z, 'zadd', argv[1]]] : none;
+  },
+  zincrby: on(Z, 'zincr'),
+  zrem: on(Z, 'zrem', positive),
+  zremrangebyscore: on(Z, 'zremrangebyscore', positive),
+  zremrangebyrank: on(Z, 'zremrangebyrank', positive),
+  zremrangebylex: on(Z, 'zremrangebylex', positive),
+  zpopmin: on(Z, 'zpopmin', notNil),
+  zpopmax: on(Z, 'zpopmax', notNil),
+  zmpop: (argv, r) => {
+    if (!Array.isArray(r) || r.length !== 2) return none;
+    const numkeys = Number(argv[1].toString('latin1'));
+    return [[Z, is(argv[2 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
+  },
+  zunionstore: on(Z, 'zunionstore', positive),
+  zinterstore: on(Z, 'zinterstore', positive),
+  zdiffstore: on(Z, 'zdiffstore', positive),
+  zrangestore: on(Z, 'zrangestore', positive),
+  // Redis 7.0 announces SETBIT only when the bit changed: the reply is the old bit.
+  setbit: (argv, r) => (r !== Number(argv[3].toString('latin1')) ? [[S, 'setbit', argv[1]]] : none),
+  bitop: (argv, r) => (positive(r) ? [[S, 'set', argv[2]]] : none),
+  pfadd: on(S, 'pfadd', isOne),
+  pfmerge: on(S, 'pfadd'),
   sort: (argv, r) => {
     for (let i = 2; i < argv.length - 1; i++) if (is(argv[i], 'store')) return positive(r) ? [[L, 'sortstore', argv[i + 1]]] : none;
     return none;

@@ -74,6 +74,18 @@ const SCRIPTS: Record<string, string[][]> = {
     ['LPOP', 'l'], ['RPOP', 'l'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['RPUSH', 'l', 'e', 'f'], ['RPOPLPUSH', 'l', 'l2'], ['LMPOP', '1', 'l2', 'LEFT'],
     ['LPOP', 'nol'], ['RPUSH', 'nums', '3', '1', '2'], ['SORT', 'nums', 'STORE', 'sorted'],
   ],
+  'sorted sets': [
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'], ['ZADD', 'z', '1', 'a'], ['ZADD', 'z', 'INCR', '1', 'a'], ['ZADD', 'z', 'NX', 'INCR', '1', 'a'],
+    ['ZADD', 'z', 'CH', '9', 'a'], ['ZINCRBY', 'z', '1', 'b'], ['ZREM', 'z', 'nomember'], ['ZREM', 'z', 'a'], ['ZADD', 'z', '6', 'f', '7', 'g', '8', 'h'],
+    ['ZREMRANGEBYSCORE', 'z', '100', '200'], ['ZREMRANGEBYSCORE', 'z', '5', '5'], ['ZREMRANGEBYRANK', 'z', '0', '0'], ['ZREMRANGEBYLEX', 'z', '[zz', '[zz'],
+    ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZPOPMIN', 'nokey'], ['ZMPOP', '1', 'z', 'MIN'], ['ZMPOP', '1', 'z', 'MAX', 'COUNT', '1'],
+    ['ZADD', 'y', '1', 'f', '2', 'q'], ['ZUNIONSTORE', 'u', '2', 'z', 'y'], ['ZINTERSTORE', 'i', '2', 'z', 'y'], ['ZDIFFSTORE', 'd', '2', 'y', 'z'],
+    ['ZRANGESTORE', 'r', 'y', '0', '-1'],
+  ],
+  'bitmaps and HyperLogLog': [
+    ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '7', '1'], ['SETBIT', 'c', '100', '1'], ['BITOP', 'AND', 'dst', 'b', 'c'], ['BITOP', 'OR', 'dst2', 'b', 'c'],
+    ['PFADD', 'h', 'a', 'b'], ['PFADD', 'h', 'a'], ['PFADD', 'h2', 'z'], ['PFMERGE', 'h3', 'h', 'h2'], ['PFCOUNT', 'h3'],
+  ],
 };
 
 describe.skipIf(!HAVE_REDIS)(HAVE_REDIS ? 'keyspace notifications: same events as redis-server' : 'keyspace notifications (skipped: redis-server is not on PATH)', () => {
