@@ -327,3 +327,6 @@ export interface CommandRow<A = unknown> {
 export function defineCommand<A>(row: CommandRow<A>): CommandRow<A> {
   return row;
 }
+
+// The server layer sees the output-limit types through here (it may not import config).
+export type { OutputClass, OutputLimit, OutputLimits } from '../config/output-limits.js';
