@@ -8,12 +8,15 @@
 // LPUSH run, so no pop finds it empty), ZADD and ZPOPMIN (redis-benchmark's own tests on
 // myzset; ZPOPMIN runs after ZADD filled it and gets at most as many requests as myzset
 // holds) a ZRANGE of 100 members WITHSCORES, SETBIT, GETBIT, BITCOUNT, PFADD and PFCOUNT at -P 1 and -P 16, -c 50, -d 16, random keys over
-// -r 1000000 keys, all of them preloaded so GETs hit. Each server's -n per (test,
+// -r 1000000 keys, all of them preloaded so GETs hit; PUBLISH of a 16-byte message to one
+// channel with 1 and with 100 subscribers (connections of this process that read and drop
+// every message). Each server's -n per (test,
 // pipeline) comes from a calibration run, so a trial is at least about --seconds of work
 // on that server; the same -n is used in every round.
 //
 //   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush,setbit] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
+import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
@@ -24,7 +27,7 @@ import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount', 'publish_1', 'publish_100'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
@@ -33,6 +36,7 @@ export const TEST_LABELS = {
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
   zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
   setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
+  publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
 };
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
@@ -49,7 +53,28 @@ const SETUP = {
   // SPOP drains myset: refill it with ~1M random members before each trial, more than a
   // trial pops, so no SPOP finds it empty.
   spop: (port) => redisBenchmark({ port, test: 'sadd', requests: 1_000_000, pipeline: 64, keyspace: 100_000_000 }),
+  // PUBLISH: subscribers in this process that read (and drop) every message during the
+  // trial; the returned function closes them.
+  publish_1: (port) => subscribers(port, 1, 'bench:chan'),
+  publish_100: (port) => subscribers(port, 100, 'bench:chan'),
 };
+
+/** `n` connections subscribed to `channel` that read and discard everything; resolves with their closer. */
+async function subscribers(port, n, channel) {
+  const open = () => new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => {
+      s.write(`*2\r\n$9\r\nSUBSCRIBE\r\n$${channel.length}\r\n${channel}\r\n`);
+      // The confirmation: the subscription is in place (on every network runtime).
+      s.once('data', () => resolve(s));
+    });
+    s.once('error', reject);
+  });
+  const sockets = await Promise.all(Array.from({ length: n }, open));
+  for (const s of sockets) s.on('data', () => {});
+  return () => {
+    for (const s of sockets) s.destroy();
+  };
+}
 const SERVERS = { kiwi: () => startKiwi(), redis: () => startRedis() };
 const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
@@ -69,8 +94,12 @@ async function withServer(name, opts, fn) {
 }
 
 async function bench(server, opts, test, pipeline, requests) {
-  await SETUP[test]?.(server.port, requests);
-  return redisBenchmark({ port: server.port, test, command: CUSTOM[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  const teardown = await SETUP[test]?.(server.port, requests);
+  try {
+    return await redisBenchmark({ port: server.port, test, command: CUSTOM[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  } finally {
+    if (typeof teardown === 'function') teardown();
+  }
 }
 
 /** ZPOPMIN pops what ZADD added before it: at most as many requests as myzset holds. */

@@ -121,9 +121,15 @@ export function unknownSubcommand(sub: string, command: string): string {
   return sanitize(`ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
 }
 
-/** Redis addReplySubcommandSyntaxError: a known subcommand with an argument count it does not take. */
-export function subcommandSyntax(sub: string, command: string): string {
-  return sanitize(`ERR unknown subcommand or wrong number of arguments for '${cString(sub).slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+/** Redis addReplySubcommandSyntaxError: a subcommand given the wrong arguments (argv[1] as typed). */
+export function subcommandSyntax(argv: readonly Buffer[]): string {
+  const sub = cString(argv[1].toString('latin1')).slice(0, 128);
+  return sanitize(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${argv[0].toString('latin1').toUpperCase()} HELP.`);
+}
+
+/** Redis 7.0 processCommand: a RESP2 client in subscribed mode ran another command. */
+export function subscribedOnly(fullName: string): string {
+  return `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
 }
 
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */

@@ -13,4 +13,7 @@ export const CUSTOM = {
   bitcount: ['BITCOUNT', 'bit:__rand_int__'],
   pfadd: ['PFADD', 'hll:__rand_int__', 'el:__rand_int__'],
   pfcount: ['PFCOUNT', 'hll:__rand_int__'],
+  // To the channel the run's subscribers listen on (1 or 100 of them).
+  publish_1: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
+  publish_100: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
 };

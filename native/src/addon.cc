@@ -106,6 +106,7 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   Napi::Value SetThreads(const Napi::CallbackInfo& info);
   Napi::Value SetCapacity(const Napi::CallbackInfo& info);
   Napi::Value TakeQueuePeak(const Napi::CallbackInfo& info);
+  Napi::Value TakeExpired(const Napi::CallbackInfo& info);
   Napi::Value Property(const Napi::CallbackInfo& info);
   Napi::Value Health(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
@@ -169,6 +170,7 @@ Napi::Function NativeStorage::Define(Napi::Env env) {
                       InstanceMethod<&NativeStorage::SetThreads>("setThreads"),
                       InstanceMethod<&NativeStorage::SetCapacity>("setCapacity"),
                       InstanceMethod<&NativeStorage::TakeQueuePeak>("takeQueuePeak"),
+                      InstanceMethod<&NativeStorage::TakeExpired>("takeExpired"),
                       InstanceMethod<&NativeStorage::Property>("property"),
                       InstanceMethod<&NativeStorage::Health>("health"),
                       InstanceMethod<&NativeStorage::Resume>("resume")});
@@ -550,6 +552,29 @@ Napi::Value NativeStorage::SetCapacity(const Napi::CallbackInfo& info) {
 Napi::Value NativeStorage::TakeQueuePeak(const Napi::CallbackInfo& info) {
   const size_t peak = usable() ? shared_->pool()->TakePeak() : 0;
   return Napi::Number::New(info.Env(), static_cast<double>(peak));
+}
+
+// takeExpired(keep): the data keys the expiry cycle deleted since the last call, and how
+// many did not fit; `keep` says whether to go on collecting them (keyspace notifications).
+Napi::Value NativeStorage::TakeExpired(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array keys = Napi::Array::New(env);
+  uint64_t dropped = 0;
+  o.Set("keys", keys);
+  if (!usable()) {
+    o.Set("dropped", Napi::Number::New(env, 0));
+    return o;
+  }
+  ReadGuard guard(shared_.get());
+  if (guard.entered()) {
+    Database* db = shared_->db();
+    db->SetExpiredLog(info.Length() > 0 && info[0].ToBoolean().Value());
+    std::vector<std::string> taken = db->TakeExpired(&dropped);
+    for (size_t i = 0; i < taken.size(); i++) keys.Set(i, Napi::Buffer<char>::Copy(env, taken[i].data(), taken[i].size()));
+  }
+  o.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped)));
+  return o;
 }
 
 Napi::Value NativeStorage::Property(const Napi::CallbackInfo& info) {

@@ -529,7 +529,14 @@ uint64_t Database::ExpireCycle(int64_t now_ms, size_t limit, bool* more) {
       rocksdb::WriteBatch one;
       one.Delete(data_cf_, rocksdb::Slice(data_key.data(), data_key.size()));
       one.Delete(expire_cf_, index_key);
-      if (Write(&one).ok()) deleted++;
+      if (Write(&one).ok()) {
+        deleted++;
+        if (expired_log_on_.load(std::memory_order_relaxed)) {
+          std::lock_guard<std::mutex> g(expired_log_mu_);
+          if (expired_log_.size() < kExpiredLogMax) expired_log_.emplace_back(data_key);
+          else expired_log_dropped_++;
+        }
+      }
     } else {
       batch.Delete(expire_cf_, index_key);
     }
@@ -538,6 +545,23 @@ uint64_t Database::ExpireCycle(int64_t now_ms, size_t limit, bool* more) {
   if (batch.Count() > 0) Write(&batch).PermitUncheckedError();
   expired_keys_.fetch_add(deleted, std::memory_order_relaxed);
   return deleted;
+}
+
+void Database::SetExpiredLog(bool on) {
+  expired_log_on_.store(on, std::memory_order_relaxed);
+  if (!on) {
+    std::lock_guard<std::mutex> g(expired_log_mu_);
+    expired_log_.clear();
+  }
+}
+
+std::vector<std::string> Database::TakeExpired(uint64_t* dropped) {
+  std::lock_guard<std::mutex> g(expired_log_mu_);
+  std::vector<std::string> out;
+  out.swap(expired_log_);
+  *dropped = expired_log_dropped_;
+  expired_log_dropped_ = 0;
+  return out;
 }
 
 void Database::MaintenanceLoop() {

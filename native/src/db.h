@@ -144,6 +144,12 @@ class Database {
   // Walks the expire index once: deletes keys whose expiry has passed. Returns keys deleted.
   uint64_t ExpireCycle(int64_t now_ms, size_t limit, bool* more);
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+  // Keyspace notifications ("expired"): while on, the expiry cycle keeps the data keys
+  // (db byte + key) it deletes, at most kExpiredLogMax of them between two collections
+  // (more are dropped and counted: memory stays bounded if nobody collects).
+  static constexpr size_t kExpiredLogMax = 100000;
+  void SetExpiredLog(bool on);
+  std::vector<std::string> TakeExpired(uint64_t* dropped);
 
  private:
   Database() = default;
@@ -182,6 +188,10 @@ class Database {
   WatchTable watch_;
   BlockTable blocks_;
   std::atomic<uint64_t> expired_keys_{0};
+  std::atomic<bool> expired_log_on_{false};
+  std::mutex expired_log_mu_;
+  std::vector<std::string> expired_log_;
+  uint64_t expired_log_dropped_ = 0;
 
   std::thread maintenance_;
   std::mutex maintenance_mu_;

@@ -23,6 +23,8 @@ function passwordMatches(ctx: ExecContext, password: Buffer): boolean {
 }
 
 const DEFAULT_USER = Buffer.from('default');
+const PONG_WORD = Buffer.from('pong');
+const EMPTY = Buffer.alloc(0);
 
 /**
  * ACL-less AUTH: only the default user exists. Without requirepass it is a "nopass"
@@ -38,8 +40,11 @@ function authenticate(ctx: ExecContext, user: Buffer | null, password: Buffer): 
   return null;
 }
 
-/** Redis getClientTypeByName; every client here is a normal one. */
+/** Redis getClientTypeByName; clients here are normal or pubsub (no replication). */
 const CLIENT_TYPES = ['normal', 'slave', 'replica', 'pubsub', 'master'];
+
+/** Redis getClientType: a subscriber is pubsub (MONITOR clients count as normal). */
+const typeOf = (c: ClientInfo): string => (c.flags.includes('P') ? 'pubsub' : 'normal');
 
 function clientType(v: Buffer): string | ReplyError {
   const type = lower(v);
@@ -60,11 +65,12 @@ const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special ch
  * (fd, age, idle, flags, db, qbuf, oll, omem, tot-mem, events, cmd, resp); buffers kiwi
  * does not have (qbuf-free, argv-mem, rbs, rbp, obl) read 0.
  */
-export function clientLine(c: ClientInfo, now: number): string {
+export function clientLine(c: ClientInfo | ClientState, now: number): string {
+  const subs = 'subscriptions' in c ? c.subscriptions : { channel: c.sub, pattern: c.psub, shard: c.ssub };
   const fields: Array<[string, string | number]> = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.floor((now - c.lastInteraction) / 1000)],
-    ['flags', c.flags], ['db', c.db], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['flags', c.flags], ['db', c.db], ['sub', subs.channel], ['psub', subs.pattern], ['ssub', subs.shard], ['multi', -1],
     ['qbuf', c.inputBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', 0], ['rbs', 0], ['rbp', 0],
     ['obl', 0], ['oll', c.pendingReplies], ['omem', c.outputBytes], ['tot-mem', c.inputBytes + c.outputBytes],
     ['events', c.events], ['cmd', c.lastCommand || 'NULL'], ['user', 'default'], ['redir', -1], ['resp', c.resp],
@@ -89,7 +95,8 @@ interface KillFilter {
   id?: number | bigint;
   addr?: string;
   laddr?: string;
-  /** A type other than normal, or a user other than default: matches no client here. */
+  type?: string;
+  /** A user other than default: matches no client here. */
   none?: boolean;
   /** Seconds: only clients connected longer than this (Redis 7.4's MAXAGE). */
   maxAge?: number | bigint;
@@ -111,7 +118,7 @@ function parseKill(argv: Buffer[]): KillFilter | ReplyError {
     } else if (is(argv[i], 'type')) {
       const type = clientType(v);
       if (type instanceof ReplyError) return type;
-      if (type !== 'normal') f.none = true;
+      f.type = type;
     } else if (is(argv[i], 'user')) {
       if (!v.equals(DEFAULT_USER)) return new ReplyError(`ERR No such user '${argText(v)}'`);
     } else if (is(argv[i], 'maxage')) {
@@ -136,6 +143,7 @@ async function killClients(f: KillFilter, ctx: ExecContext): Promise<Reply> {
   for (const c of f.none ? [] : await ctx.server.clients.list()) {
     if (f.none) break;
     if (f.id !== undefined && c.id !== Number(f.id)) continue;
+    if (f.type !== undefined && typeOf(c) !== f.type) continue;
     if (f.maxAge !== undefined && (now - c.createdAt) / 1000 <= Number(f.maxAge)) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
@@ -195,11 +203,10 @@ const clientSubcommands: readonly CommandRow<any>[] = [
       return argv.length === 2 ? { type: null, ids: null } : syntaxError();
     },
     exec: async (a, ctx): Promise<Reply> => {
-      if (a.type !== null && a.type !== 'normal') return new VerbatimReply('');
       const clients = await ctx.server.clients.list();
       const now = Date.now();
       let text = '';
-      for (const c of clients) if (a.ids === null || a.ids.has(c.id)) text += `${clientLine(c, now)}\n`;
+      for (const c of clients) if ((a.ids === null || a.ids.has(c.id)) && (a.type === null || typeOf(c) === a.type)) text += `${clientLine(c, now)}\n`;
       return new VerbatimReply(text);
     },
   }),
@@ -209,7 +216,7 @@ const clientSubcommands: readonly CommandRow<any>[] = [
     complexity: 'O(log N) where N is the number of client connections',
     parse: (argv) => {
       // Redis' clientCommand takes UNBLOCK with 3 or 4 arguments only.
-      if (argv.length > 4) return new ReplyError(subcommandSyntax(argText(argv[1]), 'client'));
+      if (argv.length > 4) return new ReplyError(subcommandSyntax(argv));
       const id = int64Arg(argv[2]);
       if (id instanceof ReplyError) return id;
       if (argv.length === 4 && !is(argv[3], 'timeout') && !is(argv[3], 'error')) return new ReplyError(RedisError.unblockReason);
@@ -271,7 +278,14 @@ export const connectionCommands: readonly CommandRow<any>[] = [
   row({
     name: 'ping', arity: -1, flags: ['fast'], since: '1.0.0', priority: 'high', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)',
     parse: (argv) => (argv.length > 2 ? new ReplyError("ERR wrong number of arguments for 'ping' command") : argv[1] ?? null),
-    exec: (msg) => msg ?? PONG,
+    // A RESP2 subscriber gets PING's answer as an array (Redis pingCommand): a plain
+    // reply could not be told from a message.
+    exec: (msg, ctx) => {
+      const c = ctx.client;
+      const s = c.subscriptions;
+      if (c.resp === 2 && s.channel + s.pattern + s.shard > 0) return [PONG_WORD, msg ?? EMPTY];
+      return msg ?? PONG;
+    },
   }),
   row({
     name: 'echo', arity: 2, flags: ['fast', 'stale', 'loading'], since: '1.0.0', summary: 'Returns the given string.', complexity: 'O(1)',
@@ -345,6 +359,8 @@ export const connectionCommands: readonly CommandRow<any>[] = [
     exec: (_a, ctx) => {
       const c = ctx.client;
       ctx.tx.reset();
+      // Redis clearClientConnectionState: out of subscribed mode, without confirmations.
+      ctx.server.pubsub.drop(c);
       c.db = 0;
       c.resp = 2;
       c.name = '';

@@ -7,6 +7,7 @@ import { hashCommands } from './hash.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
 import { listCommands } from './list.js';
+import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
@@ -24,6 +25,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...setCommands,
   ...listCommands,
   ...sortCommands,
+  ...pubsubCommands,
   ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,

@@ -40,6 +40,28 @@ export class SetReply {
 }
 
 /**
+ * RESP3 push (pub/sub messages and subscribe confirmations); an array in RESP2, as
+ * Redis' addReplyPushLen falls back to.
+ */
+export class PushReply {
+  readonly items: readonly Reply[];
+  constructor(items: readonly Reply[]) {
+    this.items = items;
+  }
+}
+
+/**
+ * Several replies written back to back for one command: SUBSCRIBE a b answers one
+ * confirmation per channel, as Redis does.
+ */
+export class ReplySequence {
+  readonly replies: readonly Reply[];
+  constructor(replies: readonly Reply[]) {
+    this.replies = replies;
+  }
+}
+
+/**
  * A double, as the text Redis prints for it ("%.17g", "inf", "-inf"): RESP3 `,`, a bulk
  * string in RESP2. The storage runtime formats it, so the digits are C's.
  */
@@ -67,6 +89,8 @@ export type Reply =
   | MapReply
   | VerbatimReply
   | SetReply
+  | PushReply
+  | ReplySequence
   | DoubleReply
   | typeof NULL_ARRAY
   | typeof NO_REPLY

@@ -48,11 +48,13 @@ export function clientsSection(connected: number, maxclients: number, blocked: n
 }
 
 /** INFO stats from counters (the runtime passes every network runtime's, added up). */
-export function statsSection(st: ServerStats): InfoSection {
+export function statsSection(st: ServerStats, pubsub = { channels: 0, patterns: 0, shardChannels: 0 }): InfoSection {
   return [
     ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands], ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes], ['rejected_connections', st.rejectedConnections], ['expired_keys', st.expiredKeys], ['evicted_keys', 0],
-    ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses], ['total_error_replies', st.errorReplies], ['protocol_errors', st.protocolErrors],
+    ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses],
+    ['pubsub_channels', pubsub.channels], ['pubsub_patterns', pubsub.patterns], ['pubsubshard_channels', pubsub.shardChannels],
+    ['total_error_replies', st.errorReplies], ['protocol_errors', st.protocolErrors],
   ];
 }
 

@@ -56,6 +56,10 @@ export interface ClientState {
   /** Bytes queued for writing and held for an incomplete command (CLIENT LIST). */
   readonly outputBytes: number;
   readonly inputBytes: number;
+  /** Channels, patterns and shard channels it subscribes to (CLIENT LIST sub/psub/ssub). */
+  readonly subscriptions: { channel: number; pattern: number; shard: number };
+  /** A pub/sub message or confirmation, outside any command's reply order. */
+  push(r: Reply): void;
 }
 
 /** What CLIENT LIST shows of a connection: plain data, so it can cross threads. */
@@ -79,6 +83,9 @@ export interface ClientInfo {
   readonly lastInteraction: number;
   readonly outputBytes: number;
   readonly inputBytes: number;
+  readonly sub: number;
+  readonly psub: number;
+  readonly ssub: number;
 }
 
 /** Every client of every network runtime. */
@@ -107,6 +114,34 @@ export interface Bus {
   on(topic: string, handler: BusHandler): void;
   send(target: BusTarget, topic: string, payload?: unknown): void;
   request<T = unknown>(target: BusTarget, topic: string, payload?: unknown, timeoutMs?: number): Promise<T[]>;
+}
+
+/** Channels, patterns (PSUBSCRIBE) and shard channels (SSUBSCRIBE) are separate namespaces. */
+export type PubSubKind = 'channel' | 'pattern' | 'shard';
+
+/**
+ * The subscription registry of every network runtime (src/runtime/pubsub.ts). Changes
+ * apply here at once; synced() resolves once every other runtime has them too, so a
+ * confirmation sent after it means a PUBLISH anywhere reaches the subscriber.
+ */
+export interface PubSub {
+  /** Adds a subscription; false if the client had it already. */
+  add(client: ClientState, kind: PubSubKind, name: Buffer): boolean;
+  /** Removes a subscription; false if the client did not have it. */
+  remove(client: ClientState, kind: PubSubKind, name: Buffer): boolean;
+  /** Every subscription of the client goes, without confirmations (RESET, disconnect). */
+  drop(client: ClientState): void;
+  /** The client's subscriptions of a kind, in the order they were made. */
+  of(client: ClientState, kind: PubSubKind): Buffer[];
+  synced(): Promise<void>;
+  /** Delivers to subscribers on every runtime; returns how many receive it. */
+  publish(kind: 'channel' | 'shard', channel: Buffer, message: Buffer): number;
+  /** Channels (or shard channels) with subscribers anywhere, matching `pattern` if given. */
+  channels(kind: 'channel' | 'shard', pattern: Buffer | null): Buffer[];
+  /** Subscribers of a channel (or shard channel) on every runtime. */
+  numsub(kind: 'channel' | 'shard', channel: Buffer): number;
+  /** Distinct patterns subscribed to on every runtime. */
+  numpat(): number;
 }
 
 /** The storage runtime as commands reach it. */
@@ -212,6 +247,8 @@ export interface ServerContext {
   blockedChanged(delta: number): void;
   /** Clients blocked on keys now, on every runtime. */
   blockedClients(): number;
+  /** Pub/sub subscriptions of every runtime. */
+  readonly pubsub: PubSub;
   readonly slowCommands: SlowCommandLog;
   /** SWAPDB took effect: what the runtime keeps per database (INFO keyspace) follows it. */
   swappedDatabases(a: number, b: number): void;
@@ -272,8 +309,10 @@ export class StorageCall implements StorageRequest {
   owner: unknown = null;
   stat: unknown = null;
   ctx: ExecContext | null = null;
-  /** The command's arguments, for the slow log. */
+  /** The command's arguments, for the slow log (and keyspace events). */
   argv: Buffer[] | null = null;
+  /** The client's database while keyspace notifications are on (events are derived once it answers); -1: off. */
+  notifyDb = -1;
   onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
 
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {

@@ -24,6 +24,8 @@ export interface KiwiConfig {
     logLevel: string;
     shutdownTimeoutMs: number;
     clientOutputBufferLimit: OutputLimits;
+    /** notify-keyspace-events, canonical (src/config/notify-events.ts). */
+    notifyKeyspaceEvents: string;
     clientOutputBudget: number;
   };
   runtime: {
@@ -307,6 +309,7 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
       logLevel: s('server.log_level'),
       shutdownTimeoutMs: n('server.shutdown_timeout'),
       clientOutputBufferLimit: parseOutputLimits(s('server.client_output_buffer_limit')),
+      notifyKeyspaceEvents: s('server.notify_keyspace_events'),
       clientOutputBudget: n('server.client_output_budget'),
     },
     runtime: {

@@ -2,6 +2,7 @@
 // validation, CONFIG GET/SET, config.example.toml and the README's reference all read
 // this table, so a key cannot exist in one place and be missing from another.
 import { availableParallelism } from 'node:os';
+import { normalizeNotifyFlags } from './notify-events.js';
 import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.js';
 
 export type KeyType = 'int' | 'number' | 'bool' | 'string' | 'size' | 'duration' | 'enum' | 'list';
@@ -85,6 +86,11 @@ export const KEYS: readonly KeySpec[] = [
     path: 'server.client_output_buffer_limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, normalize: mergeOutputLimits,
     doc: 'Redis\' client-output-buffer-limit: "<class> <hard> <soft> <seconds>" for normal, replica (slave) and pubsub clients (sizes in bytes or with kb/mb/gb). A client that owes more than hard bytes, or more than soft bytes for longer than seconds, is disconnected; 0 turns a limit off.',
     configName: 'client-output-buffer-limit', mutable: true,
+  },
+  {
+    path: 'server.notify_keyspace_events', type: 'string', default: '', normalize: (raw) => normalizeNotifyFlags(raw),
+    doc: 'Redis\' notify-keyspace-events: which keyspace events are published, in its letters: K (__keyspace@<db>__ channels), E (__keyevent@<db>__ channels), and the classes g generic, $ string, l list, s set, h hash, z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key, A (g$lshzxetd). Empty: none.',
+    configName: 'notify-keyspace-events', mutable: true,
   },
   {
     path: 'server.client_output_budget', type: 'size', default: 8 * MB, min: 64 * 1024, max: 2 ** 40,

@@ -5,6 +5,7 @@ import type { ServerStats } from '../commands/types.js';
 import type { ChannelStats } from '../storage/message-channel.js';
 import type { StorageClientStats } from '../storage/storage-client.js';
 import type { CommandStatSnapshot, RuntimeSnapshot } from './network-runtime.js';
+import type { PubSubCounts } from './pubsub.js';
 import { emptyStats } from './server-context.js';
 
 export interface Aggregate {
@@ -15,6 +16,8 @@ export interface Aggregate {
   client: StorageClientStats;
   eventLoopDelayP99Ms: number;
   connections: number;
+  /** Every runtime sees every subscription: the largest view (one just applied a change the others will). */
+  pubsub: PubSubCounts;
 }
 
 const BREAKER_RANK = { closed: 0, half_open: 1, open: 2 } as const;
@@ -35,7 +38,9 @@ export function aggregate(runtimes: RuntimeSnapshot[], own: { channel: ChannelSt
   };
   let delay = 0;
   let connections = 0;
+  const pubsub: PubSubCounts = { channels: 0, patterns: 0, shardChannels: 0 };
   for (const r of runtimes) {
+    for (const k of Object.keys(pubsub) as Array<keyof PubSubCounts>) pubsub[k] = Math.max(pubsub[k], r.pubsub[k]);
     sumInto(stats, r.stats);
     for (const c of r.commands) {
       const into = commands.get(c.name);
@@ -61,5 +66,5 @@ export function aggregate(runtimes: RuntimeSnapshot[], own: { channel: ChannelSt
     delay = Math.max(delay, r.eventLoopDelayP99Ms);
     connections += r.connections;
   }
-  return { runtimes, stats, commands: [...commands.values()], channel, client, eventLoopDelayP99Ms: delay, connections };
+  return { runtimes, stats, commands: [...commands.values()], channel, client, eventLoopDelayP99Ms: delay, connections, pubsub };
 }

@@ -11,7 +11,7 @@ import { round, type RuntimeManager } from './runtime-manager.js';
 export function runtimeInfoSections(rt: RuntimeManager, agg: Aggregate): Map<string, () => InfoSection> {
   return new Map<string, () => InfoSection>([
     ['clients', () => clientsSection(rt.counters.get('connectedClients'), rt.config.values.server.maxclients, rt.counters.get('blockedClients'))],
-    ['stats', () => statsSection({ ...agg.stats, expiredKeys: rt.storageStats()?.expiredKeys ?? 0 })],
+    ['stats', () => statsSection({ ...agg.stats, expiredKeys: rt.storageStats()?.expiredKeys ?? 0 }, agg.pubsub)],
     ['keyspace', () => rt.keyspaceSection()],
     ['runtime', () => runtimeSection(rt, agg)],
     ['channel', () => channelSection(agg)],

@@ -23,6 +23,7 @@ import type { Wake } from '../storage/codec.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
+import { PubSubRegistry, type PubSubCounts } from './pubsub.js';
 import { StatusReply } from '../commands/reply.js';
 
 /** What a worker is started with (structured-cloned workerData). */
@@ -58,6 +59,8 @@ export interface RuntimeSnapshot {
   commands: CommandStatSnapshot[];
   channel: ChannelStats;
   client: StorageClientStats;
+  /** This runtime's view of every runtime's subscriptions. */
+  pubsub: PubSubCounts;
 }
 
 export class NetworkRuntime {
@@ -73,6 +76,7 @@ export class NetworkRuntime {
   readonly #context: KiwiServerContext;
   readonly #dispatcher: Dispatcher;
   readonly #network: NetworkServer;
+  readonly #pubsub: PubSubRegistry;
   #loopDelay: IntervalHistogram | null = null;
   #loopDelayP99Ms = 0;
   #loopTimer: NodeJS.Timeout | null = null;
@@ -97,7 +101,9 @@ export class NetworkRuntime {
     });
     this.#client = createStorageClient(this.#channel, this.config, (level, message) => this.#log(level, message));
     this.#client.readFastPath = c.runtime.readFastPath;
+    this.#pubsub = new PubSubRegistry(bus);
     this.#context = new KiwiServerContext({
+      pubsub: this.#pubsub,
       config: this.config,
       storage: this.#client,
       commands: buildCommandTable(),
@@ -146,6 +152,7 @@ export class NetworkRuntime {
       log: (level, message) => this.#log(level, message),
       nextClientId: () => this.#counters.nextClientId(),
       clientCount: (delta) => this.#counters.add('connectedClients', delta),
+      closed: (conn) => this.#pubsub.drop(conn),
     });
     // Storage backpressure is one state for every runtime: whoever sees it change
     // announces it, and every runtime follows the shared flag.
@@ -175,6 +182,8 @@ export class NetworkRuntime {
 
   async start(): Promise<void> {
     loadAddon().setThreadName(`kiwi-net-${this.index}`);
+    // A runtime started late (a replacement) learns the others' subscriptions first.
+    await this.#pubsub.join();
     if (this.#data.listenFds.length > 0) await this.#network.listenOnFds(this.#data.listenFds);
     else this.#network.startAccepting();
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -279,6 +288,7 @@ export class NetworkRuntime {
       })),
       channel: this.#channel.stats(),
       client: this.#client.stats(),
+      pubsub: this.#pubsub.counts(),
     };
   }
 

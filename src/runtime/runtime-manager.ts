@@ -31,6 +31,7 @@ import { createMetrics } from './metrics.js';
 import { createStorageClient, type RuntimeData, type RuntimeSnapshot } from './network-runtime.js';
 import { RecoveryManager } from './recovery.js';
 import { StorageScaler } from './scaler.js';
+import { ExpiredEvents } from './expired-events.js';
 import { MAIN, RuntimeBus, SharedCounters } from './shared-state.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -107,6 +108,7 @@ export class RuntimeManager {
   #keyspace: KeyspaceStats | null = null;
   #recovery: RecoveryManager | null = null;
   #scaler: StorageScaler | null = null;
+  #expiredEvents: ExpiredEvents | null = null;
   #http: HttpEndpoint | null = null;
   #runtimes: RuntimeSlot[] = [];
   #acceptors: Server[] = [];
@@ -164,6 +166,7 @@ export class RuntimeManager {
     this.#keyspace = new KeyspaceStats(this.#client, c.server.databases);
     this.#recovery = new RecoveryManager(this.#storage, c.runtime.recovery.resumeIntervalMs, (level, message) => this.log.log(level, message));
     this.#scaler = new StorageScaler(this.#storage, () => this.config.values.runtime.scaling, (message) => this.log.log('notice', message));
+    this.#expiredEvents = new ExpiredEvents(this.#storage, this.config, this.bus, (message) => this.log.log('warning', message));
   }
 
   /** The main thread's StorageClient (health pings, keyspace counts, tests). */
@@ -192,6 +195,7 @@ export class RuntimeManager {
       }
       this.#startHealthChecks();
       this.#scaler!.start();
+      this.#expiredEvents!.start();
       this.#keyspace!.refresh().catch(() => {});
       this.#state = 'running';
       this.log.log('notice', `kiwi-server ready: ${this.#addresses.map((a) => `${a.address}:${a.port}`).join(', ')}; data in ${c.server.dir} (RocksDB ${loadAddon().rocksdbVersion}, ${c.runtime.networkThreads} network runtime${c.runtime.networkThreads === 1 ? '' : 's'} accepting by ${c.runtime.acceptMode}, ${c.runtime.storageThreads} storage threads)`);
@@ -354,6 +358,8 @@ export class RuntimeManager {
         slot.ready = false;
         if (slot.worker === worker) slot.worker = null;
         this.bus.detach(slot.index);
+        // Its subscribers are gone: the other runtimes stop counting them.
+        this.bus.send('all', 'pubsub-gone', slot.index);
         if (!started) {
           reject(new Error(`network runtime ${slot.index} exited (code ${code}) while starting`));
           return;
@@ -420,6 +426,10 @@ export class RuntimeManager {
       case 'runtime.scaling.enabled':
         this.#scaler?.start();
         break;
+      case 'server.notify_keyspace_events':
+        // Collecting starts before CONFIG SET answers: a key expiring right after is reported.
+        this.#expiredEvents?.poll();
+        break;
       case 'runtime.fault_injection.error_rate':
       case 'runtime.fault_injection.delay_ms':
       case 'runtime.fault_injection.drop_rate':
@@ -469,6 +479,7 @@ export class RuntimeManager {
   async #teardown(): Promise<void> {
     if (this.#healthTimer) clearInterval(this.#healthTimer);
     this.#scaler?.stop();
+    this.#expiredEvents?.stop();
     this.#loopDelay?.disable();
     for (const s of this.#acceptors) s.close();
     await this.#stopRuntimes();

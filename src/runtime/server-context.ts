@@ -1,6 +1,6 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
-import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import type { Bus, ClientDirectory, CommandRow, InfoSection, PubSub, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 import { SlowCommands } from '../server/slow-commands.js';
 import { GatheredSlowLog } from './slow-log.js';
 
@@ -43,6 +43,7 @@ export interface ContextParts {
   /** Clients blocked on keys, counted across runtimes (INFO blocked_clients). */
   blockedChanged: (delta: number) => void;
   blockedClients: () => number;
+  pubsub: PubSub;
   swappedDatabases: (a: number, b: number) => void;
   /** Slow log entry ids, unique across network runtimes. */
   nextSlowlogId?: () => number;
@@ -56,6 +57,7 @@ export class KiwiServerContext implements ServerContext {
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
+  readonly pubsub: PubSub;
   readonly slowCommands: GatheredSlowLog;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
@@ -66,6 +68,7 @@ export class KiwiServerContext implements ServerContext {
     this.storage = parts.storage;
     this.commands = parts.commands;
     this.bus = parts.bus;
+    this.pubsub = parts.pubsub;
     const local = new SlowCommands(parts.config.values.server, parts.nextSlowlogId);
     parts.config.onChange(() => local.configure(parts.config.values.server));
     this.slowCommands = new GatheredSlowLog(local, parts.bus);

@@ -71,6 +71,20 @@ interface Held {
   skip: boolean;
 }
 
+/**
+ * Connections holding pub/sub messages not yet written. They are written together once the
+ * event loop has handled every socket that was ready (setImmediate: as Redis writes in
+ * beforeSleep), so one write carries every message a burst of publishers sent a
+ * subscriber, instead of one write per message.
+ */
+const pushed = new Set<Connection>();
+let pushFlushQueued = false;
+function flushPushed(): void {
+  pushFlushQueued = false;
+  for (const c of pushed) c.flush();
+  pushed.clear();
+}
+
 export class Connection implements ClientState {
   readonly id: number;
   readonly addr: string;
@@ -91,8 +105,8 @@ export class Connection implements ClientState {
   transaction: { readonly active: boolean } | null = null;
   /** Blocking-command state, made by the dispatcher with the transaction. */
   blocking: { readonly blocked: boolean; wake(seq: number): void; unblock(error: boolean): boolean; close(): void } | null = null;
-  /** Which client-output-buffer-limit applies (pub/sub subscribers have their own). */
-  outputClass: OutputClass = 'normal';
+  /** Pub/sub subscriptions by kind (the registry in src/runtime/pubsub.ts keeps them). */
+  readonly subscriptions = { channel: 0, pattern: 0, shard: 0 };
 
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -193,9 +207,20 @@ export class Connection implements ClientState {
     return `${this.#paused === 0 ? 'r' : ''}${this.outputBytes > 0 ? 'w' : ''}`;
   }
 
-  /** CLIENT LIST flags in Redis' order: O in MONITOR mode, x inside MULTI; N for none. */
+  /** Subscribed to any channel, pattern or shard channel (Redis' CLIENT_PUBSUB flag). */
+  get subscribed(): boolean {
+    const s = this.subscriptions;
+    return s.channel + s.pattern + s.shard > 0;
+  }
+
+  /** Which client-output-buffer-limit applies: subscribers have their own (Redis getClientType). */
+  get outputClass(): OutputClass {
+    return this.subscribed ? 'pubsub' : 'normal';
+  }
+
+  /** CLIENT LIST flags in Redis' order: O in MONITOR mode, P subscribed, x inside MULTI, b blocked; N for none. */
   get flags(): string {
-    const f = `${this.monitor ? 'O' : ''}${this.transaction?.active ? 'x' : ''}${this.blocking?.blocked ? 'b' : ''}`;
+    const f = `${this.monitor ? 'O' : ''}${this.subscribed ? 'P' : ''}${this.transaction?.active ? 'x' : ''}${this.blocking?.blocked ? 'b' : ''}`;
     return f === '' ? 'N' : f;
   }
 
@@ -323,6 +348,22 @@ export class Connection implements ClientState {
       this.#write(r);
     } else {
       this.#slots.push(r);
+    }
+  }
+
+  /**
+   * A pub/sub message: after every reply already owed (as Redis appends it to the output
+   * buffer), dropped under CLIENT REPLY OFF as Redis does, written with the other
+   * messages of this event-loop turn (flushPushed).
+   */
+  push(r: Reply): void {
+    if (this.#closed || this.#replyOff) return;
+    if (this.#head === this.#slots.length) this.#write(r);
+    else this.#slots.push(r);
+    pushed.add(this);
+    if (!pushFlushQueued) {
+      pushFlushQueued = true;
+      setImmediate(flushPushed);
     }
   }
 

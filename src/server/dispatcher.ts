@@ -1,17 +1,21 @@
 // The dispatcher alone does lookup, authentication, arity, parse and exec (Redis'
 // processCommand), then routes the outcome: a reply now, a storage call answered later
 // through the connection's slot, or a promise.
-import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
+import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, subscribedOnly, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import { QUEUED, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
 import { coarseNow, tick } from '../clock.js';
+import { notificationsOn, publishKeyspaceEvents, raisesEvents } from '../commands/keyspace-events.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 import { Blocker } from './blocking.js';
 import { Transaction } from './transaction.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
+
+/** What a RESP2 client may run while subscribed (Redis processCommand). */
+const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
 /** What Redis runs at once inside MULTI instead of queuing (processCommand). */
@@ -30,6 +34,10 @@ interface Prepared {
   /** Runs at once inside MULTI (EXEC, DISCARD...) instead of being queued. */
   notQueued: boolean;
   noMulti: boolean;
+  /** Allowed in RESP2 subscribed mode. */
+  subscribedMode: boolean;
+  /** Raises keyspace events (notify-keyspace-events). */
+  events: boolean;
   /** Redis' 'fast' flag: the latency monitor's fast-command event, and no clock read at the end. */
   fast: boolean;
   priority: number;
@@ -65,6 +73,8 @@ export class Dispatcher {
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
       notQueued: NOT_QUEUED.has(row.name), noMulti: row.flags.includes('no_multi'),
+      subscribedMode: SUBSCRIBED_MODE.has(row.name),
+      events: raisesEvents(row.name),
     };
   }
 
@@ -139,6 +149,13 @@ export class Dispatcher {
     if (queuing && p.noMulti) {
       p.stat.rejected++;
       this.#reject(conn, RedisError.notAllowedInMulti);
+      return;
+    }
+    // RESP2 has no room for messages beside replies: a subscribed client may only
+    // (un)subscribe, PING, QUIT and RESET. RESP3 pushes messages and allows everything.
+    if (conn.resp === 2 && !p.subscribedMode && conn.subscribed) {
+      p.stat.rejected++;
+      conn.reply(new ReplyError(subscribedOnly(p.row.name)));
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command
@@ -216,6 +233,8 @@ export class Dispatcher {
       this.#finished(conn, p, argv, started, tick());
       return;
     }
+    // Keyspace events come from the arguments and the reply, once the reply is known.
+    const notifyDb = p.events && notificationsOn(this.#server) ? conn.db : -1;
     if (outcome instanceof StorageCall) {
       outcome.slot = conn.reserve();
       outcome.owner = conn;
@@ -224,6 +243,7 @@ export class Dispatcher {
       outcome.ctx = ctx;
       outcome.origin = conn.id;
       outcome.priority = this.#priorities ? p.priority : PRIORITY.normal;
+      outcome.notifyDb = notifyDb;
       outcome.onDone = this.#onStorageDone;
       outcome.argv = argv;
       this.#server.storage.submit(outcome, undefined, started);
@@ -231,6 +251,7 @@ export class Dispatcher {
       const slot = conn.reserve();
       outcome.then(
         (r) => {
+          if (notifyDb >= 0) this.#notify(p.row.name, argv, notifyDb, r);
           this.#answer(conn, slot, p.stat, started, r);
           this.#finished(conn, p, argv, started, tick());
         },
@@ -241,11 +262,21 @@ export class Dispatcher {
         },
       );
     } else {
+      if (notifyDb >= 0) this.#notify(p.row.name, argv, notifyDb, outcome);
       // The coarse clock has not moved during a synchronous command; a slow one (DEBUG
       // SLEEP, a big INFO) reads the real clock, a 'fast' one is not worth the read.
       const ended = p.fast ? coarseNow() : tick();
       this.#answer(conn, -1, p.stat, started, outcome);
       this.#finished(conn, p, argv, started, ended);
+    }
+  }
+
+  #notify(command: string, argv: Buffer[], db: number, reply: Reply): void {
+    if (reply instanceof ReplyError) return;
+    try {
+      publishKeyspaceEvents(this.#server, command, argv, reply, db);
+    } catch (err) {
+      this.onError(err, command);
     }
   }
 
@@ -258,6 +289,7 @@ export class Dispatcher {
   readonly #onStorageDone = (call: StorageCall, err: Error | null, r: StorageReply): void => {
     const p = call.stat as Prepared;
     const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, p.stat.name);
+    if (call.notifyDb >= 0) this.#notify(p.row.name, call.argv!, call.notifyDb, reply);
     this.#answer(call.owner as Connection, call.slot, p.stat, call.started, reply);
     this.#finished(call.owner as Connection, p, call.argv!, call.started, coarseNow());
   };

@@ -16,6 +16,7 @@ export function clientInfo(c: Connection): ClientInfo {
     id: c.id, addr: c.addr, laddr: c.laddr, fd: c.fd, createdAt: c.createdAt, name: c.name, db: c.db, resp: c.resp,
     lastCommand: c.lastCommand, lastInteraction: c.lastInteraction, outputBytes: c.outputBytes, inputBytes: c.inputBytes,
     pendingReplies: c.pendingReplies, events: c.events, flags: c.flags, libName: c.libName, libVer: c.libVer,
+    sub: c.subscriptions.channel, psub: c.subscriptions.pattern, ssub: c.subscriptions.shard,
   };
 }
 
@@ -27,6 +28,8 @@ export interface NetworkOptions {
   nextClientId?: () => number;
   /** Adds `delta` to the clients connected on every runtime; returns the total. */
   clientCount?: (delta: number) => number;
+  /** A client is gone (its pub/sub subscriptions go with it). */
+  closed?: (conn: Connection) => void;
 }
 
 export interface BoundAddress {
@@ -154,6 +157,7 @@ export class NetworkServer implements ConnectionHost {
     this.#dispatcher.closed(conn);
     conn.blocking?.close();
     if (this.#clients.delete(conn.id)) this.#clientCount(-1);
+    this.#options.closed?.(conn);
     if (conn.monitor) {
       conn.monitor = false;
       this.#context.monitorsChanged(-1);
@@ -249,7 +253,8 @@ export class NetworkServer implements ConnectionHost {
     const timeout = this.#context.config.values.server.timeout;
     if (timeout <= 0) return;
     const cutoff = Date.now() - timeout * 1000;
-    for (const c of this.#clients.values()) if (c.lastInteraction < cutoff) c.kill();
+    // Subscribers wait for messages without sending anything: Redis exempts them too.
+    for (const c of this.#clients.values()) if (c.lastInteraction < cutoff && !c.subscribed) c.kill();
   }
 
   /** Shutdown step 1: refuse new connections and stop reading requests. */

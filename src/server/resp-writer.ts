@@ -2,7 +2,7 @@
 // copied into the buffer; bulk values of BIG_VALUE bytes or more are queued as they are,
 // so a large GET is never copied on its way out.
 import { ReplyError } from '../errors.js';
-import { DoubleReply, EncodedReply, MapReply, NULL_ARRAY, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
+import { DoubleReply, EncodedReply, MapReply, NULL_ARRAY, PushReply, ReplySequence, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
 
 export const BIG_VALUE = 64 * 1024;
 const INITIAL = 16 * 1024;
@@ -72,6 +72,15 @@ export class RespWriter {
     if (r instanceof SetReply) {
       this.#line(resp === 3 ? '~' : '*', String(r.items.length));
       for (const item of r.items) this.write(item, resp);
+      return;
+    }
+    if (r instanceof PushReply) {
+      this.#line(resp === 3 ? '>' : '*', String(r.items.length));
+      for (const item of r.items) this.write(item, resp);
+      return;
+    }
+    if (r instanceof ReplySequence) {
+      for (const item of r.replies) this.write(item, resp);
       return;
     }
     if (r instanceof DoubleReply) return resp === 3 ? this.#line(',', r.text) : this.#bulkString(r.text);

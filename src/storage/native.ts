@@ -68,6 +68,8 @@ export interface NativeStorageHandle {
   setCapacity(n: number): void;
   /** The most requests queued since the last call. */
   takeQueuePeak(): number;
+  /** Data keys (db byte + key) the expiry cycle deleted since the last call; `keep`: go on collecting. */
+  takeExpired(keep: boolean): { keys: Buffer[]; dropped: number };
   property(name: string): string | undefined;
   health(): NativeHealth;
   resume(): Error | null;

@@ -199,6 +199,16 @@ export class StorageServer {
     this.#native.setThreads(n);
   }
 
+  /**
+   * Keys the expiry cycle deleted since the last call, as [db, key] (keyspace
+   * notifications); `keep` says whether to go on collecting them.
+   */
+  takeExpired(keep: boolean): { keys: Array<[db: number, key: Buffer]>; dropped: number } {
+    if (this.#stopping) return { keys: [], dropped: 0 };
+    const { keys, dropped } = this.#native.takeExpired(keep);
+    return { keys: keys.map((k) => [k[0], k.subarray(1)]), dropped };
+  }
+
   /** The most requests queued since the last call (the scaler's signal). */
   takeQueuePeak(): number {
     return this.#stopping ? 0 : this.#native.takeQueuePeak();

@@ -200,6 +200,25 @@ export class RespConnection {
     }
   }
 
+  /** Sends one command without waiting: its replies (and pushes) are read with next(). */
+  send(argv: Arg[]): void {
+    this.#socket.write(resp(...argv));
+  }
+
+  /** Stops (or starts again) reading from the socket: a client that does not read. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#socket.resume();
+  }
+
+  /** The next complete reply or push message the server sent. */
+  next(timeoutMs = 3000): Promise<string> {
+    return this.#next(timeoutMs);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

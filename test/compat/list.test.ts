@@ -1,11 +1,10 @@
 // Differential tests of the list commands and SORT: the same scripts against Debian's
 // redis-server and kiwi-server, reply bytes compared (RESP2, and RESP3 after HELLO 3),
 // and a seeded random walk of list writes compared after every step.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { RespConnection, startReferenceRedis, type Arg, type ReferenceRedis, type Step } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { RespConnection, type Arg, type Step } from './harness.js';
 import { random } from '../protocol/helpers.js';
-import { differential, HAVE_REDIS, norm } from './suite.js';
+import { differential, HAVE_REDIS, norm, referenceAndKiwi } from './suite.js';
 
 const SKIP_REASON = 'redis-server is not on PATH: the differential tests need it as the reference (apt install redis-server)';
 const title = (name: string): string => (HAVE_REDIS ? name : `${name} (skipped: ${SKIP_REASON})`);
@@ -243,14 +242,7 @@ differential('Redis differential: lists and SORT', (same) => {
 });
 
 describe.skipIf(!HAVE_REDIS)(title('Redis differential: a random walk of list writes'), () => {
-  let r: ReferenceRedis;
-  let k: TestServer;
-  beforeAll(async () => {
-    [r, k] = await Promise.all([startReferenceRedis(), startTestServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([r?.stop(), k?.destroy()]);
-  });
+  const servers = referenceAndKiwi();
 
   // Few keys and values, so pivots, matches, moves between lists and emptied lists are common.
   const KEYS = ['k0', 'k1', 'k2'];
@@ -279,7 +271,7 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential: a random walk of list wr
   it('thousands of random list writes leave the same lists (LRANGE compared after every step)', async () => {
     const seed = Number(process.env.KIWI_LIST_SEED ?? 20261130);
     const next = random(seed);
-    const [a, b] = await Promise.all([RespConnection.open(r.port), RespConnection.open(k.port)]);
+    const [a, b] = await Promise.all([RespConnection.open(servers.redis().port), RespConnection.open(servers.kiwi().port)]);
     try {
       await Promise.all([a.command(['FLUSHALL']), b.command(['FLUSHALL'])]);
       const deadline = Date.now() + 60_000;

@@ -52,6 +52,19 @@ export function shapeOf(v: RespValue): unknown {
 }
 export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
 
+/** A reference redis-server (with `redisArgs`) and a kiwi-server, started and stopped around the enclosing describe. */
+export function referenceAndKiwi(redisArgs?: string[]): { redis: () => ReferenceRedis; kiwi: () => TestServer } {
+  let redis: ReferenceRedis;
+  let kiwi: TestServer;
+  beforeAll(async () => {
+    [redis, kiwi] = await Promise.all([startReferenceRedis(redisArgs), startTestServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), kiwi?.destroy()]);
+  });
+  return { redis: () => redis, kiwi: () => kiwi };
+}
+
 export interface SuiteOptions {
   /** More redis-server arguments (e.g. `--dir` for SAVE, `--enable-debug-command yes`). */
   redisArgs?: string[];
@@ -69,15 +82,10 @@ export function differential(
 ): void {
   const name = HAVE_REDIS ? title : `${title} (skipped: ${SKIP_REASON})`;
   describe.skipIf(!HAVE_REDIS)(name, () => {
-    let redis: ReferenceRedis;
-    let kiwi: TestServer;
+    const servers = referenceAndKiwi(options.redisArgs);
     let targets: { redis: Target; kiwi: Target };
-    beforeAll(async () => {
-      [redis, kiwi] = await Promise.all([startReferenceRedis(options.redisArgs), startTestServer()]);
-      targets = { redis: redisTarget(redis.port), kiwi: kiwiTarget(kiwi) };
-    });
-    afterAll(async () => {
-      await Promise.all([redis?.stop(), kiwi?.destroy()]);
+    beforeAll(() => {
+      targets = { redis: redisTarget(servers.redis().port), kiwi: kiwiTarget(servers.kiwi()) };
     });
     const compare = async (steps: readonly Step[]) => {
       const [expected, actual] = await Promise.all([runScript(targets.redis, steps), runScript(targets.kiwi, steps)]);

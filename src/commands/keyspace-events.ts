@@ -1,0 +1,208 @@
+// Keyspace notifications (Redis notify.c): `notify-keyspace-events` and the events each
+// write command raises, published as __keyspace@<db>__:<key> -> event and
+// __keyevent@<db>__:<event> -> key.
+//
+// The events are derived from a command's arguments and its reply, once the reply is
+// known (the storage runtime does the write), so no extra read is needed and nothing is
+// computed while notifications are off. Where the reply does not say what happened
+// (a container emptied by a removal, which of several DEL keys existed, GETEX PERSIST on
+// a key without a TTL), the event is not raised: README's known differences list them.
+import { Notify, parseNotifyFlags } from '../config/notify-events.js';
+import type { Reply } from './reply.js';
+import type { ServerContext } from './types.js';
+
+let cachedText = '';
+let cachedFlags = 0;
+/** The flags in force (the setting is parsed again only when it changes). */
+export function notifyFlags(server: ServerContext): number {
+  const text = server.config.values.server.notifyKeyspaceEvents;
+  if (text !== cachedText) {
+    cachedFlags = parseNotifyFlags(text) ?? 0;
+    cachedText = text;
+  }
+  return cachedFlags;
+}
+
+/** Whether any event can be published: a class and a K or E target are on. */
+export function notificationsOn(server: ServerContext): boolean {
+  const f = notifyFlags(server);
+  return (f & (Notify.keyspace | Notify.keyevent)) !== 0 && (f & ~(Notify.keyspace | Notify.keyevent)) !== 0;
+}
+
+/** One event: its class, name, key, and the database when it is not the client's. */
+type KeyEvent = [cls: number, event: string, key: Buffer, db?: number];
+type Events = (argv: Buffer[], reply: Reply, db: number) => KeyEvent[];
+
+const is = (b: Buffer | undefined, word: string) => b !== undefined && b.length === word.length && b.toString('latin1').toLowerCase() === word;
+const none: KeyEvent[] = [];
+const G = Notify.generic;
+const S = Notify.string;
+const L = Notify.list;
+const SET = Notify.set;
+const H = Notify.hash;
+const Z = Notify.zset;
+
+/** One event on argv[1] when `when` holds for the reply. */
+const on = (cls: number, event: string, when: (r: Reply) => boolean = () => true): Events => (argv, r) => (when(r) ? [[cls, event, argv[1]]] : none);
+const positive = (r: Reply) => typeof r === 'number' && r > 0;
+const isOne = (r: Reply) => r === 1;
+const notNil = (r: Reply) => r !== null && !(Array.isArray(r) && r.length === 0);
+const EXPIRY_OPTIONS = ['ex', 'px', 'exat', 'pxat'];
+
+/** Redis setGenericCommand: "set", and "expire" when it sets a TTL. */
+const setEvents: Events = (argv, r) => {
+  let nx = false;
+  let xx = false;
+  let get = false;
+  let expire = false;
+  for (let i = 3; i < argv.length; i++) {
+    if (is(argv[i], 'nx')) nx = true;
+    else if (is(argv[i], 'xx')) xx = true;
+    else if (is(argv[i], 'get')) get = true;
+    else if (EXPIRY_OPTIONS.some((o) => is(argv[i], o))) expire = true;
+  }
+  // Without GET the reply says whether it set; with GET, nil means the key was absent.
+  const didSet = !get ? r !== null : nx ? r === null : xx ? r !== null : true;
+  if (!didSet) return none;
+  return expire ? [[S, 'set', argv[1]], [G, 'expire', argv[1]]] : [[S, 'set', argv[1]]];
+};
+
+/** EXPIRE and friends: "expire", or "del" when the time is already past (Redis checkAlreadyExpired). */
+const expireEvents = (unitMs: number, absolute: boolean): Events => (argv, r) => {
+  if (r !== 1) return none;
+  const n = Number(argv[2].toString('latin1'));
+  const whenMs = absolute ? n * unitMs : Date.now() + n * unitMs;
+  return [[G, whenMs <= Date.now() ? 'del' : 'expire', argv[1]]];
+};
+
+/** DEL/UNLINK: "del" per key when the reply shows which existed (all or none of them). */
+const delEvents: Events = (argv, r) => {
+  const keys: Buffer[] = [];
+  for (const k of argv.slice(1)) if (!keys.some((x) => x.equals(k))) keys.push(k);
+  return r === keys.length ? keys.map((k) => [G, 'del', k] as KeyEvent) : none;
+};
+
+const EVENTS: Record<string, Events> = {
+  set: setEvents,
+  setnx: on(S, 'set', isOne),
+  getset: on(S, 'set'),
+  setex: (argv) => [[S, 'set', argv[1]], [G, 'expire', argv[1]]],
+  psetex: (argv) => [[S, 'set', argv[1]], [G, 'expire', argv[1]]],
+  mset: (argv) => argv.filter((_, i) => i % 2 === 1).map((k) => [S, 'set', k] as KeyEvent),
+  msetnx: (argv, r) => (r === 1 ? argv.filter((_, i) => i % 2 === 1).map((k) => [S, 'set', k] as KeyEvent) : none),
+  getdel: on(G, 'del', notNil),
+  getex: (argv, r) => {
+    if (r === null) return none;
+    const opt = argv[2];
+    if (opt === undefined || is(opt, 'persist')) return none;
+    const n = Number(argv[3]?.toString('latin1'));
+    const ms = is(opt, 'ex') ? Date.now() + n * 1000 : is(opt, 'px') ? Date.now() + n : is(opt, 'exat') ? n * 1000 : n;
+    return [[G, ms <= Date.now() ? 'del' : 'expire', argv[1]]];
+  },
+  append: on(S, 'append'),
+  setrange: (argv) => (argv[3].length > 0 ? [[S, 'setrange', argv[1]]] : none),
+  incr: on(S, 'incrby'),
+  decr: on(S, 'incrby'),
+  incrby: on(S, 'incrby'),
+  decrby: on(S, 'incrby'),
+  incrbyfloat: on(S, 'incrbyfloat'),
+  del: delEvents,
+  unlink: delEvents,
+  expire: expireEvents(1000, false),
+  pexpire: expireEvents(1, false),
+  expireat: expireEvents(1000, true),
+  pexpireat: expireEvents(1, true),
+  persist: on(G, 'persist', isOne),
+  rename: (argv) => (argv[1].equals(argv[2]) ? none : [[G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]]),
+  renamenx: (argv, r) => (r === 1 ? [[G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]] : none),
+  move: (argv, r, db) => (r === 1 ? [[G, 'move_from', argv[1], db], [G, 'move_to', argv[1], Number(argv[2].toString('latin1'))]] : none),
+  copy: (argv, r, db) => {
+    if (r !== 1) return none;
+    let dst = db;
+    for (let i = 3; i < argv.length - 1; i++) if (is(argv[i], 'db')) dst = Number(argv[i + 1].toString('latin1'));
+    return [[G, 'copy_to', argv[2], dst]];
+  },
+  hset: on(H, 'hset'),
+  hmset: on(H, 'hset'),
+  hsetnx: on(H, 'hset', isOne),
+  hdel: on(H, 'hdel', positive),
+  hincrby: on(H, 'hincrby'),
+  hincrbyfloat: on(H, 'hincrbyfloat'),
+  sadd: on(SET, 'sadd', positive),
+  srem: on(SET, 'srem', positive),
+  spop: on(SET, 'spop', notNil),
+  smove: (argv, r) => (r === 1 && !argv[1].equals(argv[2]) ? [[SET, 'srem', argv[1]], [SET, 'sadd', argv[2]]] : none),
+  sinterstore: on(SET, 'sinterstore', positive),
+  sunionstore: on(SET, 'sunionstore', positive),
+  sdiffstore: on(SET, 'sdiffstore', positive),
+  lpush: on(L, 'lpush'),
+  rpush: on(L, 'rpush'),
+  lpushx: on(L, 'lpush', positive),
+  rpushx: on(L, 'rpush', positive),
+  lpop: on(L, 'lpop', notNil),
+  rpop: on(L, 'rpop', notNil),
+  linsert: on(L, 'linsert', positive),
+  lset: on(L, 'lset'),
+  lrem: on(L, 'lrem', positive),
+  ltrim: on(L, 'ltrim'),
+  // Redis lmoveGenericCommand: the push onto the destination is announced first.
+  rpoplpush: (argv, r) => (r === null ? none : [[L, 'lpush', argv[2]], [L, 'rpop', argv[1]]]),
+  lmove: (argv, r) => (r === null ? none : [[L, is(argv[4], 'left') ? 'lpush' : 'rpush', argv[2]], [L, is(argv[3], 'left') ? 'lpop' : 'rpop', argv[1]]]),
+  lmpop: (argv, r) => {
+    if (!Array.isArray(r) || r.length !== 2) return none;
+    const numkeys = Number(argv[1].toString('latin1'));
+    return [[L, is(argv[2 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
+  },
+  // ZADD: "zadd" when it added members (a reply of 0 may still have changed scores: not
+  // raised, README); with INCR, "zincr" unless NX/XX stopped it.
+  zadd: (argv, r) => {
+    if (argv.some((a, i) => i > 1 && is(a, 'incr'))) return r === null ? none : [[Z, 'zincr', argv[1]]];
+    return positive(r) ? [[Z, 'zadd', argv[1]]] : none;
+  },
+  zincrby: on(Z, 'zincr'),
+  zrem: on(Z, 'zrem', positive),
+  zremrangebyscore: on(Z, 'zremrangebyscore', positive),
+  zremrangebyrank: on(Z, 'zremrangebyrank', positive),
+  zremrangebylex: on(Z, 'zremrangebylex', positive),
+  zpopmin: on(Z, 'zpopmin', notNil),
+  zpopmax: on(Z, 'zpopmax', notNil),
+  zmpop: (argv, r) => {
+    if (!Array.isArray(r) || r.length !== 2) return none;
+    const numkeys = Number(argv[1].toString('latin1'));
+    return [[Z, is(argv[2 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
+  },
+  zunionstore: on(Z, 'zunionstore', positive),
+  zinterstore: on(Z, 'zinterstore', positive),
+  zdiffstore: on(Z, 'zdiffstore', positive),
+  zrangestore: on(Z, 'zrangestore', positive),
+  // Redis 7.0 announces SETBIT only when the bit changed: the reply is the old bit.
+  setbit: (argv, r) => (r !== Number(argv[3].toString('latin1')) ? [[S, 'setbit', argv[1]]] : none),
+  bitop: (argv, r) => (positive(r) ? [[S, 'set', argv[2]]] : none),
+  pfadd: on(S, 'pfadd', isOne),
+  pfmerge: on(S, 'pfadd'),
+  sort: (argv, r) => {
+    for (let i = 2; i < argv.length - 1; i++) if (is(argv[i], 'store')) return positive(r) ? [[L, 'sortstore', argv[i + 1]]] : none;
+    return none;
+  },
+};
+
+/** Whether `command` raises keyspace events (the dispatcher keeps its arguments then). */
+export function raisesEvents(command: string): boolean {
+  return EVENTS[command] !== undefined;
+}
+
+const KEYSPACE = (db: number) => Buffer.from(`__keyspace@${db}__:`);
+const KEYEVENT = (db: number) => Buffer.from(`__keyevent@${db}__:`);
+
+/** Publishes the events a successful command raised (Redis notifyKeyspaceEvent). */
+export function publishKeyspaceEvents(server: ServerContext, command: string, argv: Buffer[], reply: Reply, db: number): void {
+  const events = EVENTS[command]?.(argv, reply, db);
+  if (!events || events.length === 0) return;
+  const flags = notifyFlags(server);
+  for (const [cls, event, key, eventDb = db] of events) {
+    if ((flags & cls) === 0) continue;
+    const name = Buffer.from(event);
+    if (flags & Notify.keyspace) server.pubsub.publish('channel', Buffer.concat([KEYSPACE(eventDb), key]), name);
+    if (flags & Notify.keyevent) server.pubsub.publish('channel', Buffer.concat([KEYEVENT(eventDb), name]), key);
+  }
+}
