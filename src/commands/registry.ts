@@ -3,6 +3,7 @@ import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
@@ -15,6 +16,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...setCommands,
   ...connectionCommands,
   ...serverCommands,
+  ...scriptingCommands,
   ...commandCommands,
 ];
 

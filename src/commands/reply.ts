@@ -38,6 +38,14 @@ export class SetReply {
   }
 }
 
+/** A reply already encoded as RESP for the client's protocol (a script's reply). */
+export class RawReply {
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+}
+
 /** A null array (*-1 in RESP2, _ in RESP3). */
 export const NULL_ARRAY = Symbol('null-array');
 
@@ -55,6 +63,7 @@ export type Reply =
   | MapReply
   | VerbatimReply
   | SetReply
+  | RawReply
   | typeof NULL_ARRAY
   | typeof NO_REPLY
   | readonly Reply[];

@@ -112,6 +112,19 @@ export interface StorageGateway {
   sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
 }
 
+/** Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH. */
+export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4;
+
+/** Scripting as commands reach it (src/server/script-host.ts). */
+export interface ScriptGateway {
+  /** Runs a script task; the reply is already encoded for the caller's protocol. */
+  run(op: ScriptTaskOp, body: Buffer | null, keys: Buffer[], args: Buffer[], ctx: ExecContext, readOnly: boolean): Promise<Reply>;
+  /** SCRIPT KILL: 0 no script running, 1 killed, 2 it has written. */
+  kill(): 0 | 1 | 2;
+  /** How long the running script has run (ms), 0 when none. */
+  busyMs(): number;
+}
+
 /** Counters the server keeps for INFO stats. */
 export interface ServerStats {
   totalConnections: number;
@@ -132,6 +145,8 @@ export type InfoSection = Array<[string, string | number]>;
 export interface ServerContext {
   readonly config: Config;
   readonly storage: StorageGateway;
+  /** EVAL and SCRIPT; null where no storage runtime is attached. */
+  readonly scripts: ScriptGateway | null;
   readonly clients: ClientDirectory;
   readonly stats: ServerStats;
   readonly startedAt: number;

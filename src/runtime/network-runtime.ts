@@ -19,6 +19,8 @@ import { loadAddon } from '../storage/native.js';
 import { MessageChannel, type ChannelStats } from '../storage/message-channel.js';
 import { StorageClient, type StorageClientStats } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
+import { ScriptClient } from '../storage/script-client.js';
+import { ScriptHost } from '../server/script-host.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { KiwiServerContext } from './server-context.js';
 import { StatusReply } from '../commands/reply.js';
@@ -95,10 +97,12 @@ export class NetworkRuntime {
     });
     this.#client = createStorageClient(this.#channel, this.config, (level, message) => this.#log(level, message));
     this.#client.readFastPath = c.runtime.readFastPath;
+    const commands = buildCommandTable();
     this.#context = new KiwiServerContext({
       config: this.config,
       storage: this.#client,
-      commands: buildCommandTable(),
+      scripts: new ScriptHost(new ScriptClient(this.#storage), () => commands),
+      commands,
       bus,
       sections: () => this.#infoSections(),
       shutdown: async (reason) => {

@@ -1,6 +1,6 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
-import type { Bus, ClientDirectory, CommandRow, InfoSection, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import type { Bus, ClientDirectory, CommandRow, InfoSection, ScriptGateway, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -23,6 +23,8 @@ export function emptyStats(): ServerStats {
 export interface ContextParts {
   config: Config;
   storage: StorageGateway;
+  /** EVAL and SCRIPT (absent: scripting answers that it is unavailable). */
+  scripts?: ScriptGateway | null;
   commands: ReadonlyMap<string, CommandRow>;
   bus: Bus;
   sections: () => Map<string, () => InfoSection | Promise<InfoSection>>;
@@ -43,6 +45,7 @@ export interface ContextParts {
 export class KiwiServerContext implements ServerContext {
   readonly config: Config;
   readonly storage: StorageGateway;
+  readonly scripts: ScriptGateway | null;
   readonly commands: ReadonlyMap<string, CommandRow>;
   readonly stats: ServerStats = emptyStats();
   readonly startedAt = Date.now();
@@ -55,6 +58,7 @@ export class KiwiServerContext implements ServerContext {
     this.#parts = parts;
     this.config = parts.config;
     this.storage = parts.storage;
+    this.scripts = parts.scripts ?? null;
     this.commands = parts.commands;
     this.bus = parts.bus;
   }

@@ -11,6 +11,9 @@ import type { Connection } from './connection.js';
 
 const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 
+/** Redis' busy-reply-threshold (lua-time-limit) default. */
+const BUSY_REPLY_THRESHOLD_MS = 5000;
+
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
 const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore', 'exec']);
 
@@ -22,6 +25,8 @@ interface Prepared {
   mayReplicate: boolean;
   /** Shown to MONITOR clients (not admin or skip_monitor commands). */
   monitored: boolean;
+  /** Runs while a script is busy (SCRIPT KILL, AUTH...): Redis' allow_busy. */
+  allowBusy: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
   stat: CommandStat;
@@ -54,6 +59,7 @@ export class Dispatcher {
       stat: this.stats.get(row.name),
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
+      allowBusy: row.flags.includes('allow_busy'),
     };
   }
 
@@ -96,6 +102,14 @@ export class Dispatcher {
     if (authRequired && !p.noAuth) {
       p.stat.rejected++;
       conn.reply(new ReplyError(RedisError.noAuth));
+      return;
+    }
+    // A script running past busy-reply-threshold (Redis' default 5 s): other clients get
+    // BUSY, except for what Redis allows then (SCRIPT KILL, AUTH...).
+    const scripts = this.#server.scripts;
+    if (scripts !== null && !p.allowBusy && scripts.busyMs() > BUSY_REPLY_THRESHOLD_MS) {
+      p.stat.rejected++;
+      conn.reply(new ReplyError(RedisError.busy));
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command

@@ -2,7 +2,7 @@
 // copied into the buffer; bulk values of BIG_VALUE bytes or more are queued as they are,
 // so a large GET is never copied on its way out.
 import { ReplyError } from '../errors.js';
-import { MapReply, NULL_ARRAY, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
+import { MapReply, NULL_ARRAY, RawReply, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
 
 export const BIG_VALUE = 64 * 1024;
 const INITIAL = 16 * 1024;
@@ -72,6 +72,10 @@ export class RespWriter {
       this.#line(resp === 3 ? '~' : '*', String(r.items.length));
       for (const item of r.items) this.write(item, resp);
       return;
+    }
+    if (r instanceof RawReply) {
+      if (r.bytes[0] === 0x2d) this.errors++; // '-'
+      return this.#raw(r.bytes);
     }
     if (r instanceof VerbatimReply) {
       if (resp === 2) return this.#bulkString(r.text);
