@@ -24,7 +24,7 @@ namespace {
 
 constexpr const char* kRunStateKey = "__kiwi_run_state";
 constexpr const char* kRedisVersion = "7.0.15";
-constexpr int kRedisVersionNum = 0x00070f;
+constexpr int kRedisVersionNum = 0x07000f;  // (major << 16) | (minor << 8) | patch
 
 // Globals scripts may have: what Redis' allow lists hold. Anything else a library tries
 // to define (print, loadfile, dofile...) is dropped while the environment is built.
@@ -41,7 +41,8 @@ const char* const kAllowedGlobals[] = {
 
 // Redis' rand.c: the 48-bit linear congruential generator of drand48, so math.random
 // gives the same sequence as Redis for the same seed on every platform.
-uint64_t g_rand48 = 0;
+// Redis 7.0 never reseeds it per script: the state runs on from rand.c's initial value.
+uint64_t g_rand48 = 0x1234ABCD330Eull;
 void Srand48(int32_t seed) { g_rand48 = ((uint64_t(uint32_t(seed)) << 16) | 0x330E) & 0xFFFFFFFFFFFFull; }
 int32_t Lrand48() {
   g_rand48 = (g_rand48 * 0x5DEECE66Dull + 0xB) & 0xFFFFFFFFFFFFull;
@@ -847,8 +848,6 @@ std::string LuaEngine::Run(std::string_view sha, const std::vector<std::string>&
   rs.host = host;
   lua_pushlightuserdata(L, &rs);
   lua_setfield(L, LUA_REGISTRYINDEX, kRunStateKey);
-  // The same sequence at every call: the PRNG state never leaks between scripts.
-  Srand48(0);
 
   lua_getglobal(L, "__redis__err__handler");
   lua_getfield(L, LUA_REGISTRYINDEX, funcname.c_str());
