@@ -2,29 +2,35 @@
 // (AOF on, fsync every second, no RDB snapshots: like kiwi, it logs every write and
 // fsyncs once a second), each started here on 127.0.0.1 in a fresh temp dir and a fresh
 // process per round, alternating kiwi, redis, kiwi, redis... in one run. SET, GET, INCR,
-// MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields and SMEMBERS of 100 members at
-// -P 1 and -P 16, -c 50, -d 16, random keys over -r 1000000 keys, all of them preloaded
-// so GETs hit. Each server's -n per (test, pipeline) comes from a
-// calibration run, so a trial is at least about --seconds of work on that server; the
-// same -n is used in every round.
+// MSET (10 keys), HSET, SADD, SPOP, HGETALL of 100 fields, SMEMBERS of 100 members and
+// redis-benchmark's list tests (LPUSH, RPUSH, LPOP, RPOP, LRANGE_100, which all use one
+// list, "mylist": before each LPOP/RPOP run it gets at least -n elements in an unmeasured
+// LPUSH run, so no pop finds it empty), ZADD and ZPOPMIN (redis-benchmark's own tests on
+// myzset; ZPOPMIN runs after ZADD filled it and gets at most as many requests as myzset
+// holds) and a ZRANGE of 100 members WITHSCORES at -P 1 and -P 16, -c 50, -d 16, random keys over
+// -r 1000000 keys, all of them preloaded so GETs hit. Each server's -n per (test,
+// pipeline) comes from a calibration run, so a trial is at least about --seconds of work
+// on that server; the same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset] [--pipelines 16]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cliCommand, REDIS_PERSISTENCE } from './lib/servers.mjs';
+import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
 import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
   set: 'SET', get: 'GET', incr: 'INCR', mset: 'MSET (10 keys)', hset: 'HSET', sadd: 'SADD', spop: 'SPOP',
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
+  lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
+  zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
 };
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
@@ -36,11 +42,16 @@ const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
 const COMMANDS = {
   hgetall_100: ['HGETALL', 'bench:hash100'],
   smembers_100: ['SMEMBERS', 'bench:set100'],
+  zrange100: ['ZRANGE', 'zset:100', '0', '99', 'WITHSCORES'],
 };
 /** What a test needs in the server before each of its trials. */
 const SETUP = {
-  hgetall_100: (port) => cliCommand(port, ['HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])]),
-  smembers_100: (port) => cliCommand(port, ['SADD', 'bench:set100', ...hundred((i) => `member:${i}`)]),
+  hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
+  smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
+  zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
+  // Pops drain one key: fill it before each trial with more than the trial pops.
+  lpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
+  rpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
   // SPOP drains myset: refill it with ~1M random members before each trial, more than a
   // trial pops, so no SPOP finds it empty.
   spop: (port) => redisBenchmark({ port, test: 'sadd', requests: 1_000_000, pipeline: 64, keyspace: 100_000_000 }),
@@ -50,6 +61,8 @@ const OVERHEAD_S = 0.3; // per trial: process start, connecting 50 clients
 
 // Targets from issue 6 (2 cores shared by server and load generator).
 export const TARGETS = { rps: { 1: 0.9, 16: 0.6 }, p99: 2, tests: ['set', 'get', 'incr'] };
+// Issue 11: at -P 16, LPUSH and RPOP at least 0.8x kiwi's own SET rate in the same run.
+export const OWN_SET_TARGETS = { pipeline: 16, ratio: 0.8, tests: ['lpush', 'rpush', 'lpop', 'rpop'], goal: ['lpush', 'rpop'] };
 
 async function withServer(name, opts, fn) {
   const server = await SERVERS[name]();
@@ -62,9 +75,12 @@ async function withServer(name, opts, fn) {
 }
 
 async function bench(server, opts, test, pipeline, requests) {
-  await SETUP[test]?.(server.port);
+  await SETUP[test]?.(server.port, requests);
   return redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
+
+/** ZPOPMIN pops what ZADD added before it: at most as many requests as myzset holds. */
+const requestsFor = (server, test, requests) => (test === 'zpopmin' ? Math.min(requests, Number(cli(server.port, 'ZCARD', 'myzset'))) : requests);
 
 /** -n for at least about `seconds` of work: short runs, grown until one lasts long
  *  enough. Short runs understate the rate (connecting 50 clients, a cold server), so
@@ -72,8 +88,9 @@ async function bench(server, opts, test, pipeline, requests) {
 const MARGIN = 1.3;
 async function calibrate(server, opts, test, pipeline) {
   const minSeconds = Math.min(1.5, opts.seconds / 2);
-  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' ? 5 : 1);
+  let n = (pipeline > 1 ? 100_000 : 20_000) / (test === 'mset' || test === 'lrange_100' ? 5 : 1);
   for (;;) {
+    if (test === 'zpopmin') n = Math.max(1000, requestsFor(server, test, n));
     const r = await bench(server, opts, test, pipeline, n);
     const seconds = n / r.rps;
     if (seconds >= minSeconds * 0.8 || n >= 1e8) return { rps: r.rps, requests: Math.max(10_000, Math.round((opts.seconds * MARGIN * r.rps) / 1000) * 1000) };
@@ -122,7 +139,7 @@ export async function runE2e(options = {}) {
           current = `${TEST_LABELS[test]} -P ${pipeline}`;
           const before = test === 'get' ? info(server.port) : null;
           const rss = sampleRss(server.pid);
-          const r = await bench(server, opts, test, pipeline, plan[name][`${test}|${pipeline}`].requests);
+          const r = await bench(server, opts, test, pipeline, requestsFor(server, test, plan[name][`${test}|${pipeline}`].requests));
           const trial = { ...r, round, server: name, test, pipeline, maxRss: rss.stop() };
           if (before) {
             const after = info(server.port);
@@ -163,7 +180,16 @@ function summarize(trials, lifetimes, opts) {
     const peaks = lifetimes.filter((l) => l.server === name).map((l) => l.peakRss);
     return [name, { median: median(peaks), max: Math.max(...peaks) }];
   }));
-  return { rows, rss };
+  // Kiwi's list rates against its own SET rate, per pipeline (medians of the same run).
+  const ownSet = [];
+  for (const row of rows.filter((r) => OWN_SET_TARGETS.tests.includes(r.test))) {
+    const set = rows.find((r) => r.test === 'set' && r.pipeline === row.pipeline);
+    if (!set) continue;
+    const ratio = row.kiwi.rps / set.kiwi.rps;
+    const goal = OWN_SET_TARGETS.goal.includes(row.test) && row.pipeline === OWN_SET_TARGETS.pipeline;
+    ownSet.push({ test: row.test, label: row.label, pipeline: row.pipeline, ratio, goal, met: goal ? ratio >= OWN_SET_TARGETS.ratio : undefined });
+  }
+  return { rows, rss, ownSet };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

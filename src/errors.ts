@@ -23,6 +23,21 @@ export const RedisError = {
   numkeysZero: 'ERR numkeys should be greater than 0',
   numkeysTooMany: "ERR Number of keys can't be greater than number of args",
   limitNegative: "ERR LIMIT can't be negative",
+  indexOutOfRange: 'ERR index out of range',
+  rankZero: "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+  countNegative: "ERR COUNT can't be negative",
+  maxlenNegative: "ERR MAXLEN can't be negative",
+  countNotPositive: 'ERR count should be greater than 0',
+  sortNotDouble: "ERR One or more scores can't be converted into double",
+  scoreNaN: 'ERR resulting score is not a number (NaN)',
+  minMaxNotFloat: 'ERR min or max is not a float',
+  minMaxNotLex: 'ERR min or max not valid string range item',
+  weightNotFloat: 'ERR weight value is not a float',
+  zaddNxXx: 'ERR XX and NX options at the same time are not compatible',
+  zaddGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  zaddIncrPairs: 'ERR INCR option supports a single increment-element pair',
+  zrangeLimit: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  zrangeLexScores: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   noSuchKey: 'ERR no such key',
   offsetOutOfRange: 'ERR offset is out of range',
@@ -85,6 +100,11 @@ export function unknownSubcommand(sub: string, command: string): string {
 /** Redis getRangeLongFromObjectOrReply without a custom message (SELECT's index, ...). */
 export function valueOutOfRange(min: number | bigint, max: number | bigint): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;
+}
+
+/** Redis zunionInterDiffGenericCommand: "at least 1 input key is needed for '%s' command". */
+export function inputKeyNeeded(command: string): string {
+  return `ERR at least 1 input key is needed for '${command}' command`;
 }
 
 /** Redis: "invalid expire time in '%s' command". */

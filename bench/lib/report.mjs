@@ -46,7 +46,7 @@ const mib = (b) => `${(b / 1024 ** 2).toFixed(0)} MB`;
 export function e2eTable(result) {
   const { options: o, summary } = result;
   const lines = [
-    `\`redis-benchmark -h 127.0.0.1 -p PORT -t set|get|incr|mset -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
+    `\`redis-benchmark -h 127.0.0.1 -p PORT -t ${o.tests.filter((t) => !['zrange100', 'hgetall_100', 'smembers_100'].includes(t)).join('|')} -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`${o.tests.includes('zrange100') ? ' (ZRANGE: the same options, no -t, the command `ZRANGE zset:100 0 99 WITHSCORES` after them, on a 100-member set)' : ''}${o.tests.some((t) => t.endsWith('_100') && t !== 'lrange_100') ? ' (HGETALL/SMEMBERS of 100: the same options, no -t, `HGETALL bench:hash100` / `SMEMBERS bench:set100`, on a 100-field hash and a 100-member set)' : ''}, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; ZPOPMIN gets at most as many requests as ZADD left in myzset; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
     '',
     '| test | -P | kiwi rps | redis rps | kiwi / redis rps | kiwi p50 ms | redis p50 ms | kiwi p99 ms | redis p99 ms | kiwi / redis p99 | target | spread kiwi / redis |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
@@ -56,7 +56,11 @@ export function e2eTable(result) {
     lines.push(`| ${r.label} | ${r.pipeline} | ${fmtRps(r.kiwi.rps)} | ${fmtRps(r.redis.rps)} | **${r.rpsRatio.toFixed(2)}x** | ${fmtMs(r.kiwi.p50)} | ${fmtMs(r.redis.p50)} | ${fmtMs(r.kiwi.p99)} | ${fmtMs(r.redis.p99)} | ${r.p99Ratio.toFixed(2)}x | ${target} | ${pct(r.kiwi.spread)} / ${pct(r.redis.spread)} |`);
   }
   const get = summary.rows.filter((r) => r.test === 'get').map((r) => `-P ${r.pipeline}: kiwi ${pct(r.kiwi.hitRatio)}, redis ${pct(r.redis.hitRatio)}`);
-  lines.push('', `GET hit ratio (INFO keyspace_hits/misses): ${get.join('; ')}.`);
+  if (get.length > 0) lines.push('', `GET hit ratio (INFO keyspace_hits/misses): ${get.join('; ')}.`);
+  if (summary.ownSet?.length > 0) {
+    lines.push('', "Kiwi's list rates over its own SET rate in this run (goal: LPUSH and RPOP ≥ 0.8x at -P 16):", '', '| test | -P | kiwi rps / kiwi SET rps | goal |', '| --- | ---: | ---: | --- |');
+    for (const r of summary.ownSet) lines.push(`| ${r.label} | ${r.pipeline} | **${r.ratio.toFixed(2)}x** | ${r.goal ? `≥ 0.8x: **${r.met ? 'met' : 'missed'}**` : '—'} |`);
+  }
   lines.push(`Peak RSS of the server process (VmHWM over its life: preload + all trials; median of rounds, max): kiwi ${mib(summary.rss.kiwi.median)} (max ${mib(summary.rss.kiwi.max)}), redis ${mib(summary.rss.redis.median)} (max ${mib(summary.rss.redis.max)}).`);
   lines.push('', 'Requests per trial (-n, from calibration) and how long trials took (median):', '', '| test | -P | kiwi -n | kiwi s | redis -n | redis s |', '| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of summary.rows) lines.push(`| ${r.label} | ${r.pipeline} | ${r.kiwi.requests} | ${r.kiwi.seconds.toFixed(1)} | ${r.redis.requests} | ${r.redis.seconds.toFixed(1)} |`);

@@ -218,9 +218,9 @@ export function redisBenchmark({ port, test, command, requests, clients = 50, pi
   });
 }
 
-/** Runs one command through redis-cli (bench set-up steps). */
-export function cliCommand(port, argv) {
-  execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...argv], { stdio: 'ignore' });
+/** One command through redis-cli; its output, trimmed. */
+export function cli(port, ...args) {
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' }).trim();
 }
 
 /** INFO field values (numbers) from a server, through redis-cli. */

@@ -63,16 +63,14 @@ rocksdb::Status KeyView::ForEach(const std::function<bool(std::string_view, std:
 }
 
 Found KeyEdit::Open(uint8_t type, ReplyWriter& w) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
-  return Load(l, type, w);
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
+  return Load(lookup_, type, w);
 }
 
 void KeyEdit::Replace(uint8_t type) {
-  Lookup l;
-  g_.Read(db_, key_, &l);
-  existed_ = l.status.ok() && l.value.exists();
+  g_.Read(db_, key_, &lookup_);
+  existed_ = lookup_.status.ok() && lookup_.value.exists();
   meta_ = Meta();
   meta_.type = type;
   found_ = Found::kMissing;
@@ -89,6 +87,13 @@ void KeyEdit::Create() {
   created_ = true;
   // Members may be written now; the key exists once Save() writes its metadata.
   found_ = Found::kFound;
+}
+
+void KeyEdit::Renew() {
+  if (!exists()) return;
+  meta_.version = g_.NewVersion();
+  meta_.size = 0;
+  prefix_.clear();
 }
 
 void KeyEdit::Put(std::string_view member, std::string_view value) {
@@ -125,13 +130,18 @@ namespace {
 // false when it could not collect `count` picks (distinct ones unless `repeat`) in a
 // bounded number of seeks; the caller then walks.
 bool SeekSample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
-                rocksdb::Status* status) {
+                std::string_view from, rocksdb::Status* status) {
   const std::string& p = v.prefix();
   auto it = v.reader().Members(v.family(), p, PrefixEnd(p));
-  it->Seek();
+  // `from`: where the members start (a sorted set's score index skips its hints).
+  if (from.empty()) {
+    it->Seek();
+  } else {
+    it->Seek(v.MemberKey(from));
+  }
   if (!it->Valid()) return false;
   const std::string first(it->key().data() + p.size(), it->key().size() - p.size());
-  it->SeekToLast();
+  it->SeekBefore();
   if (!it->Valid()) return false;
   const std::string last(it->key().data() + p.size(), it->key().size() - p.size());
   size_t common = 0;
@@ -149,7 +159,7 @@ bool SeekSample(const KeyView& v, uint64_t count, bool repeat, bool values, std:
     std::uniform_int_distribution<unsigned> byte(lo, hi);
     for (int i = 0; i < 8; i++) target.push_back(static_cast<char>(byte(rng)));
     it->Seek(target);
-    if (!it->Valid()) it->Seek();
+    if (!it->Valid()) it->Seek(from.empty() ? std::string_view() : std::string_view(v.MemberKey(from)));
     if (!it->Valid()) break;
     std::string member(it->key().data() + p.size(), it->key().size() - p.size());
     if (!repeat && !seen.insert(member).second) continue;
@@ -161,23 +171,40 @@ bool SeekSample(const KeyView& v, uint64_t count, bool repeat, bool values, std:
 
 }  // namespace
 
-rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out) {
+void ReplyMemberCount(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w, uint8_t type,
+                      MemberFamily family) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, "missing arguments");
+  KeyView view(r, c.db, req.arg(c, 0), family);
+  if (view.Load(v[0], type, w) == Found::kFailed) return;
+  w.Int(static_cast<int64_t>(view.size()));
+}
+
+RandomPicks RandomPicksOf(const Command& c) {
+  const bool counted = c.flags & kFlag_COUNT_GIVEN;
+  const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);
+  return {counted, counted && c.a < 0, count};
+}
+
+rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool values, std::vector<Entry>* out,
+                       std::string_view from) {
   out->clear();
   const uint64_t size = v.size();
   if (size == 0 || count == 0) return rocksdb::Status::OK();
   // A few picks from a big container: seek, don't walk.
   if (size > 512 && count <= size / 8) {
     rocksdb::Status s;
-    if (SeekSample(v, count, repeat, values, out, &s)) return s;
+    if (SeekSample(v, count, repeat, values, out, from, &s)) return s;
     if (!s.ok()) return s;
     out->clear();
   }
   if (!repeat && count >= size) {
     out->reserve(size);
-    return v.ForEach([&](std::string_view m, std::string_view val) {
-      out->push_back({std::string(m), values ? std::string(val) : std::string()});
-      return true;
-    });
+    return v.ForEach(
+        [&](std::string_view m, std::string_view val) {
+          out->push_back({std::string(m), values ? std::string(val) : std::string()});
+          return true;
+        },
+        from);
   }
   // (index into the member order, position in the reply), sorted by index for one walk.
   std::vector<std::pair<uint64_t, size_t>> picks;
@@ -200,16 +227,18 @@ rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool value
   out->resize(count);
   size_t next = 0;
   uint64_t index = 0;
-  const rocksdb::Status s = v.ForEach([&](std::string_view m, std::string_view val) {
-    while (next < picks.size() && picks[next].first == index) {
-      Entry& e = (*out)[picks[next].second];
-      e.member.assign(m);
-      if (values) e.value.assign(val);
-      next++;
-    }
-    index++;
-    return next < picks.size();
-  });
+  const rocksdb::Status s = v.ForEach(
+      [&](std::string_view m, std::string_view val) {
+        while (next < picks.size() && picks[next].first == index) {
+          Entry& e = (*out)[picks[next].second];
+          e.member.assign(m);
+          if (values) e.value.assign(val);
+          next++;
+        }
+        index++;
+        return next < picks.size();
+      },
+      from);
   if (s.ok() && next < picks.size()) {
     out->clear();
     return rocksdb::Status::Corruption("a key holds fewer members than its metadata counts");
@@ -219,7 +248,7 @@ rocksdb::Status Sample(const KeyView& v, uint64_t count, bool repeat, bool value
 }
 
 void ScanMembers(const KeyView& v, std::string_view start, std::string_view pattern, int64_t count, bool values,
-                 ReplyWriter& w) {
+                 ReplyWriter& w, const MemberDecoder* decode) {
   const Glob glob(pattern);
   const uint64_t budget = v.size() <= 128 ? v.size() : static_cast<uint64_t>(std::max<int64_t>(count, 1));
   std::vector<Entry> found;
@@ -234,7 +263,14 @@ void ScanMembers(const KeyView& v, std::string_view start, std::string_view patt
           return false;
         }
         examined++;
-        if (glob.Match(m)) found.push_back({std::string(m), values ? std::string(val) : std::string()});
+        Entry e;
+        if (decode != nullptr) {
+          (*decode)(m, val, &e);
+        } else {
+          e.member.assign(m);
+          if (values) e.value.assign(val);
+        }
+        if (glob.Match(e.member)) found.push_back(std::move(e));
         return true;
       },
       start);

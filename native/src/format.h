@@ -55,10 +55,13 @@ constexpr const char* kVersionLimitKey = "version-limit";
 // Member column families, by type: persisted names, never rename; add new ones at the end.
 //   hash    [prefix][field]                 -> value
 //   set     [prefix][member]                -> empty
-//   list    [prefix][u64 BE position]       -> element (head/tail positions in metadata)
+//   list    [prefix][u64 BE position]       -> element; the metadata's extra bytes are
+//           [u64 LE head][u64 LE tail]: the first element's position and the one after
+//           the last (size = tail - head, every position between holds an element); a
+//           new list starts with head = tail = 2^63, so it grows both ways (list.cc)
 //   zset    [prefix][member]                -> score (8 bytes, see the zset family)
 //   zscore  [prefix][order-preserving score][member] -> empty (the score index)
-// where prefix = MemberPrefix(db, key, version).
+// where prefix = MemberPrefix(db, key, version). Sorted sets: see "Sorted sets" below.
 enum MemberFamily : uint8_t {
   kFamilyHash = 0,
   kFamilySet = 1,
@@ -176,6 +179,53 @@ inline std::string MemberPrefix(uint8_t db, std::string_view key, uint64_t versi
   p.append(key.data(), key.size());
   PutFixed64BE(&p, version);
   return p;
+}
+
+// Sorted sets (persisted).
+//   zset family value: the score's IEEE-754 bits, 8 bytes little-endian.
+//   zscore key suffix: ScoreKey(score) (8 bytes) then the member; the value is empty.
+//     ScoreKey is the IEEE bits big-endian with the sign bit set for positives and every
+//     bit flipped for negatives, so byte order is numeric order: -inf < negatives < 0 <
+//     positives < +inf, and equal scores are ordered by member, as Redis orders them.
+//   -0 is stored as 0 in both families: Redis orders -0 and 0 as one score, and its
+//     encoding of sorted sets up to 128 members (listpack) keeps no -0 either (its
+//     skiplist encoding of bigger ones does: README, known differences). NaN is never
+//     stored.
+//   metadata extra: [u8 n][n bytes: low][u8 m][m bytes: high], both optional (an empty
+//     extra is two empty hints). No live index suffix is below `low`, and none is at or
+//     above `high` when `high` is not empty: range walks start there instead of at the
+//     prefix, so they do not step over the deletions of earlier ZPOPMIN/ZPOPMAX/ZREMRANGE*
+//     again (tombstones stay until compaction). Hints are at most kMaxScoreHint bytes.
+constexpr size_t kMaxScoreHint = 40;
+
+inline void PutScoreKey(std::string* out, double score) {
+  if (score == 0) score = 0;  // -0 is 0
+  uint64_t bits;
+  std::memcpy(&bits, &score, 8);
+  bits = (bits >> 63) ? ~bits : (bits | (uint64_t{1} << 63));
+  PutFixed64BE(out, bits);
+}
+
+inline double GetScoreKey(const char* p) {
+  uint64_t bits = GetFixed64BE(p);
+  bits = (bits >> 63) ? (bits & ~(uint64_t{1} << 63)) : ~bits;
+  double score;
+  std::memcpy(&score, &bits, 8);
+  return score;
+}
+
+inline void PutScoreValue(std::string* out, double score) {
+  if (score == 0) score = 0;  // -0 is 0
+  uint64_t bits;
+  std::memcpy(&bits, &score, 8);
+  PutFixed64LE(out, bits);
+}
+
+inline double GetScoreValue(const char* p) {
+  const uint64_t bits = GetFixed64LE(p);
+  double score;
+  std::memcpy(&score, &bits, 8);
+  return score;
 }
 
 // The first key after every key that starts with `prefix`.

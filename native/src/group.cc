@@ -7,23 +7,23 @@
 namespace kiwi {
 
 void RangeIterator::Seek(std::string_view from) {
-  if (from.empty()) {
-    it_->Seek(lower_);
-  } else {
-    it_->Seek(rocksdb::Slice(from.data(), from.size()));
-  }
+  const rocksdb::Slice target(from.data(), from.size());
+  it_->Seek(from.empty() || target.compare(lower_slice_) < 0 ? lower_slice_ : target);
 }
 
-void RangeIterator::SeekToLast() {
-  it_->SeekForPrev(upper_slice_);
-  // SeekForPrev lands on the bound itself when a key equals it (another key's range).
-  if (it_->Valid() && it_->key().compare(upper_slice_) >= 0) it_->Prev();
+void RangeIterator::SeekBefore(std::string_view to) {
+  const rocksdb::Slice target = to.empty() || rocksdb::Slice(to.data(), to.size()).compare(upper_slice_) > 0
+                                    ? upper_slice_
+                                    : rocksdb::Slice(to.data(), to.size());
+  it_->SeekForPrev(target);
+  // SeekForPrev stops at the target itself; the indexed iterator of a write group may
+  // also stop past the upper bound.
+  while (it_->Valid() && it_->key().compare(target) >= 0) it_->Prev();
 }
 
 bool RangeIterator::Valid() const {
-  // The indexed iterator of a write group may not honour the bound itself, and a
-  // backward seek may leave the range below.
-  return it_->Valid() && it_->key().compare(upper_slice_) < 0 && it_->key().compare(rocksdb::Slice(lower_)) >= 0;
+  // The indexed iterator of a write group may not honour the bounds itself.
+  return it_->Valid() && it_->key().compare(upper_slice_) < 0 && it_->key().compare(lower_slice_) >= 0;
 }
 
 void FinishLookup(Lookup* l, int64_t now) {
@@ -65,8 +65,10 @@ rocksdb::Status ReadView::GetMember(MemberFamily cf, const rocksdb::Slice& key, 
 
 std::unique_ptr<RangeIterator> ReadView::Members(MemberFamily cf, std::string lower, std::string upper) {
   auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->lower_slice_ = rocksdb::Slice(r->lower_);
   r->upper_slice_ = rocksdb::Slice(r->upper_);
   rocksdb::ReadOptions ro = ro_;
+  ro.iterate_lower_bound = &r->lower_slice_;
   ro.iterate_upper_bound = &r->upper_slice_;
   r->it_.reset(db_->db()->NewIterator(ro, db_->member(cf)));
   return r;
@@ -206,16 +208,66 @@ void WriteGroup::PutRaw(uint8_t db, std::string_view key, std::string_view raw) 
   plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(&value, 1)).PermitUncheckedError();
 }
 
+namespace {
+std::string AheadKey(MemberFamily cf, const rocksdb::Slice& key) {
+  std::string k;
+  k.reserve(key.size() + 1);
+  k.push_back(static_cast<char>(cf));
+  k.append(key.data(), key.size());
+  return k;
+}
+// Bounds what one group holds read ahead, whatever the values' sizes.
+constexpr size_t kMaxAheadBytes = 1 << 20;
+}  // namespace
+
+void WriteGroup::ReadAhead(MemberFamily cf, std::string lower, std::string upper, bool reverse, size_t max) {
+  if (ahead_bytes_ >= kMaxAheadBytes) return;
+  // The group's own view (its batch over the database), so what is kept is current; later
+  // writes of these members drop them (PutMember, DeleteMember).
+  auto it = Members(cf, std::move(lower), std::move(upper));
+  if (reverse) {
+    it->SeekBefore();
+  } else {
+    it->Seek();
+  }
+  for (size_t n = 0; n < max && it->Valid() && ahead_bytes_ < kMaxAheadBytes; n++, reverse ? it->Prev() : it->Next()) {
+    const rocksdb::Slice v = it->value();
+    ahead_bytes_ += v.size();
+    ahead_[AheadKey(cf, it->key())].assign(v.data(), v.size());
+  }
+}
+
+bool WriteGroup::ReadAheadHas(MemberFamily cf, const rocksdb::Slice& key) const {
+  return !ahead_.empty() && ahead_.count(AheadKey(cf, key)) > 0;
+}
+
+bool WriteGroup::RepeatedRead(std::string_view prefix) {
+  for (const auto& p : read_prefixes_) {
+    if (p == prefix) return true;
+  }
+  if (read_prefixes_.size() < 16) read_prefixes_.emplace_back(prefix);
+  return false;
+}
+
 rocksdb::Status WriteGroup::GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) {
   out->Reset();
+  if (!ahead_.empty()) {
+    auto it = ahead_.find(AheadKey(cf, key));
+    if (it != ahead_.end()) {
+      out->PinSelf(it->second);
+      return rocksdb::Status::OK();
+    }
+  }
   if (indexed_) return indexed_->GetFromBatchAndDB(db_->db(), rocksdb::ReadOptions(), db_->member(cf), key, out);
   return db_->db()->Get(rocksdb::ReadOptions(), db_->member(cf), key, out);
 }
 
 std::unique_ptr<RangeIterator> WriteGroup::Members(MemberFamily cf, std::string lower, std::string upper) {
   auto r = std::make_unique<RangeIterator>(std::move(lower), std::move(upper));
+  r->lower_slice_ = rocksdb::Slice(r->lower_);
   r->upper_slice_ = rocksdb::Slice(r->upper_);
   rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &r->lower_slice_;
   ro.iterate_upper_bound = &r->upper_slice_;
   rocksdb::Iterator* base = db_->db()->NewIterator(ro, db_->member(cf));
   if (indexed_) {
@@ -243,10 +295,12 @@ rocksdb::Status WriteGroup::GetFreshMember(MemberFamily cf, const rocksdb::Slice
 }
 
 void WriteGroup::PutMember(MemberFamily cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+  if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Put(db_->member(cf), key, value).PermitUncheckedError();
 }
 
 void WriteGroup::DeleteMember(MemberFamily cf, const rocksdb::Slice& key) {
+  if (!ahead_.empty()) ahead_.erase(AheadKey(cf, key));
   batch()->Delete(db_->member(cf), key).PermitUncheckedError();
 }
 

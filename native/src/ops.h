@@ -31,7 +31,8 @@ namespace kiwi {
 //   handler is the function in native/src/types/<family>.cc; its signature follows the
 //   class (exec.h).
 // RAW_SET stores bytes as they are, header included: tests use it to plant values of
-// types and formats this version cannot create yet. FAIL_WRITE makes its write group's
+// types and formats this version cannot create yet; RAW_MEMBER does the same for a member
+// record (argument 0 the whole member key, family in `a`). FAIL_WRITE makes its write group's
 // commit fail with the status `a` selects (1 busy, 2 try again, 3 I/O error, 4 no space)
 // without writing: tests use it to exercise retries and the circuit breaker.
 #define KIWI_OPS(X)                                           \
@@ -70,6 +71,7 @@ namespace kiwi {
   X(COPY, 33, M, KCP, CopyCmd)                                \
   X(MOVE, 34, M, KMV, MoveCmd)                                \
   X(OBJECT, 35, R, K1, ObjectCmd)                             \
+  X(RAW_MEMBER, 36, M, K0, RawMemberCmd)                      \
   X(HSET, 40, M, K1, HSetCmd)                                 \
   X(HGET, 41, R, K1, HGetCmd)                                 \
   X(HMGET, 42, V, K1, HMGetCmd)                               \
@@ -98,7 +100,41 @@ namespace kiwi {
   X(SINTERSTORE, 73, M, KA, SetStoreCmd)                      \
   X(SUNIONSTORE, 74, M, KA, SetStoreCmd)                      \
   X(SDIFFSTORE, 75, M, KA, SetStoreCmd)                       \
-  X(SSCAN, 76, V, K1, SScanCmd)
+  X(SSCAN, 76, V, K1, SScanCmd)                               \
+  X(LPUSH, 80, M, K1, LPushCmd)                               \
+  X(LPOP, 81, M, K1, LPopCmd)                                 \
+  X(LLEN, 82, R, K1, LLenCmd)                                 \
+  X(LINDEX, 83, R, K1, LIndexCmd)                             \
+  X(LSET, 84, M, K1, LSetCmd)                                 \
+  X(LRANGE, 85, V, K1, LRangeCmd)                             \
+  X(LINSERT, 86, M, K1, LInsertCmd)                           \
+  X(LREM, 87, M, K1, LRemCmd)                                 \
+  X(LTRIM, 88, M, K1, LTrimCmd)                               \
+  X(LPOS, 89, V, K1, LPosCmd)                                 \
+  X(LMOVE, 90, M, K2, LMoveCmd)                               \
+  X(LMPOP, 91, M, KA, LMPopCmd)                               \
+  X(SORT, 140, V, K1, SortCmd)                                \
+  X(SORT_STORE, 141, M, K2, SortStoreCmd) \
+  X(ZADD, 100, M, K1, ZAddCmd)                                \
+  X(ZSCORE, 101, R, K1, ZScoreCmd)                            \
+  X(ZMSCORE, 102, V, K1, ZMScoreCmd)                          \
+  X(ZCARD, 103, R, K1, ZCardCmd)                              \
+  X(ZCOUNT, 104, V, K1, ZCountCmd)                            \
+  X(ZRANK, 105, V, K1, ZRankCmd)                              \
+  X(ZRANGE, 106, V, K1, ZRangeCmd)                            \
+  X(ZRANGESTORE, 107, M, K2, ZRangeStoreCmd)                  \
+  X(ZREM, 108, M, K1, ZRemCmd)                                \
+  X(ZREMRANGE, 109, M, K1, ZRemRangeCmd)                      \
+  X(ZPOP, 110, M, KA, ZPopCmd)                                \
+  X(ZRANDMEMBER, 111, V, K1, ZRandMemberCmd)                  \
+  X(ZSCAN, 112, V, K1, ZScanCmd)                              \
+  X(ZUNION, 113, V, KB, ZAlgebraCmd)                          \
+  X(ZINTER, 114, V, KB, ZAlgebraCmd)                          \
+  X(ZDIFF, 115, V, KB, ZAlgebraCmd)                           \
+  X(ZINTERCARD, 116, V, KB, ZAlgebraCmd)                      \
+  X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
+  X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
+  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -106,7 +142,9 @@ enum Op : uint8_t {
 #undef KIWI_X
 };
 
-// Per-op flag bits (the u16 `flags` field of a command).
+// Per-op flag bits (the u16 `flags` field of a command). RESP_REPLY, for the ops that
+// support it (LRANGE), asks for an array of bulk strings as one RESP reply (the command
+// layer sets it; tests read the structured form).
 #define KIWI_FLAGS(X)              \
   X(SET_NX, 1)                     \
   X(SET_XX, 2)                     \
@@ -129,7 +167,29 @@ enum Op : uint8_t {
   X(HSET_NX, 1)                    \
   X(COUNT_GIVEN, 1)                \
   X(WITHVALUES, 2)                 \
-  X(COPY_REPLACE, 1)
+  X(COPY_REPLACE, 1)               \
+  X(RESP_REPLY, 32768)             \
+  X(LIST_RIGHT, 4)                 \
+  X(LIST_TO_RIGHT, 8)              \
+  X(LIST_PUSHX, 16)                \
+  X(LIST_BAD_INDEX, 32)            \
+  X(SORT_DESC, 1)                  \
+  X(SORT_ALPHA, 2)                 \
+  X(SORT_BY, 4)                    \
+  X(SORT_DONTSORT, 8) \
+  X(ZADD_NX, 1)                    \
+  X(ZADD_XX, 2)                    \
+  X(ZADD_GT, 4)                    \
+  X(ZADD_LT, 8)                    \
+  X(ZADD_CH, 16)                   \
+  X(ZADD_INCR, 32)                 \
+  X(ZRANGE_BYSCORE, 1)             \
+  X(ZRANGE_BYLEX, 2)               \
+  X(ZRANGE_REV, 4)                 \
+  X(ZRANGE_WITHSCORES, 8)          \
+  X(ZSET_CHECK_ONLY, 16)           \
+  X(ZPOP_MAX, 2)                   \
+  X(ZPOP_EMIT_KEY, 4)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -137,7 +197,9 @@ enum Flag : uint16_t {
 #undef KIWI_X
 };
 
-// Reply kinds of the result wire format.
+// Reply kinds of the result wire format. RESP: u32 length, then bytes already encoded as
+// RESP, the same in RESP2 and RESP3 (an array of bulk strings), written to the client as
+// they are: a long LRANGE then costs the JS side one view instead of one Buffer per element.
 #define KIWI_REPLY_KINDS(X) \
   X(NIL, 0)                 \
   X(OK, 1)                  \
@@ -145,7 +207,8 @@ enum Flag : uint16_t {
   X(BULK, 3)                \
   X(ERROR, 4)               \
   X(ARRAY, 5)               \
-  X(STATUS, 6)
+  X(STATUS, 6)              \
+  X(RESP, 7)
 
 enum ReplyKind : uint8_t {
 #define KIWI_X(name, code) kReply_##name = code,
@@ -168,6 +231,9 @@ enum ReplyKind : uint8_t {
   X(HASH_NOT_INTEGER, 10)       \
   X(HASH_NOT_FLOAT, 11)         \
   X(VALUE_NAN_OR_INFINITY, 12)  \
+  X(INDEX_OUT_OF_RANGE, 14)     \
+  X(SORT_NOT_DOUBLE, 15)        \
+  X(ZSET_NAN, 13)               \
   X(IO_ERROR, 20)               \
   X(CORRUPTION, 21)             \
   X(NOT_SUPPORTED, 22)          \

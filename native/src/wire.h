@@ -74,12 +74,43 @@ class ReplyWriter {
   }
   void PatchArray(size_t at, uint32_t n) { std::memcpy(&(*out_)[at], &n, 4); }
 
+  // A RESP reply built in place: RespBegin, then RespArray/RespBulk, then RespEnd with
+  // what RespBegin returned.
+  size_t RespBegin() {
+    out_->push_back(static_cast<char>(kReply_RESP));
+    const size_t at = out_->size();
+    PutU32(0);
+    return at;
+  }
+  void RespArray(uint64_t n) { RespLine('*', n); }
+  void RespBulk(std::string_view s) {
+    RespLine('$', s.size());
+    out_->append(s.data(), s.size());
+    out_->append("\r\n", 2);
+  }
+  void RespEnd(size_t at) {
+    const uint32_t n = static_cast<uint32_t>(out_->size() - at - 4);
+    std::memcpy(&(*out_)[at], &n, 4);
+  }
+
   size_t size() const { return out_->size(); }
   void Truncate(size_t n) { out_->resize(n); }
   void Reserve(size_t n) { out_->reserve(out_->size() + n); }
 
  private:
   void PutU32(uint32_t v) { Put(&v, 4); }
+  void RespLine(char type, uint64_t n) {
+    char buf[24];
+    char* end = buf + sizeof(buf);
+    char* p = end;
+    do {
+      *--p = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
+    out_->push_back(type);
+    out_->append(p, static_cast<size_t>(end - p));
+    out_->append("\r\n", 2);
+  }
   void Put(const void* p, size_t n) { out_->append(static_cast<const char*>(p), n); }
   std::string* out_;
 };

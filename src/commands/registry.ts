@@ -3,10 +3,13 @@ import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keyspaceCommands } from './keyspace.js';
+import { listCommands } from './list.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
+import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
+import { zsetCommands } from './zset.js';
 import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
@@ -14,6 +17,9 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
+  ...listCommands,
+  ...sortCommands,
+  ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
   ...scriptingCommands,

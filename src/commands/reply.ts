@@ -3,8 +3,9 @@
 //   null -> nil, number/bigint -> integer, Buffer or string -> bulk string,
 //   array -> array, ReplyError -> error.
 import { ReplyError } from '../errors.js';
+import { EncodedReply } from '../storage/codec.js';
 
-export { ReplyError };
+export { EncodedReply, ReplyError };
 
 /** A simple string (+OK). */
 export class StatusReply {
@@ -38,11 +39,14 @@ export class SetReply {
   }
 }
 
-/** A reply already encoded as RESP for the client's protocol (a script's reply). */
-export class RawReply {
-  readonly bytes: Buffer;
-  constructor(bytes: Buffer) {
-    this.bytes = bytes;
+/**
+ * A double, as the text Redis prints for it ("%.17g", "inf", "-inf"): RESP3 `,`, a bulk
+ * string in RESP2. The storage runtime formats it, so the digits are C's.
+ */
+export class DoubleReply {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
 }
 
@@ -63,9 +67,10 @@ export type Reply =
   | MapReply
   | VerbatimReply
   | SetReply
-  | RawReply
+  | DoubleReply
   | typeof NULL_ARRAY
   | typeof NO_REPLY
+  | EncodedReply
   | readonly Reply[];
 
 export const OK = new StatusReply('OK');

@@ -1,6 +1,6 @@
 // Storage replies to client replies: OpError codes become Redis' exact error texts.
 import { invalidExpireTime, RedisError, ReplyError, sanitize } from '../errors.js';
-import { OpError, type StorageReply } from '../storage/codec.js';
+import { EncodedReply, OpError, type StorageReply } from '../storage/codec.js';
 import { ErrorCode } from '../storage/ops.js';
 import { OK, StatusReply, type Reply } from './reply.js';
 
@@ -17,6 +17,9 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.HASH_NOT_INTEGER: return new ReplyError(RedisError.hashNotInteger);
     case ErrorCode.HASH_NOT_FLOAT: return new ReplyError(RedisError.hashNotFloat);
     case ErrorCode.VALUE_NAN_OR_INFINITY: return new ReplyError(RedisError.valueNanOrInfinity);
+    case ErrorCode.INDEX_OUT_OF_RANGE: return new ReplyError(RedisError.indexOutOfRange);
+    case ErrorCode.SORT_NOT_DOUBLE: return new ReplyError(RedisError.sortNotDouble);
+    case ErrorCode.ZSET_NAN: return new ReplyError(RedisError.scoreNaN);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }
@@ -26,6 +29,7 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
 export function toReply(r: StorageReply, command: string): Reply {
   if (r === null || typeof r === 'number' || typeof r === 'bigint' || Buffer.isBuffer(r)) return r;
   if (r instanceof OpError) return storageErrorReply(r, command);
+  if (r instanceof EncodedReply) return r;
   if (typeof r === 'string') return r === 'OK' ? OK : new StatusReply(r);
   return r.map((item) => toReply(item, command));
 }

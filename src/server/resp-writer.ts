@@ -2,7 +2,7 @@
 // copied into the buffer; bulk values of BIG_VALUE bytes or more are queued as they are,
 // so a large GET is never copied on its way out.
 import { ReplyError } from '../errors.js';
-import { MapReply, NULL_ARRAY, RawReply, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
+import { DoubleReply, EncodedReply, MapReply, NULL_ARRAY, SetReply, StatusReply, VerbatimReply, type Reply } from '../commands/reply.js';
 
 export const BIG_VALUE = 64 * 1024;
 const INITIAL = 16 * 1024;
@@ -50,6 +50,7 @@ export class RespWriter {
       case 'symbol':
         return this.#raw(resp === 3 ? NIL3 : NULL_ARRAY2);
     }
+    if (r instanceof EncodedReply) return this.#encoded(r.bytes);
     if (r instanceof StatusReply) return this.#line('+', r.text);
     if (r instanceof ReplyError) {
       this.errors++;
@@ -73,10 +74,7 @@ export class RespWriter {
       for (const item of r.items) this.write(item, resp);
       return;
     }
-    if (r instanceof RawReply) {
-      if (r.bytes[0] === 0x2d) this.errors++; // '-'
-      return this.#raw(r.bytes);
-    }
+    if (r instanceof DoubleReply) return resp === 3 ? this.#line(',', r.text) : this.#bulkString(r.text);
     if (r instanceof VerbatimReply) {
       if (resp === 2) return this.#bulkString(r.text);
       const body = `txt:${r.text}`;
@@ -164,6 +162,16 @@ export class RespWriter {
       this.#off += v.length;
     }
     this.#raw(CRLF);
+  }
+
+  /** RESP bytes from the storage runtime, as they are (queued without a copy when large). */
+  #encoded(v: Buffer): void {
+    if (v.length >= BIG_VALUE) {
+      this.#seal();
+      this.#push(v);
+    } else {
+      this.#raw(v);
+    }
   }
 
   #bulkString(s: string): void {

@@ -4,7 +4,7 @@
 // writes from read-only scripts are refused with Redis' texts. Storage work runs
 // synchronously through ScriptClient.runNow(): the script thread holds the keyspace.
 import { errorReplyText, ReplyError } from '../errors.js';
-import { RawReply, type Reply } from '../commands/reply.js';
+import { EncodedReply, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ScriptGateway, type ScriptTaskOp } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
 import { ScriptClient } from '../storage/script-client.js';
@@ -39,7 +39,7 @@ export class ScriptHost implements ScriptGateway {
       );
     } : null;
     try {
-      return new RawReply(await this.#client.submit(op, body, keys, args, ctx.client.resp, readOnly, onCall));
+      return new EncodedReply(await this.#client.submit(op, body, keys, args, ctx.client.resp, readOnly, onCall));
     } finally {
       // SELECT inside a script is the script's own: the caller keeps its database.
       (ctx.client as { db: number }).db = db;

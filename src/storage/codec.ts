@@ -34,8 +34,19 @@ export class OpError {
   }
 }
 
+/**
+ * A reply the storage runtime already encoded as RESP, the same bytes in RESP2 and RESP3
+ * (an array of bulk strings): written to the client as it is, never looked into.
+ */
+export class EncodedReply {
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+}
+
 /** null = nil; 'OK' and other strings = status replies; Buffer = bulk. */
-export type StorageReply = null | string | number | bigint | Buffer | OpError | StorageReply[];
+export type StorageReply = null | string | number | bigint | Buffer | OpError | EncodedReply | StorageReply[];
 
 export interface EncodedBatch {
   buffer: Buffer;
@@ -159,6 +170,13 @@ function readReply(buf: Buffer): StorageReply {
       const message = buf.toString('utf8', pos, pos + len);
       pos += len;
       return new OpError(code, message);
+    }
+    case ReplyKind.RESP: {
+      const len = buf.readUInt32LE(pos);
+      pos += 4;
+      const value = new EncodedReply(buf.subarray(pos, pos + len));
+      pos += len;
+      return value;
     }
     case ReplyKind.ARRAY: {
       const n = buf.readUInt32LE(pos);

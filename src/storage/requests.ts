@@ -135,6 +135,8 @@ export const Cmd = {
   rename: (src: Bytes, dst: Bytes, nx = false, db = 0) => command(Op.RENAME, db, [buf(src), buf(dst)], nx ? Flag.RENAME_NX : 0),
   compact: () => command(Op.COMPACT, 0, []),
   rawSet: (key: Bytes, raw: Bytes, db = 0) => command(Op.RAW_SET, db, [buf(key), buf(raw)]),
+  /** A member record as it is: `memberKey` whole (MemberPrefix and suffix), `family` a MemberFamily of format.h. */
+  rawMember: (family: number, memberKey: Bytes, value: Bytes) => command(Op.RAW_MEMBER, 0, [buf(memberKey), buf(value)], 0, family),
   failWrite: (status: 'busy' | 'tryagain' | 'io' | 'nospace') =>
     command(Op.FAIL_WRITE, 0, [], 0, { busy: 1, tryagain: 2, io: 3, nospace: 4 }[status]),
   flushMemtable: () => command(Op.FLUSH_MEMTABLE, 0, []),

@@ -1,6 +1,7 @@
 // A differential suite: one reference redis-server and one kiwi-server for a test file,
 // and `same(name, steps)`, which runs a script on both in RESP2 and again after HELLO 3
-// and wants the same reply bytes. Used by the per-family differential files.
+// and wants the same reply bytes (and the servers' ports, for tests that drive both
+// themselves). Used by the per-family differential files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
@@ -52,7 +53,10 @@ export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
  * Declares a differential suite; the callback receives `same` and declares tests with it.
  * Skipped visibly (in the name) without redis-server.
  */
-export function differential(title: string, body: (same: (name: string, steps: readonly Step[]) => void) => void): void {
+export function differential(
+  title: string,
+  body: (same: (name: string, steps: readonly Step[]) => void, servers: { ports(): { redis: number; kiwi: number } }) => void,
+): void {
   const name = HAVE_REDIS ? title : `${title} (skipped: ${SKIP_REASON})`;
   describe.skipIf(!HAVE_REDIS)(name, () => {
     let redis: ReferenceRedis;
@@ -71,9 +75,13 @@ export function differential(title: string, body: (same: (name: string, steps: r
     };
     // HELLO 3's reply carries the server version and connection id: not compared.
     const hello3: Step = { argv: ['HELLO', '3'], normalize: () => '<hello>' };
-    body((testName, steps) => {
-      it(`${testName} (RESP2)`, () => compare(steps));
-      it(`${testName} (RESP3)`, () => compare([hello3, ...steps]));
-    });
+    body(
+      (testName, steps) => {
+        it(`${testName} (RESP2)`, () => compare(steps));
+        it(`${testName} (RESP3)`, () => compare([hello3, ...steps]));
+      },
+      // For tests that drive both servers themselves (long or stateful runs).
+      { ports: () => ({ redis: redis.port, kiwi: kiwi.port }) },
+    );
   });
 }

@@ -196,7 +196,7 @@ describe('AUTH, HELLO and RESET with requirepass', () => {
     expect(errorText(await call(c, 'PING'))).toBe(NOAUTH);
     expect(await call(c, 'AUTH', 's3cret')).toBe('OK');
     expect(await call(c, 'CLIENT', 'GETNAME')).toBeNull();
-    expect(((await call(c, 'CLIENT', 'INFO')) as string)).toMatch(/ db=0 .* resp=2\n$/);
+    expect(((await call(c, 'CLIENT', 'INFO')) as string)).toMatch(/ db=0 .* resp=2 lib-name= lib-ver=\n$/);
   });
 
   it('QUIT is allowed before AUTH', async () => {
@@ -575,7 +575,7 @@ describe('CLIENT', () => {
     await call(a, 'CLIENT', 'SETNAME', 'alpha');
     await call(a, 'SELECT', '5');
     const info = (await call(a, 'CLIENT', 'INFO')) as string;
-    expect(info).toMatch(new RegExp(`^id=${idA} addr=127\\.0\\.0\\.1:${a.socket.localPort} laddr=127\\.0\\.0\\.1:${server.port} fd=-?\\d+ name=alpha age=\\d+ idle=\\d+ flags=N db=5 .* cmd=client\\|info user=default redir=-1 resp=2\\n$`));
+    expect(info).toMatch(new RegExp(`^id=${idA} addr=127\\.0\\.0\\.1:${a.socket.localPort} laddr=127\\.0\\.0\\.1:${server.port} fd=-?\\d+ name=alpha age=\\d+ idle=\\d+ flags=N db=5 .* cmd=client\\|info user=default redir=-1 resp=2 lib-name= lib-ver=\\n$`));
     const list = (await call(b, 'CLIENT', 'LIST')) as string;
     const lines = list.split('\n').filter(Boolean);
     expect(lines.some((l) => l.startsWith(`id=${idA} `) && l.includes(' name=alpha '))).toBe(true);

@@ -1,6 +1,6 @@
 // The batch wire format, TS side, without the addon.
 import { describe, expect, it } from 'vitest';
-import { BLOB_THRESHOLD, decodeReplies, encodeBatch, OpError } from '../../src/storage/codec.js';
+import { BLOB_THRESHOLD, decodeReplies, EncodedReply, encodeBatch, OpError } from '../../src/storage/codec.js';
 import { BLOB_MARKER, ErrorCode, Flag, Op, ReplyKind } from '../../src/storage/ops.js';
 import { Cmd } from '../../src/storage/requests.js';
 
@@ -87,6 +87,14 @@ describe('decodeReplies', () => {
     expect(String(r[4])).toBe('abc');
     expect((r[5] as OpError).codeName).toBe('WRONGTYPE');
     expect(r[6]).toEqual(['string', null]);
+  });
+
+  it('keeps a pre-encoded RESP reply as one view of its bytes', () => {
+    const bytes = Buffer.from('*2\r\n$1\r\na\r\n$0\r\n\r\n');
+    const r = decodeReplies(result(u32(2), Buffer.from([ReplyKind.RESP]), u32(bytes.length), bytes, Buffer.from([ReplyKind.NIL])));
+    expect(r[0]).toBeInstanceOf(EncodedReply);
+    expect((r[0] as EncodedReply).bytes.equals(bytes)).toBe(true);
+    expect(r[1]).toBeNull();
   });
 
   it('refuses trailing bytes and unknown kinds', () => {

@@ -105,10 +105,7 @@ void HDelCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 }
 
 void HLenCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView h(r, c.db, req.arg(c, 0), kFamilyHash);
-  if (h.Load(v[0], kTypeHash, w) == Found::kFailed) return;
-  w.Int(static_cast<int64_t>(h.size()));
+  ReplyMemberCount(req, c, v, r, w, kTypeHash, kFamilyHash);
 }
 
 void HStrlenCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
@@ -207,11 +204,9 @@ void HRandFieldCmd(const Request& req, const Command& c, const Lookup* v, Reader
   KeyView h(r, c.db, req.arg(c, 0), kFamilyHash);
   const Found f = h.Load(v[0], kTypeHash, w);
   if (f == Found::kFailed) return;
-  const bool counted = c.flags & kFlag_COUNT_GIVEN;
+  const auto [counted, repeat, count] = RandomPicksOf(c);
   const bool values = c.flags & kFlag_WITHVALUES;
   if (f == Found::kMissing) return counted ? w.Array(0) : w.Nil();
-  const bool repeat = counted && c.a < 0;
-  const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);
   std::vector<Entry> picks;
   const rocksdb::Status s = Sample(h, count, repeat, values, &picks);
   if (!s.ok()) return ReplyStatus(w, s);

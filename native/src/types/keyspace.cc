@@ -258,6 +258,15 @@ void RawSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
   w.Ok();
 }
 
+// RAW_MEMBER: a member record as it is, in the member family `a` (tests plant members of
+// types this version cannot create yet, as RAW_SET does for top-level records).
+void RawMemberCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 2 || c.a < 0 || c.a >= kMemberFamilyCount) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const std::string_view key = req.arg(c, 0), value = req.arg(c, 1);
+  g.PutMember(static_cast<MemberFamily>(c.a), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  w.Ok();
+}
+
 void FailWriteCmd(const Request&, const Command& c, WriteGroup& g, ReplyWriter& w) {
   switch (c.a) {
     case 1: g.Poison(rocksdb::Status::Busy("injected by FAIL_WRITE")); break;

@@ -138,10 +138,7 @@ void SRemCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 }
 
 void SCardCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView set(r, c.db, req.arg(c, 0), kFamilySet);
-  if (set.Load(v[0], kTypeSet, w) == Found::kFailed) return;
-  w.Int(static_cast<int64_t>(set.size()));
+  ReplyMemberCount(req, c, v, r, w, kTypeSet, kFamilySet);
 }
 
 void SIsMemberCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
@@ -211,13 +208,11 @@ void SPopCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 // to `a` distinct members, or of -`a` picks that may repeat.
 void SRandMemberCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  const bool counted = c.flags & kFlag_COUNT_GIVEN;
+  const auto [counted, repeat, count] = RandomPicksOf(c);
   KeyView set(r, c.db, req.arg(c, 0), kFamilySet);
   const Found f = set.Load(v[0], kTypeSet, w);
   if (f == Found::kFailed) return;
   if (f == Found::kMissing) return counted ? w.Array(0) : w.Nil();
-  const bool repeat = counted && c.a < 0;
-  const uint64_t count = !counted ? 1 : c.a < 0 ? static_cast<uint64_t>(-(c.a + 1)) + 1 : static_cast<uint64_t>(c.a);
   std::vector<Entry> picks;
   const rocksdb::Status s = Sample(set, count, repeat, false, &picks);
   if (!s.ok()) return ReplyStatus(w, s);
