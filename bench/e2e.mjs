@@ -14,6 +14,7 @@
 //
 //   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
@@ -31,7 +32,13 @@ export const TEST_LABELS = {
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
   zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
+  evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
 };
+
+// Scripts (issue 16): a one-line GET, and a rate limiter (INCR, EXPIRE on the first hit).
+const GET_SCRIPT = "return redis.call('GET', KEYS[1])";
+const RATE_LIMIT_SCRIPT = "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end if c > tonumber(ARGV[2]) then return 0 end return 1";
+const sha1 = (s) => createHash('sha1').update(s).digest('hex');
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
 /**
@@ -43,12 +50,16 @@ const COMMANDS = {
   hgetall_100: ['HGETALL', 'bench:hash100'],
   smembers_100: ['SMEMBERS', 'bench:set100'],
   zrange100: ['ZRANGE', 'zset:100', '0', '99', 'WITHSCORES'],
+  evalsha_get: ['EVALSHA', sha1(GET_SCRIPT), '1', 'key:__rand_int__'],
+  evalsha_ratelimit: ['EVALSHA', sha1(RATE_LIMIT_SCRIPT), '1', 'rl:__rand_int__', '60', '1000000'],
 };
 /** What a test needs in the server before each of its trials. */
 const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
   smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
   zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
+  evalsha_get: (port) => cli(port, 'SCRIPT', 'LOAD', GET_SCRIPT),
+  evalsha_ratelimit: (port) => cli(port, 'SCRIPT', 'LOAD', RATE_LIMIT_SCRIPT),
   // Pops drain one key: fill it before each trial with more than the trial pops.
   lpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
   rpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),

@@ -171,6 +171,7 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   Napi::Value ScriptAnswer(const Napi::CallbackInfo& info);
   Napi::Value ScriptKill(const Napi::CallbackInfo& info);
   Napi::Value ScriptBusyMs(const Napi::CallbackInfo& info);
+  Napi::Value ScriptRunning(const Napi::CallbackInfo& info);
   Napi::Value RunNow(const Napi::CallbackInfo& info);
 
   bool Deliver(napi_env e, napi_value fn, napi_value recv, Job* job);
@@ -241,6 +242,7 @@ Napi::Function NativeStorage::Define(Napi::Env env) {
                       InstanceMethod<&NativeStorage::ScriptAnswer>("scriptAnswer"),
                       InstanceMethod<&NativeStorage::ScriptKill>("scriptKill"),
                       InstanceMethod<&NativeStorage::ScriptBusyMs>("scriptBusyMs"),
+                      InstanceMethod<&NativeStorage::ScriptRunning>("scriptRunning"),
                       InstanceMethod<&NativeStorage::RunNow>("runNow")});
 }
 
@@ -745,10 +747,28 @@ Napi::Value NativeStorage::ScriptAnswer(const Napi::CallbackInfo& info) {
                                                       std::string(reply.Data(), reply.Length()), info[2].ToBoolean().Value()));
 }
 
-// scriptKill() -> 0 no script running, 1 killed, 2 it has written (UNKILLABLE)
+// scriptKill(function: boolean) -> 0 no script running, 1 killed, 2 it has written
+// (UNKILLABLE), 3 the running one is of the other kind (EVAL vs FCALL)
 Napi::Value NativeStorage::ScriptKill(const Napi::CallbackInfo& info) {
   if (!usable()) return Napi::Number::New(info.Env(), 0);
-  return Napi::Number::New(info.Env(), static_cast<int>(shared_->scripts()->Kill()));
+  return Napi::Number::New(info.Env(), static_cast<int>(shared_->scripts()->Kill(info[0].ToBoolean().Value())));
+}
+
+// scriptRunning() -> { kind: 0 none | 1 EVAL | 2 FCALL, ms, name, command: Buffer[], libraries, functions }
+Napi::Value NativeStorage::ScriptRunning(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  RunningInfo r;
+  if (usable()) r = shared_->scripts()->Running();
+  o.Set("kind", Napi::Number::New(env, r.kind));
+  o.Set("ms", Napi::Number::New(env, static_cast<double>(r.ms)));
+  o.Set("name", Napi::String::New(env, r.name));
+  Napi::Array cmd = Napi::Array::New(env, r.command.size());
+  for (uint32_t i = 0; i < r.command.size(); i++) cmd.Set(i, Napi::Buffer<char>::Copy(env, r.command[i].data(), r.command[i].size()));
+  o.Set("command", cmd);
+  o.Set("libraries", Napi::Number::New(env, static_cast<double>(r.libraries)));
+  o.Set("functions", Napi::Number::New(env, static_cast<double>(r.functions)));
+  return o;
 }
 
 Napi::Value NativeStorage::ScriptBusyMs(const Napi::CallbackInfo& info) {

@@ -14,6 +14,7 @@ uint64_t g_next_token = 1;
 rocksdb::Status SharedStorage::Open(const std::string& dir, const DbOptions& db_options,
                                     const PoolOptions& pool_options, std::shared_ptr<SharedStorage>* out) {
   std::shared_ptr<SharedStorage> s(new SharedStorage());
+  s->dir_ = dir;
   const rocksdb::Status st = Database::Open(dir, db_options, &s->db_);
   if (!st.ok()) return st;
   s->executor_ = std::make_unique<Executor>(s->db_.get());
@@ -43,7 +44,9 @@ rocksdb::Status SharedStorage::Open(const std::string& dir, const DbOptions& db_
 
 ScriptRunner* SharedStorage::scripts() {
   std::lock_guard<std::mutex> lock(scripts_mu_);
-  if (!scripts_) scripts_ = std::make_unique<ScriptRunner>(&gate_);
+  // FUNCTION libraries live in a file beside RocksDB's (which leaves unknown names alone);
+  // an in-memory database keeps them in memory too.
+  if (!scripts_) scripts_ = std::make_unique<ScriptRunner>(&gate_, dir_ == kMemoryDir ? std::string() : dir_ + "/kiwi-functions");
   return scripts_.get();
 }
 

@@ -61,6 +61,7 @@ class SharedStorage {
   SharedStorage() = default;
 
   uint64_t token_ = 0;
+  std::string dir_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<Pool> pool_;

@@ -12,7 +12,7 @@ const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@k
 
 // The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
 const FLAG_ORDER: readonly CommandFlag[] = [
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_multi', 'allow_busy', 'movablekeys',
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_mandatory_keys', 'no_multi', 'allow_busy', 'movablekeys',
 ];
 const CATEGORY_ORDER = [
   '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap', '@hyperloglog', '@geo', '@stream',

@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'skip_monitor'
   | 'fast'
   | 'no_auth'
+  | 'no_mandatory_keys'
   | 'no_multi'
   | 'allow_busy'
   | 'movablekeys';
@@ -112,15 +113,20 @@ export interface StorageGateway {
   sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
 }
 
-/** Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH. */
-export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4;
+/**
+ * Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH,
+ * 5 FUNCTION LOAD, 6 FCALL, 7 FUNCTION LIST, 8 FUNCTION DELETE, 9 FUNCTION FLUSH.
+ */
+export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /** Scripting as commands reach it (src/server/script-host.ts). */
 export interface ScriptGateway {
   /** Runs a script task; the reply is already encoded for the caller's protocol. */
   run(op: ScriptTaskOp, body: Buffer | null, keys: Buffer[], args: Buffer[], ctx: ExecContext, readOnly: boolean): Promise<Reply>;
-  /** SCRIPT KILL: 0 no script running, 1 killed, 2 it has written. */
-  kill(): 0 | 1 | 2;
+  /** SCRIPT KILL (func false) or FUNCTION KILL: 0 none running, 1 killed, 2 it has written, 3 the other kind runs. */
+  kill(func: boolean): 0 | 1 | 2 | 3;
+  /** The running script (kind 0 none, 1 EVAL, 2 FCALL) and the loaded function counts. */
+  running(): { kind: 0 | 1 | 2; ms: number; name: string; command: Buffer[]; libraries: number; functions: number };
   /** How long the running script has run (ms), 0 when none. */
   busyMs(): number;
 }

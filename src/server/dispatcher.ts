@@ -109,7 +109,7 @@ export class Dispatcher {
     const scripts = this.#server.scripts;
     if (scripts !== null && !p.allowBusy && scripts.busyMs() > BUSY_REPLY_THRESHOLD_MS) {
       p.stat.rejected++;
-      conn.reply(new ReplyError(RedisError.busy));
+      conn.reply(new ReplyError(scripts.running().kind === 2 ? RedisError.busyFunction : RedisError.busy));
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command

@@ -7,7 +7,7 @@ import { errorReplyText, ReplyError } from '../errors.js';
 import { EncodedReply, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ScriptGateway, type ScriptTaskOp } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
-import { ScriptClient } from '../storage/script-client.js';
+import { ScriptClient, type ScriptRunning } from '../storage/script-client.js';
 import { RespWriter } from './resp-writer.js';
 
 export const SCRIPT_CALL_ERRORS = {
@@ -32,7 +32,7 @@ export class ScriptHost implements ScriptGateway {
 
   async run(op: ScriptTaskOp, body: Buffer | null, keys: Buffer[], args: Buffer[], ctx: ExecContext, readOnly: boolean): Promise<Reply> {
     const db = ctx.client.db;
-    const onCall = op === 0 || op === 1 ? (id: number, argv: Buffer[], resp: 2 | 3, flags: number) => {
+    const onCall = op === 0 || op === 1 || op === 6 ? (id: number, argv: Buffer[], resp: 2 | 3, flags: number) => {
       void this.#call(argv, resp, readOnly || (flags & FLAG_NO_WRITES) !== 0, ctx).then(
         ({ reply, wrote }) => this.#client.answer(id, reply, wrote),
         (err) => this.#client.answer(id, this.#encode(new ReplyError(errorReplyText(err)), resp), false),
@@ -46,8 +46,12 @@ export class ScriptHost implements ScriptGateway {
     }
   }
 
-  kill(): 0 | 1 | 2 {
-    return this.#client.kill();
+  kill(func: boolean): 0 | 1 | 2 | 3 {
+    return this.#client.kill(func);
+  }
+
+  running(): ScriptRunning {
+    return this.#client.running();
   }
 
   busyMs(): number {

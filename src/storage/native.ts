@@ -76,7 +76,8 @@ export interface NativeStorageHandle {
   scriptSubmit(id: number, op: number, body: Buffer | null, keys: Buffer[], args: Buffer[], resp: number, readOnly: boolean): boolean;
   scriptAnswer(id: number, reply: Buffer, wrote: boolean): boolean;
   /** 0: no script running, 1: killed, 2: it has written (UNKILLABLE). */
-  scriptKill(): number;
+  scriptKill(func: boolean): number;
+  scriptRunning(): { kind: 0 | 1 | 2; ms: number; name: string; command: Buffer[]; libraries: number; functions: number };
   /** How long the running script has run, 0 when none. */
   scriptBusyMs(): number;
   /** A batch run on this thread for a running script's command (the script holds the keyspace). */

@@ -7,10 +7,20 @@ import { decodeReplies, encodeBatch, type StorageCommand, type StorageReply } fr
 import type { StorageServer } from './storage-server.js';
 
 /** Script thread operations (ScriptOp in native/src/script/script_runner.h). */
-export const enum ScriptOp { Eval = 0, EvalSha = 1, Load = 2, Exists = 3, Flush = 4 }
+export const enum ScriptOp { Eval = 0, EvalSha = 1, Load = 2, Exists = 3, Flush = 4, FunctionLoad = 5, Fcall = 6, FunctionList = 7, FunctionDelete = 8, FunctionFlush = 9 }
 
 /** One redis.call of a running script: argv, the protocol it wants, the script's flags. */
 export type ScriptCallHandler = (id: number, argv: Buffer[], resp: 2 | 3, flags: number) => void;
+
+export interface ScriptRunning {
+  /** 0 none, 1 EVAL, 2 FCALL. */
+  kind: 0 | 1 | 2;
+  ms: number;
+  name: string;
+  command: Buffer[];
+  libraries: number;
+  functions: number;
+}
 
 interface Pending {
   resolve: (reply: Buffer) => void;
@@ -60,8 +70,14 @@ export class ScriptClient {
     this.#storage.native.scriptAnswer(id, reply, wrote);
   }
 
-  kill(): 0 | 1 | 2 {
-    return this.#storage.native.scriptKill() as 0 | 1 | 2;
+  /** SCRIPT KILL (func false) or FUNCTION KILL: 0 none running, 1 killed, 2 it wrote, 3 the other kind runs. */
+  kill(func: boolean): 0 | 1 | 2 | 3 {
+    return this.#storage.native.scriptKill(func) as 0 | 1 | 2 | 3;
+  }
+
+  /** The running script (kind 0: none) and the function counts, for FUNCTION STATS and BUSY. */
+  running(): ScriptRunning {
+    return this.#storage.native.scriptRunning();
   }
 
   busyMs(): number {

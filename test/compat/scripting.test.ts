@@ -3,7 +3,10 @@
 // the script environment (protected globals, libraries, PRNG) and the EVAL examples of
 // Redis' documentation. Same Lua (Redis 7.0.15's) on both sides, so replies match byte
 // for byte, error texts with their script SHA-1 included.
-import { differential } from './suite.js';
+import { differential, norm, unordered } from './suite.js';
+
+// Functions of a library are listed by name here, in Redis' dict order there (README).
+const anyOrderList = (argv: string[]) => norm(argv, unordered);
 
 const ev = (script: string, ...rest: string[]): string[] => ['EVAL', script, ...(rest.length ? rest : ['0'])];
 
@@ -81,5 +84,32 @@ differential('Scripting differential', (same) => {
     ev("local c = redis.call('incr', KEYS[1]); if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end; if c > tonumber(ARGV[2]) then return 0 end; return 1", '1', 'rl', '60', '2'),
     ev("local c = redis.call('incr', KEYS[1]); if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end; if c > tonumber(ARGV[2]) then return 0 end; return 1", '1', 'rl', '60', '2'),
     ['TTL', 'rl'],
+  ]);
+});
+
+const LIB = "#!lua name=mylib\nredis.register_function('echo_keys', function(keys, args) return {keys[1], args[1]} end)\nredis.register_function{function_name='ro_get', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads a key'}\nredis.register_function('writer', function(keys, args) return redis.call('set', keys[1], args[1]) end)";
+
+differential('Function differential', (same) => {
+  same('FUNCTION LOAD, FCALL and FCALL_RO', [
+    ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', LIB], ['FCALL', 'echo_keys', '1', 'k', 'a'], ['FCALL', 'writer', '1', 'k', 'v'], ['FCALL', 'ro_get', '1', 'k'],
+    ['FCALL_RO', 'ro_get', '1', 'k'], ['FCALL_RO', 'writer', '1', 'k', 'v'], ['FCALL', 'nosuch', '0'], ['FCALL', 'echo_keys', '2', 'k'], ['FCALL', 'echo_keys', '-1'],
+    anyOrderList(['FUNCTION', 'LIST']), anyOrderList(['FUNCTION', 'LIST', 'WITHCODE']), anyOrderList(['FUNCTION', 'LIST', 'LIBRARYNAME', 'my*']), ['FUNCTION', 'LIST', 'LIBRARYNAME', 'x*'], ['FUNCTION', 'STATS'],
+    ['FUNCTION', 'FLUSH'],
+  ]);
+  same('FUNCTION LOAD errors', [
+    ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', 'return 1'], ['FUNCTION', 'LOAD', '#!lua\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=lib1\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=bad-lib\nreturn 1'],
+    ['FUNCTION', 'LOAD', '#!lua name=l3 foo=bar\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=l3\nredis.call("ping")'], ['FUNCTION', 'LOAD', '#!lua name=l3\na = 1'], ['FUNCTION', 'LOAD', '#!lua name=l3\nretur'],
+    ['FUNCTION', 'LOAD', "#!lua name=l3\nredis.register_function('bad-name', function() end)"], ['FUNCTION', 'LOAD', "#!lua name=l3\nredis.register_function('f', function() end)\nredis.register_function('f', function() end)"],
+    ['FUNCTION', 'LOAD', "#!lua name=l3\nredis.register_function{function_name='f', callback=function() end, flags={'nosuch'}}"], ['FUNCTION', 'LOAD', "#!lua name=l3\nredis.register_function{function_name='f'}"],
+    ['FUNCTION', 'LOAD', '#!lua name=l3\nredis.register_function(1)'], ['FUNCTION', 'LOAD', '#!js name=l3\nx'], ['FUNCTION', 'LOAD', 'foo', 'bar'], ['FUNCTION', 'LIST'],
+  ]);
+  same('FUNCTION LOAD REPLACE, name collisions and DELETE', [
+    ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('fa', function() return 'a1' end)"], ['FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('fa', function() return 'a2' end)"],
+    ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=a\nredis.register_function('fa', function() return 'a2' end)"], ['FCALL', 'fa', '0'], ['FUNCTION', 'LOAD', "#!lua name=b\nredis.register_function('fa', function() return 'b' end)"],
+    ['FUNCTION', 'DELETE', 'nosuch'], ['FUNCTION', 'DELETE', 'a'], ['FCALL', 'fa', '0'], ['FUNCTION', 'FLUSH', 'x'], ['FUNCTION', 'FLUSH', 'SYNC'], ['FUNCTION', 'KILL'], ['FUNCTION', 'nosuch'],
+  ]);
+  same('Function errors name the function', [
+    ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', "#!lua name=e\nredis.register_function('f4', function(keys, args) return a end)\nredis.register_function('f5', function(keys, args) return redis.call('nosuch') end)"],
+    ['FCALL', 'f4', '0'], ['FCALL', 'f5', '0'], ['FUNCTION', 'FLUSH'],
   ]);
 });

@@ -5,6 +5,10 @@
 import { Redis } from 'ioredis';
 import { createClient, defineScript } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../src/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const INCR_TWICE = "local a = redis.call('incr', KEYS[1]); local b = redis.call('incr', KEYS[1]); return {a, b}";
@@ -100,3 +104,56 @@ for (const threads of [1, 3]) {
     }, 30000);
   });
 }
+
+describe('FUNCTION libraries persist', () => {
+  it('a library loaded survives a restart; FUNCTION DELETE and FLUSH are persisted too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiwi-functions-'));
+    try {
+      let server = await startServer({ port: 0, dir });
+      let c = new Redis({ port: server.port, host: '127.0.0.1' });
+      await c.function('LOAD', "#!lua name=keep\nredis.register_function('hello', function(keys, args) return 'hi ' .. args[1] end)");
+      await c.function('LOAD', "#!lua name=gone\nredis.register_function('bye', function() return 1 end)");
+      await c.function('DELETE', 'gone');
+      c.disconnect();
+      await server.close();
+
+      server = await startServer({ port: 0, dir });
+      c = new Redis({ port: server.port, host: '127.0.0.1' });
+      expect(await c.fcall('hello', 0, 'there')).toBe('hi there');
+      await expect(c.fcall('bye', 0)).rejects.toThrow('ERR Function not found');
+      await c.function('FLUSH');
+      c.disconnect();
+      await server.close();
+
+      server = await startServer({ port: 0, dir });
+      c = new Redis({ port: server.port, host: '127.0.0.1' });
+      await expect(c.fcall('hello', 0, 'x')).rejects.toThrow('ERR Function not found');
+      c.disconnect();
+      await server.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
+  it('an endless function gets FUNCTION KILL (SCRIPT KILL names the other command)', async () => {
+    const server = await startTestServer();
+    const runner = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    const other = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    try {
+      await other.function('LOAD', "#!lua name=spin\nredis.register_function('spin', function() while true do end end)");
+      const p = runner.fcall('spin', 0).then(String, (e: Error) => e.message);
+      await new Promise((r) => setTimeout(r, 5500));
+      await expect(other.get('x')).rejects.toThrow('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+      await expect(other.script('KILL')).rejects.toThrow('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+      const stats = (await other.function('STATS')) as unknown[];
+      expect(stats[0]).toBe('running_script');
+      expect((stats[1] as unknown[]).slice(0, 4)).toEqual(['name', 'spin', 'command', ['fcall', 'spin', '0']]);
+      expect(await other.function('KILL')).toBe('OK');
+      expect(await p).toMatch(/^ERR Script killed by user with SCRIPT KILL\.\.\. script: spin, on @user_function:2\.$/);
+    } finally {
+      runner.disconnect();
+      other.disconnect();
+      await server.destroy();
+    }
+  }, 20000);
+});

@@ -16,15 +16,13 @@ int luaopen_cmsgpack(lua_State* L);
 int luaopen_bit(lua_State* L);
 }
 
+#include "lua_api.h"
 #include "sha1.h"
 
 namespace kiwi {
 
-namespace {
+namespace luaapi {
 
-constexpr const char* kRunStateKey = "__kiwi_run_state";
-constexpr const char* kRedisVersion = "7.0.15";
-constexpr int kRedisVersionNum = 0x07000f;  // (major << 16) | (minor << 8) | patch
 
 // Globals scripts may have: what Redis' allow lists hold. Anything else a library tries
 // to define (print, loadfile, dofile...) is dropped while the environment is built.
@@ -649,7 +647,9 @@ std::string Trimmed(std::string s) {
   return s;
 }
 
-}  // namespace
+}  // namespace luaapi
+
+using namespace luaapi;
 
 bool ParseShebang(std::string_view body, uint32_t* flags, size_t* shebang_len, std::string* error) {
   *flags = kScriptFlagCompat;
@@ -717,6 +717,14 @@ LuaEngine::~LuaEngine() {
 void LuaEngine::Init() {
   lua_State* L = lua_open();
   L_ = L;
+  luaapi::OpenRedisApi(L);
+  luaapi::DefineErrorHandler(L, /*eval=*/true);
+  luaapi::LockGlobals(L);
+}
+
+namespace luaapi {
+
+void OpenRedisApi(lua_State* L) {
   // Globals: only allow-listed names may be defined while the environment is built.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_newtable(L);
@@ -769,7 +777,9 @@ void LuaEngine::Init() {
   SetFn(L, "random", MathRandom);
   SetFn(L, "randomseed", MathRandomseed);
   lua_pop(L, 1);
+}
 
+void DefineErrorHandler(lua_State* L, bool eval) {
   // The pcall error handler Redis defines (eval.c): it reports the caller of a C function
   // that raised, and turns a string error into {err='ERR ...'} with source and line.
   static const char kErrHandler[] =
@@ -789,19 +799,53 @@ void LuaEngine::Init() {
       "  end"
       "  return err\n"
       "end\n";
-  luaL_loadbuffer(L, kErrHandler, sizeof kErrHandler - 1, "@err_handler_def");
-  lua_pcall(L, 0, 0, 0);
+  // FUNCTION's engine keeps it in the registry instead of a global (function_lua.c).
+  static const char kFunctionErrHandler[] =
+      "local dbg = debug\n"
+      "debug = nil\n"
+      "local error_handler = function (err)\n"
+      "  local i = dbg.getinfo(2,'nSl')\n"
+      "  if i and i.what == 'C' then\n"
+      "    i = dbg.getinfo(3,'nSl')\n"
+      "  end\n"
+      "  if type(err) ~= 'table' then\n"
+      "    err = {err='ERR ' .. tostring(err)}"
+      "  end"
+      "  if i then\n"
+      "    err['source'] = i.source\n"
+      "    err['line'] = i.currentline\n"
+      "  end"
+      "  return err\n"
+      "end\n"
+      "return error_handler";
+  if (eval) {
+    luaL_loadbuffer(L, kErrHandler, sizeof kErrHandler - 1, "@err_handler_def");
+    lua_pcall(L, 0, 0, 0);
+  } else {
+    lua_pushstring(L, kErrorHandlerKey);
+    luaL_loadbuffer(L, kFunctionErrHandler, sizeof kFunctionErrHandler - 1, "@err_handler_def");
+    lua_pcall(L, 0, 1, 0);
+    lua_settable(L, LUA_REGISTRYINDEX);
+  }
+}
 
-  // Lock the globals: reading a missing one is an error, and every table reachable from
-  // them (string, math, redis...) becomes read-only.
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
+void SetErrorMetatable(lua_State* L) {
   lua_newtable(L);
   lua_pushcfunction(L, ProtectedTableError);
   lua_setfield(L, -2, "__index");
   lua_setmetatable(L, -2);
+}
+
+void LockGlobals(lua_State* L) {
+  // Lock the globals: reading a missing one is an error, and every table reachable from
+  // them (string, math, redis...) becomes read-only.
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  SetErrorMetatable(L);
   ProtectRecursively(L);
   lua_pop(L, 1);
 }
+
+}  // namespace luaapi
 
 void LuaEngine::Reset() {
   lua_close(L_);
@@ -840,6 +884,44 @@ bool LuaEngine::Load(std::string_view body, std::string* sha, std::string* error
   return true;
 }
 
+namespace luaapi {
+
+std::string Invoke(lua_State* L, int nargs, std::string_view name, int caller_resp, LuaEngine::RunState* rs) {
+  const int err = lua_pcall(L, nargs, 1, -(nargs + 2));
+
+  std::string reply;
+  if (err) {
+    if (!lua_istable(L, -1)) {
+      std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+      if (msg.size() > 100) msg.resize(100);
+      reply = "-" + Trimmed("ERR Error running script " + std::string(name) + ", " + msg) + "\r\n";
+    } else {
+      std::string msg, source, line;
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "source");
+      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "line");
+      const bool has_line = lua_isstring(L, -1);
+      if (has_line) line = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      std::string text = msg;
+      if (has_line && !source.empty()) text += " script: " + std::string(name) + ", on " + source + ":" + line + ".";
+      reply = "-" + Trimmed(text) + "\r\n";
+    }
+    lua_pop(L, 1);
+  } else {
+    LuaToResp w(L, caller_resp, rs->resp);
+    w.Write();
+    reply = std::move(w.out);
+  }
+  return reply;
+}
+
+}  // namespace luaapi
+
 std::string LuaEngine::Run(std::string_view sha, const std::vector<std::string>& keys,
                            const std::vector<std::string>& args, int caller_resp, ScriptHost* host) {
   lua_State* L = L_;
@@ -862,38 +944,9 @@ std::string LuaEngine::Run(std::string_view sha, const std::vector<std::string>&
   lua_setglobal(L, "ARGV");
   lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
 
-  const int err = lua_pcall(L, 0, 1, -2);
+  std::string reply = luaapi::Invoke(L, 0, sha, caller_resp, &rs);
   // A collection step every 50 runs, as Redis: a full cycle by Lua itself costs latency.
   if (++runs_ % 50 == 0) lua_gc(L, LUA_GCSTEP, 50);
-
-  std::string reply;
-  if (err) {
-    if (!lua_istable(L, -1)) {
-      std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-      if (msg.size() > 100) msg.resize(100);
-      reply = "-" + Trimmed("ERR Error running script " + std::string(sha) + ", " + msg) + "\r\n";
-    } else {
-      std::string msg, source, line;
-      lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
-      lua_pop(L, 1);
-      lua_getfield(L, -1, "source");
-      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
-      lua_pop(L, 1);
-      lua_getfield(L, -1, "line");
-      const bool has_line = lua_isstring(L, -1);
-      if (has_line) line = lua_tostring(L, -1);
-      lua_pop(L, 1);
-      std::string text = msg;
-      if (has_line && !source.empty()) text += " script: " + std::string(sha) + ", on " + source + ":" + line + ".";
-      reply = "-" + Trimmed(text) + "\r\n";
-    }
-    lua_pop(L, 1);
-  } else {
-    LuaToResp w(L, caller_resp, rs.resp);
-    w.Write();
-    reply = std::move(w.out);
-  }
   lua_pop(L, 1);  // the error handler
   lua_sethook(L, nullptr, 0, 0);
   lua_pushnil(L);

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "function_engine.h"
 #include "lua_engine.h"
 
 namespace kiwi {
@@ -53,7 +54,12 @@ class CallSink {
   virtual void Finish(ScriptTask* task) = 0;
 };
 
-enum class ScriptOp : uint8_t { kEval = 0, kEvalSha = 1, kLoad = 2, kExists = 3, kFlush = 4 };
+enum class ScriptOp : uint8_t {
+  kEval = 0, kEvalSha = 1, kLoad = 2, kExists = 3, kFlush = 4,
+  // FUNCTION: body is the code (LOAD; args[0] "REPLACE" or empty), the function (FCALL),
+  // the library (DELETE); LIST takes args {withcode "1"|"0", pattern?}.
+  kFunctionLoad = 5, kFcall = 6, kFunctionList = 7, kFunctionDelete = 8, kFunctionFlush = 9,
+};
 
 struct ScriptTask {
   uint64_t id = 0;
@@ -74,17 +80,29 @@ struct ScriptTask {
   std::string answer;
 };
 
-enum class KillResult { kNotBusy = 0, kKilled = 1, kUnkillable = 2 };
+enum class KillResult { kNotBusy = 0, kKilled = 1, kUnkillable = 2, kOtherKind = 3 };
+
+// What FUNCTION STATS and BUSY replies need while a script runs.
+struct RunningInfo {
+  int kind = 0;  // 0 none, 1 EVAL, 2 FCALL
+  int64_t ms = 0;
+  std::string name;
+  std::vector<std::string> command;
+  size_t libraries = 0, functions = 0;
+};
 
 class ScriptRunner {
  public:
-  ScriptRunner(KeyspaceGate* gate);
+  // persist_path: where FUNCTION libraries are kept (empty: in memory only).
+  ScriptRunner(KeyspaceGate* gate, std::string persist_path);
   ~ScriptRunner();
 
   void Submit(std::unique_ptr<ScriptTask> task);
   // The JS thread's reply to a RequestCall; `wrote`: the command was a write.
   static void Answer(ScriptTask* task, std::string reply, bool wrote);
-  KillResult Kill();
+  // SCRIPT KILL (function=false) or FUNCTION KILL (true).
+  KillResult Kill(bool function);
+  RunningInfo Running() const;
   // Milliseconds the running EVAL has run, 0 when none.
   int64_t BusyMs() const;
   // Stops the thread; a running script is killed (even after writes).
@@ -94,9 +112,18 @@ class ScriptRunner {
   class Host;
   void Loop();
   void Execute(ScriptTask* task);
+  void ExecuteFunction(ScriptTask* task);
+  // Runs a loaded EVAL script or a function holding the keyspace alone.
+  void RunExclusive(ScriptTask* task, int kind, const std::string& name, uint32_t flags);
+  void LoadPersisted();
+  void Persist();
 
   KeyspaceGate* gate_;
   LuaEngine engine_;
+  FunctionEngine functions_;
+  std::string persist_path_;
+  mutable std::mutex info_mu_;
+  RunningInfo running_;  // kind/name/command under info_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<ScriptTask>> queue_;
