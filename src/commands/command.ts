@@ -26,7 +26,8 @@ export function categories(r: CommandRow): string[] {
   const c = new Set<string>(r.acl ?? (family ? [family] : []));
   const has = (f: CommandFlag) => r.flags.includes(f);
   if (has('write')) c.add('@write');
-  if (has('readonly')) c.add('@read');
+  // Redis leaves @read off scripting commands (EVAL_RO, FCALL_RO): a script may do anything.
+  if (has('readonly') && !c.has('@scripting')) c.add('@read');
   if (has('admin')) c.add('@admin').add('@dangerous');
   if (has('pubsub')) c.add('@pubsub');
   if (has('blocking')) c.add('@blocking');
