@@ -8,7 +8,8 @@
 # Source, first found:
 #   1. $KIWI_LUA_SOURCE_DIR (a deps/lua folder)
 #   2. native/redis/deps/lua (the native/redis submodule, pinned to tag 7.0.15)
-#   3. $KIWI_VENDOR_DIR/redis-7.0.15-lua.tar.gz (default /work/shared/vendor), checked
+#   3. $KIWI_VENDOR_DIR/redis-7.0.15-lua.tar.gz (default /work/shared/vendor, else
+#      ../shared/vendor beside the checkout), checked
 #      against its sha256 and extracted into the cache ($KIWI_CACHE_DIR, default
 #      ${XDG_CACHE_HOME:-~/.cache}/kiwi-server)
 set -euo pipefail
@@ -40,6 +41,10 @@ fi
 dest="$cache_root/src/redis-7.0.15-lua"
 if [ ! -f "$dest/.kiwi-extracted" ]; then
   tarball="$vendor_dir/$LUA_TARBALL"
+  # CI lays shared/ beside the clone: ../shared/vendor when the default is absent.
+  if [ ! -f "$tarball" ] && [ -z "${KIWI_VENDOR_DIR:-}" ] && [ -f "../shared/vendor/$LUA_TARBALL" ]; then
+    tarball="$(cd ../shared/vendor && pwd)/$LUA_TARBALL"
+  fi
   [ -f "$tarball" ] || die "no Lua source found. Looked for \$KIWI_LUA_SOURCE_DIR (unset), native/redis/deps/lua \
 (empty: run \`git submodule update --init native/redis\`) and $tarball (set KIWI_VENDOR_DIR to the folder holding it)."
   got="$(sha256 "$tarball")"

@@ -293,6 +293,13 @@ bool ReadRequestArgs(const Napi::CallbackInfo& info, size_t at, const uint8_t** 
   return true;
 }
 
+// (request, blobs) decoded for a batch run on the calling thread; `blobs` backs the views.
+bool DecodeRequestArgs(const Napi::CallbackInfo& info, Request* req, std::vector<std::string_view>* blobs) {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  return ReadRequestArgs(info, 0, &data, &size, blobs) && req->Decode(data, size, *blobs);
+}
+
 }  // namespace
 
 NativeStorage::NativeStorage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeStorage>(info) {
@@ -482,12 +489,9 @@ Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
 Napi::Value NativeStorage::ReadFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!usable() || info.Length() < 1 || !info[0].IsBuffer()) return env.Null();
-  const uint8_t* data = nullptr;
-  size_t size = 0;
   std::vector<std::string_view> blobs;
-  if (!ReadRequestArgs(info, 0, &data, &size, &blobs)) return env.Null();
   Request req;
-  if (!req.Decode(data, size, blobs)) return env.Null();
+  if (!DecodeRequestArgs(info, &req, &blobs)) return env.Null();
   std::string out;
   {
     ReadGuard guard(shared_.get());
@@ -785,12 +789,9 @@ Napi::Value NativeStorage::RunNow(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "runNow is only for commands of a running script").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const uint8_t* data = nullptr;
-  size_t size = 0;
   std::vector<std::string_view> blobs;
-  if (!ReadRequestArgs(info, 0, &data, &size, &blobs)) return env.Null();
   Request req;
-  if (!req.Decode(data, size, blobs)) return env.Null();
+  if (!DecodeRequestArgs(info, &req, &blobs)) return env.Null();
   std::string out;
   {
     ReadGuard guard(shared_.get());

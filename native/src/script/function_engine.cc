@@ -183,15 +183,7 @@ void FunctionEngine::Init() {
   lua_newtable(L);
   lua_newtable(L);
   SetFn(L, "register_function", RegisterFunction);
-  SetFn(L, "log", Log);
-  SetNum(L, "LOG_DEBUG", 0);
-  SetNum(L, "LOG_VERBOSE", 1);
-  SetNum(L, "LOG_NOTICE", 2);
-  SetNum(L, "LOG_WARNING", 3);
-  SetNum(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_pushstring(L, "REDIS_VERSION");
-  lua_pushstring(L, kRedisVersion);
-  lua_settable(L, -3);
+  RegisterLogAndVersion(L);
   SetErrorMetatable(L);
   lua_setfield(L, -2, "redis");
   SetErrorMetatable(L);

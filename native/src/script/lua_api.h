@@ -24,6 +24,8 @@ inline constexpr int kRedisVersionNum = 0x07000f;  // (major << 16) | (minor << 
 void OpenRedisApi(lua_State* L);
 // eval: the global __redis__err__handler; else the registry's kErrorHandlerKey.
 void DefineErrorHandler(lua_State* L, bool eval);
+// redis.log, its LOG_* levels and REDIS_VERSION(_NUM) into the table on top.
+void RegisterLogAndVersion(lua_State* L);
 // A metatable on the table on top whose __index raises Redis' nonexistent-global error.
 void SetErrorMetatable(lua_State* L);
 void LockGlobals(lua_State* L);

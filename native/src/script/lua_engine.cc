@@ -749,15 +749,7 @@ void OpenRedisApi(lua_State* L) {
   lua_newtable(L);
   SetFn(L, "call", RedisCall);
   SetFn(L, "pcall", RedisPcall);
-  SetFn(L, "log", Log);
-  SetNum(L, "LOG_DEBUG", 0);
-  SetNum(L, "LOG_VERBOSE", 1);
-  SetNum(L, "LOG_NOTICE", 2);
-  SetNum(L, "LOG_WARNING", 3);
-  SetNum(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_pushstring(L, "REDIS_VERSION");
-  lua_pushstring(L, kRedisVersion);
-  lua_settable(L, -3);
+  RegisterLogAndVersion(L);
   SetFn(L, "setresp", SetResp);
   SetFn(L, "sha1hex", Sha1hex);
   SetFn(L, "error_reply", ErrorReply);
@@ -782,10 +774,8 @@ void OpenRedisApi(lua_State* L) {
 void DefineErrorHandler(lua_State* L, bool eval) {
   // The pcall error handler Redis defines (eval.c): it reports the caller of a C function
   // that raised, and turns a string error into {err='ERR ...'} with source and line.
-  static const char kErrHandler[] =
-      "local dbg = debug\n"
-      "debug = nil\n"
-      "function __redis__err__handler(err)\n"
+  // The body both engines' handlers share (eval.c, function_lua.c).
+  static const std::string kHandlerBody =
       "  local i = dbg.getinfo(2,'nSl')\n"
       "  if i and i.what == 'C' then\n"
       "    i = dbg.getinfo(3,'nSl')\n"
@@ -799,34 +789,30 @@ void DefineErrorHandler(lua_State* L, bool eval) {
       "  end"
       "  return err\n"
       "end\n";
+  static const std::string kErrHandler = "local dbg = debug\ndebug = nil\nfunction __redis__err__handler(err)\n" + kHandlerBody;
   // FUNCTION's engine keeps it in the registry instead of a global (function_lua.c).
-  static const char kFunctionErrHandler[] =
-      "local dbg = debug\n"
-      "debug = nil\n"
-      "local error_handler = function (err)\n"
-      "  local i = dbg.getinfo(2,'nSl')\n"
-      "  if i and i.what == 'C' then\n"
-      "    i = dbg.getinfo(3,'nSl')\n"
-      "  end\n"
-      "  if type(err) ~= 'table' then\n"
-      "    err = {err='ERR ' .. tostring(err)}"
-      "  end"
-      "  if i then\n"
-      "    err['source'] = i.source\n"
-      "    err['line'] = i.currentline\n"
-      "  end"
-      "  return err\n"
-      "end\n"
-      "return error_handler";
+  static const std::string kFunctionErrHandler = "local dbg = debug\ndebug = nil\nlocal error_handler = function (err)\n" + kHandlerBody + "return error_handler";
   if (eval) {
-    luaL_loadbuffer(L, kErrHandler, sizeof kErrHandler - 1, "@err_handler_def");
+    luaL_loadbuffer(L, kErrHandler.data(), kErrHandler.size(), "@err_handler_def");
     lua_pcall(L, 0, 0, 0);
   } else {
     lua_pushstring(L, kErrorHandlerKey);
-    luaL_loadbuffer(L, kFunctionErrHandler, sizeof kFunctionErrHandler - 1, "@err_handler_def");
+    luaL_loadbuffer(L, kFunctionErrHandler.data(), kFunctionErrHandler.size(), "@err_handler_def");
     lua_pcall(L, 0, 1, 0);
     lua_settable(L, LUA_REGISTRYINDEX);
   }
+}
+
+void RegisterLogAndVersion(lua_State* L) {
+  SetFn(L, "log", Log);
+  SetNum(L, "LOG_DEBUG", 0);
+  SetNum(L, "LOG_VERBOSE", 1);
+  SetNum(L, "LOG_NOTICE", 2);
+  SetNum(L, "LOG_WARNING", 3);
+  SetNum(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+  lua_pushstring(L, "REDIS_VERSION");
+  lua_pushstring(L, kRedisVersion);
+  lua_settable(L, -3);
 }
 
 void SetErrorMetatable(lua_State* L) {
