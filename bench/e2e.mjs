@@ -7,24 +7,24 @@
 // list, "mylist": before each LPOP/RPOP run it gets at least -n elements in an unmeasured
 // LPUSH run, so no pop finds it empty), ZADD and ZPOPMIN (redis-benchmark's own tests on
 // myzset; ZPOPMIN runs after ZADD filled it and gets at most as many requests as myzset
-// holds) and a ZRANGE of 100 members WITHSCORES at -P 1 and -P 16, -c 50, -d 16, random keys over
+// holds) a ZRANGE of 100 members WITHSCORES, SETBIT, GETBIT, BITCOUNT, PFADD and PFCOUNT at -P 1 and -P 16, -c 50, -d 16, random keys over
 // -r 1000000 keys, all of them preloaded so GETs hit. Each server's -n per (test,
 // pipeline) comes from a calibration run, so a trial is at least about --seconds of work
 // on that server; the same -n is used in every round.
 //
-//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush] [--pipelines 16]
+//   npm run build && node bench/e2e.mjs [--quick] [--rounds 3] [--seconds 5] [--tests set,hset,lpush,setbit] [--pipelines 16]
 //   (or as part of `node bench/run.mjs`, which also writes results.md/.svg/.json)
-import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
+import { CUSTOM, GET_SCRIPT, RATE_LIMIT_SCRIPT } from './lib/custom-commands.mjs';
 import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
@@ -33,26 +33,13 @@ export const TEST_LABELS = {
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
   zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
   evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
+  setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
 };
 
-// Scripts (issue 16): a one-line GET, and a rate limiter (INCR, EXPIRE on the first hit).
-const GET_SCRIPT = "return redis.call('GET', KEYS[1])";
-const RATE_LIMIT_SCRIPT = "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end if c > tonumber(ARGV[2]) then return 0 end return 1";
-const sha1 = (s) => createHash('sha1').update(s).digest('hex');
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
-/**
- * Tests that are not redis-benchmark's own (-t): the command line it runs. redis-benchmark's
- * HSET and SADD write one key (myhash, myset) with random fields: consecutive writes to
- * one key, which kiwi's write groups must batch.
- */
-const COMMANDS = {
-  hgetall_100: ['HGETALL', 'bench:hash100'],
-  smembers_100: ['SMEMBERS', 'bench:set100'],
-  zrange100: ['ZRANGE', 'zset:100', '0', '99', 'WITHSCORES'],
-  evalsha_get: ['EVALSHA', sha1(GET_SCRIPT), '1', 'key:__rand_int__'],
-  evalsha_ratelimit: ['EVALSHA', sha1(RATE_LIMIT_SCRIPT), '1', 'rl:__rand_int__', '60', '1000000'],
-};
+// redis-benchmark's HSET and SADD write one key (myhash, myset) with random fields:
+// consecutive writes to one key, which kiwi's write groups must batch.
 /** What a test needs in the server before each of its trials. */
 const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
@@ -87,7 +74,7 @@ async function withServer(name, opts, fn) {
 
 async function bench(server, opts, test, pipeline, requests) {
   await SETUP[test]?.(server.port, requests);
-  return redisBenchmark({ port: server.port, test, command: COMMANDS[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
+  return redisBenchmark({ port: server.port, test, command: CUSTOM[test], requests, clients: opts.clients, pipeline, dataSize: opts.dataSize, keyspace: opts.keyspace });
 }
 
 /** ZPOPMIN pops what ZADD added before it: at most as many requests as myzset holds. */

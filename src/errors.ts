@@ -57,6 +57,22 @@ export const RedisError = {
   timeoutNegative: 'ERR timeout is negative',
   unsupportedProtocol: 'NOPROTO unsupported protocol version',
 
+  // Bitmaps (bitops.c), LCS (t_string.c), HyperLogLog (hyperloglog.c).
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  bitposBit: 'ERR The bit argument must be 1 or 0.',
+  bitopNot: 'ERR BITOP NOT must be called with a single source key.',
+  bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  bitfieldOverflow: 'ERR Invalid OVERFLOW type specified',
+  bitfieldReadOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
+  lcsNotString: 'ERR The specified keys must contain string values',
+  lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooLong: 'ERR String too long for LCS',
+  lcsMemoryLimit: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+  lcsMemoryFailed: 'ERR Insufficient memory, failed allocating transient memory for LCS',
+  notHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  invalidHll: 'INVALIDOBJ Corrupted HLL object detected',
+
   // Protocol errors (networking.c). Redis closes the connection after sending them.
   protocolTooBigInline: 'ERR Protocol error: too big inline request',
   protocolUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',

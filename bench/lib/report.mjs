@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync, rmSync, symlinkSync, cpSync, lstatSync } from
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, relative } from 'node:path';
+import { CUSTOM } from './custom-commands.mjs';
 import { ROOT } from './servers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -45,8 +46,10 @@ const mib = (b) => `${(b / 1024 ** 2).toFixed(0)} MB`;
 
 export function e2eTable(result) {
   const { options: o, summary } = result;
+  const custom = o.tests.filter((t) => CUSTOM[t]).map((t) => `\`${CUSTOM[t].join(' ')}\``);
+  const builtin = o.tests.filter((t) => !CUSTOM[t]).join('|');
   const lines = [
-    `\`redis-benchmark -h 127.0.0.1 -p PORT -t ${o.tests.filter((t) => !['zrange100', 'hgetall_100', 'smembers_100'].includes(t)).join('|')} -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`${o.tests.includes('zrange100') ? ' (ZRANGE: the same options, no -t, the command `ZRANGE zset:100 0 99 WITHSCORES` after them, on a 100-member set)' : ''}${o.tests.some((t) => t.endsWith('_100') && t !== 'lrange_100') ? ' (HGETALL/SMEMBERS of 100: the same options, no -t, `HGETALL bench:hash100` / `SMEMBERS bench:set100`, on a 100-field hash and a 100-member set)' : ''}, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; ZPOPMIN gets at most as many requests as ZADD left in myzset; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
+    `\`redis-benchmark -h 127.0.0.1 -p PORT -t ${builtin} -n N -c ${o.clients} -P 1|16 -d ${o.dataSize} -r ${o.keyspace} --csv\`${custom.length ? ` and the same options with the commands ${custom.join(', ')} in place of -t` : ''}, all ${o.keyspace} keys (\`key:000000000000\`...) preloaded so GETs hit; HGETALL/SMEMBERS/ZRANGE of 100 on a 100-member key loaded before each trial; ZPOPMIN gets at most as many requests as ZADD left in myzset; ${o.rounds} round(s) of kiwi then redis, each server a fresh process in a fresh temp dir; N per server from a calibration run, for at least about ${o.seconds} s of work per trial (table below); medians over rounds; spread = (max - min) / median of rps.`,
     '',
     '| test | -P | kiwi rps | redis rps | kiwi / redis rps | kiwi p50 ms | redis p50 ms | kiwi p99 ms | redis p99 ms | kiwi / redis p99 | target | spread kiwi / redis |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',

@@ -8,10 +8,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "format.h"
 
@@ -282,6 +284,9 @@ rocksdb::Status Database::Open(const std::string& dir, const DbOptions& options,
                        std::to_string(kFormatVersion));
   }
   if (s.ok()) s = self->LoadVersionCounter();
+  if (s.ok()) s = self->LoadDbMap();
+  self->dir_ = dir;
+  self->save_.last_save_ms = NowMs();
   if (!s.ok()) {
     self->Close().PermitUncheckedError();
     return s;
@@ -302,6 +307,7 @@ rocksdb::Status Database::Close() {
   }
   maintenance_cv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
+  if (bgsave_.joinable()) bgsave_.join();
   if (db_ == nullptr) return rocksdb::Status::OK();
 
   // In memory the data dies with the Env: neither syncing nor flushing would keep it.
@@ -325,6 +331,13 @@ rocksdb::Status Database::Close() {
 
 rocksdb::Status Database::Write(rocksdb::WriteBatch* batch) {
   return db_->Write(write_options_, batch);
+}
+
+void Database::FlushDataAsync() {
+  rocksdb::FlushOptions options;
+  options.wait = false;
+  options.allow_write_stall = true;
+  db_->Flush(options, data_cf_).PermitUncheckedError();
 }
 
 namespace {
@@ -359,6 +372,97 @@ uint64_t Database::NextVersion() {
     version_limit_.store(limit, std::memory_order_release);
   }
   return v;
+}
+
+rocksdb::Status Database::LoadDbMap() {
+  for (size_t i = 0; i < kDbMapSize; i++) db_map_[i] = static_cast<uint8_t>(i);
+  std::string raw;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_cf_, DataKey(kMetaDb, kDbMapKey), &raw);
+  if (s.IsNotFound()) return rocksdb::Status::OK();
+  if (!s.ok()) return s;
+  if (raw.size() != kDbMapSize) return rocksdb::Status::Corruption("unreadable database map (db-map)");
+  for (size_t i = 0; i < kDbMapSize; i++) db_map_[i] = static_cast<uint8_t>(raw[i]);
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status Database::SwapDbs(uint8_t a, uint8_t b) {
+  if (a >= kDbMapSize || b >= kDbMapSize) return rocksdb::Status::InvalidArgument("database index out of range");
+  std::lock_guard<std::mutex> turnstile(db_map_turnstile_);
+  std::unique_lock<std::shared_mutex> map_guard(db_map_lock_);
+  // Writers of the expiry cycle and FLUSHDB hold this one: nothing is half-way through a
+  // flush or an expiry while the numbers change.
+  std::unique_lock<std::shared_mutex> flush_guard(flush_lock_);
+  std::array<uint8_t, kDbMapSize> next = db_map_;
+  std::swap(next[a], next[b]);
+  const std::string raw(reinterpret_cast<const char*>(next.data()), next.size());
+  rocksdb::WriteBatch batch;
+  batch.Put(data_cf_, DataKey(kMetaDb, kDbMapKey), raw);
+  const rocksdb::Status s = Write(&batch);
+  if (s.ok()) db_map_ = next;
+  return s;
+}
+
+rocksdb::Status Database::Checkpoint() {
+  // In-memory mode keeps no files: there is no directory to put a backup in, and a copy
+  // inside the same memory would go with the process. A save succeeds without one.
+  if (memory_env_ != nullptr) return rocksdb::Status::OK();
+  namespace fs = std::filesystem;
+  const fs::path target = fs::path(dir_) / kBackupDir;
+  const fs::path fresh = fs::path(dir_) / (std::string(kBackupDir) + ".tmp");
+  const fs::path old = fs::path(dir_) / (std::string(kBackupDir) + ".old");
+  std::error_code ec;
+  fs::remove_all(fresh, ec);
+  fs::remove_all(old, ec);
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_, &raw);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: memtables are flushed first, so the copy needs no WAL replay.
+  s = checkpoint->CreateCheckpoint(fresh.string(), 0);
+  if (!s.ok()) return s;
+  // Swap in the new copy whole: a crash leaves either the old backup or the new one.
+  if (fs::exists(target, ec)) fs::rename(target, old, ec);
+  if (ec) return rocksdb::Status::IOError("cannot move the previous backup aside", ec.message());
+  fs::rename(fresh, target, ec);
+  if (ec) return rocksdb::Status::IOError("cannot put the new backup in place", ec.message());
+  fs::remove_all(old, ec);
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status Database::Save() {
+  std::lock_guard<std::mutex> lock(save_mu_);
+  if (save_.in_progress) return rocksdb::Status::Busy("Background save already in progress");
+  const int64_t started = NowMs();
+  const rocksdb::Status s = Checkpoint();
+  save_.last_ok = s.ok();
+  if (s.ok()) save_.last_save_ms = NowMs();
+  save_.last_duration_ms = NowMs() - started;
+  return s;
+}
+
+bool Database::StartBackgroundSave() {
+  std::lock_guard<std::mutex> lock(save_mu_);
+  if (save_.in_progress) return false;
+  if (bgsave_.joinable()) bgsave_.join();  // the previous one has finished
+  save_.in_progress = true;
+  // Its own thread: a checkpoint flushes and links files for a while, and storage
+  // threads must go on serving meanwhile.
+  bgsave_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "kiwi-bgsave");
+    const int64_t started = NowMs();
+    const rocksdb::Status s = Checkpoint();
+    std::lock_guard<std::mutex> done(save_mu_);
+    save_.last_ok = s.ok();
+    if (s.ok()) save_.last_save_ms = NowMs();
+    save_.last_duration_ms = NowMs() - started;
+    save_.in_progress = false;
+  });
+  return true;
+}
+
+Database::SaveState Database::save_state() {
+  std::lock_guard<std::mutex> lock(save_mu_);
+  return save_;
 }
 
 rocksdb::Status Database::Resume() {
@@ -447,7 +551,7 @@ void Database::MaintenanceLoop() {
     maintenance_cv_.wait_for(lock, tick, [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    if (options_.expire_cycle_ms > 0 && !health_->degraded.load()) {
+    if (options_.expire_cycle_ms > 0 && active_expire() && !health_->degraded.load()) {
       // Like Redis' active expire cycle: bounded work per tick, more ticks when behind.
       bool more = true;
       const auto budget_end = clock::now() + tick / 4;

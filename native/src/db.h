@@ -83,6 +83,8 @@ class Database {
   // Every column family kiwi writes (data, expire, members), for flushes and compactions.
   const std::vector<rocksdb::ColumnFamilyHandle*>& families() const { return handles_; }
   rocksdb::Status Write(rocksdb::WriteBatch* batch);
+  // Starts a flush of the data column family's memtable and returns at once.
+  void FlushDataAsync();
 
   // A composite key's version: unique across the database's lifetime, restarts included,
   // so members of a deleted key can never be mistaken for a new key's. Versions come
@@ -102,6 +104,37 @@ class Database {
   bool Property(const std::string& name, std::string* value);
   uint64_t TickerCount(uint32_t ticker) const;
 
+  // SWAPDB: logical databases map to physical ones (the db byte of every key). Requests
+  // are mapped when a storage thread (or the read fast path) starts them, holding the
+  // map's lock shared (LockDbMap); a swap holds it exclusively, so it changes the map
+  // between commands, never inside one. The map is persisted (db 0xFF), so a swap
+  // survives restarts.
+  uint8_t PhysicalDb(uint8_t logical) const { return logical < kDbMapSize ? db_map_[logical] : logical; }
+  // Shares the map with other readers. A swap holds the turnstile while it waits for the
+  // readers to leave, so a steady stream of batches cannot keep it waiting forever.
+  std::shared_lock<std::shared_mutex> LockDbMap() {
+    std::lock_guard<std::mutex> turnstile(db_map_turnstile_);
+    return std::shared_lock<std::shared_mutex>(db_map_lock_);
+  }
+  rocksdb::Status SwapDbs(uint8_t a, uint8_t b);
+
+  // SAVE and BGSAVE: a RocksDB checkpoint (hard links to the SST files, flushed first) in
+  // <dir>/backup, replaced whole. Returns BUSY while a background save runs.
+  rocksdb::Status Save();
+  // Starts a background save on a thread of its own; false if one is running.
+  bool StartBackgroundSave();
+  struct SaveState {
+    bool in_progress = false;
+    int64_t last_save_ms = 0;  // last success; the open time before any
+    bool last_ok = true;
+    int64_t last_duration_ms = -1;
+  };
+  SaveState save_state();
+
+  // DEBUG SET-ACTIVE-EXPIRE: the background expiry cycle on or off.
+  void set_active_expire(bool on) { active_expire_.store(on); }
+  bool active_expire() const { return active_expire_.load(); }
+
   // Walks the expire index once: deletes keys whose expiry has passed. Returns keys deleted.
   uint64_t ExpireCycle(int64_t now_ms, size_t limit, bool* more);
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
@@ -110,6 +143,18 @@ class Database {
   Database() = default;
   void MaintenanceLoop();
   rocksdb::Status LoadVersionCounter();
+  rocksdb::Status LoadDbMap();
+  rocksdb::Status Checkpoint();
+
+  static constexpr size_t kDbMapSize = 16;
+  std::string dir_;
+  std::array<uint8_t, kDbMapSize> db_map_{};
+  std::shared_mutex db_map_lock_;
+  std::mutex db_map_turnstile_;
+  std::atomic<bool> active_expire_{true};
+  std::mutex save_mu_;  // guards save_ and serialises checkpoints
+  SaveState save_;
+  std::thread bgsave_;
 
   // First, so it is destroyed last: RocksDB's in-memory Env for kMemoryDir, which must
   // outlive the database (Close() deletes db_ before the members go).

@@ -112,14 +112,36 @@ void CommandKeys(const Request& req, const Command& c, std::vector<KeyRef>* keys
   }
 }
 
+namespace {
+
+// Turns a command's logical database numbers (SELECT, MOVE's and COPY's DB argument) into
+// the physical db bytes its keys carry (SWAPDB).
+void MapDbs(const Database& db, Command* c) {
+  c->db = db.PhysicalDb(c->db);
+  const KeySpec keys = Info(c->op).keys;
+  if ((keys == KeySpec::KMV || keys == KeySpec::KCP) && c->b >= 0 && c->b < 256) {
+    c->b = db.PhysicalDb(static_cast<uint8_t>(c->b));
+  }
+}
+
+}  // namespace
+
 void BatchCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) {
   w.Error(kErr_BAD_REQUEST, "BATCH inside BATCH");
 }
 
 void PingCmd(Database*, const Request&, const Command&, int64_t, ReplyWriter& w) { w.Ok(); }
 
-uint32_t Executor::Run(const Request& req, std::string* out) {
+uint32_t Executor::Run(Request& req, std::string* out) {
   TakeFailedCount();
+  // Commands are mapped to physical databases just before they run, under the map's lock
+  // (held shared); SWAPDB runs with it released and takes it exclusively.
+  std::shared_lock<std::shared_mutex> map_guard;
+  size_t mapped = 0;
+  auto map_until = [&](size_t end) {
+    if (!map_guard.owns_lock()) map_guard = db_->LockDbMap();
+    for (; mapped < end; mapped++) MapDbs(*db_, &req.commands[mapped]);
+  };
   ReplyWriter w(out);
   const size_t count_at = w.size();
   uint32_t replies = 0;
@@ -144,6 +166,7 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
         i = n;
         break;
       }
+      map_until(i + 1 + group);
       w.Array(static_cast<uint32_t>(group));
       const rocksdb::Status s = RunWrites(req, i + 1, i + 1 + group, /*atomic=*/true, w);
       if (IsTransient(s)) transient = s;
@@ -151,6 +174,7 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
     } else if (cls == OpClass::kRead || cls == OpClass::kWrite) {
       size_t j = i + 1;
       while (j < n && ClassOf(req.commands[j].op) == cls) j++;
+      map_until(j);
       if (cls == OpClass::kRead) {
         RunReads(req, i, j, w);
       } else {
@@ -159,7 +183,14 @@ uint32_t Executor::Run(const Request& req, std::string* out) {
       }
       replies += static_cast<uint32_t>(j - i - 1);
       i = j;
+    } else if (c.op == kOp_SWAPDB) {
+      // Takes the map's lock exclusively; what follows it in the batch maps afterwards.
+      if (map_guard.owns_lock()) map_guard.unlock();
+      Info(c.op).special(db_, req, c, NowMs(), w);
+      mapped = i + 1;
+      i++;
     } else if (cls == OpClass::kSpecial) {
+      map_until(i + 1);
       Info(c.op).special(db_, req, c, NowMs(), w);
       i++;
     } else {
@@ -296,6 +327,11 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     }
   }
   db_->locks().Unlock(stripes);
+  // A value of 64 MB or more (a bitmap up to 512 MB): flush it out of the memtable now.
+  // A read from the memtable copies the value out; from an SST file the lookup pins the
+  // block the value is in, so BITCOUNT or GET of it holds one copy, not two. And the
+  // memtable would otherwise keep it until the next write fills it up.
+  if (s.ok() && g.large()) db_->FlushDataAsync();
   return s;
 }
 

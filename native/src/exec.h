@@ -125,6 +125,11 @@ class WriteGroup : public Reader {
   // Writes a record; an expiry already in the past deletes the key instead.
   void Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
            std::string_view payload);
+  // Writes a value given as pieces (a stored value with a few bytes changed, zeros
+  // appended): a large value goes to RocksDB without being assembled in a buffer of its
+  // own first. The pieces must stay valid until Commit() (indexed mode copies them).
+  void PutPieces(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+                 const std::vector<rocksdb::Slice>& pieces);
   void Delete(uint8_t db, std::string_view key);
   void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
 
@@ -156,6 +161,9 @@ class WriteGroup : public Reader {
   void Poison(const rocksdb::Status& s) { poison_ = s; }
   rocksdb::Status Commit();
   bool empty() const;
+  // Whether the group wrote a value of at least kLargeValueBytes (see RunWrites).
+  bool large() const { return large_; }
+  static constexpr size_t kLargeValueBytes = 64u << 20;
 
  private:
   rocksdb::WriteBatchBase* batch() { return indexed_ ? static_cast<rocksdb::WriteBatchBase*>(&*indexed_) : &plain_; }
@@ -168,6 +176,7 @@ class WriteGroup : public Reader {
   rocksdb::WriteBatch plain_;
   std::optional<rocksdb::WriteBatchWithIndex> indexed_;
   rocksdb::Status poison_;
+  bool large_ = false;
   std::string scratch_;
   std::vector<std::string> ready_;
   std::unordered_set<uint64_t> fresh_;
@@ -189,10 +198,12 @@ class Executor {
   explicit Executor(Database* db) : db_(db) {}
   // Decoded batch in, one reply per top-level command out. Returns how many commands
   // ended in a storage error (for the failed counter).
-  uint32_t Run(const Request& req, std::string* out);
+  // Maps each command's databases (SWAPDB) in place before running it.
+  uint32_t Run(Request& req, std::string* out);
   // The read fast path (fastpath.cc): runs a batch of plain point reads on the calling
-  // thread, but only if RocksDB answers every key from memory; false otherwise.
-  bool RunFromMemory(const Request& req, std::string* out);
+  // thread, but only if RocksDB answers every key from memory; false otherwise. Maps
+  // databases as Run does.
+  bool RunFromMemory(Request& req, std::string* out);
 
  private:
   // With tier kBlockCacheTier, returns false without replying when a key needs file I/O.

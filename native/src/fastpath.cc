@@ -35,12 +35,16 @@ bool PointRead(uint8_t op) {
 }
 }  // namespace
 
-bool Executor::RunFromMemory(const Request& req, std::string* out) {
+bool Executor::RunFromMemory(Request& req, std::string* out) {
   const size_t n = req.commands.size();
   if (n == 0) return false;
   for (const Command& c : req.commands) {
     if (!PointRead(c.op)) return false;
   }
+  // SWAPDB: the keys' physical databases, under the map's lock as Run takes it. Point
+  // reads name databases only in `db`.
+  const std::shared_lock<std::shared_mutex> map_guard = db_->LockDbMap();
+  for (Command& c : req.commands) c.db = db_->PhysicalDb(c.db);
   ReplyWriter w(out);
   out->append(4, '\0');
   if (!RunReads(req, 0, n, w, rocksdb::kBlockCacheTier)) return false;

@@ -51,6 +51,11 @@ constexpr const char* kFormatVersionKey = "format-version";
 constexpr const char* kExpireColumnFamily = "expire";
 // Where the version counter's reservation is kept (db 0xFF): versions below it may be in use.
 constexpr const char* kVersionLimitKey = "version-limit";
+// SWAPDB's map (db 0xFF): 16 bytes, byte i the physical db byte of logical database i.
+// Missing means the identity.
+constexpr const char* kDbMapKey = "db-map";
+// Where SAVE and BGSAVE put their RocksDB checkpoint, under the data directory.
+constexpr const char* kBackupDir = "backup";
 
 // Member column families, by type: persisted names, never rename; add new ones at the end.
 //   hash    [prefix][field]                 -> value

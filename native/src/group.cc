@@ -170,6 +170,7 @@ void WriteGroup::IndexExpiry(uint8_t db, std::string_view key, int64_t expire_ms
 
 void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
                      std::string_view payload) {
+  large_ = large_ || payload.size() >= kLargeValueBytes;
   if (expire_ms != 0 && expire_ms <= now_) {
     Delete(db, key);
     return;
@@ -186,6 +187,35 @@ void WriteGroup::Put(uint8_t db, std::string_view key, uint8_t type, int64_t exp
   const rocksdb::Slice value_parts[2] = {rocksdb::Slice(header, header_size),
                                          rocksdb::Slice(payload.data(), payload.size())};
   plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(value_parts, 2)).PermitUncheckedError();
+  if (expire_ms != 0) IndexExpiry(db, key, expire_ms);
+}
+
+void WriteGroup::PutPieces(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
+                           const std::vector<rocksdb::Slice>& pieces) {
+  if (expire_ms != 0 && expire_ms <= now_) {
+    Delete(db, key);
+    return;
+  }
+  if (indexed_) {
+    std::string payload;
+    size_t total = 0;
+    for (const auto& p : pieces) total += p.size();
+    payload.reserve(total);
+    for (const auto& p : pieces) payload.append(p.data(), p.size());
+    Put(db, key, type, expire_ms, payload);
+    return;
+  }
+  size_t total = 0;
+  for (const auto& p : pieces) total += p.size();
+  large_ = large_ || total >= kLargeValueBytes;
+  const KeyParts data_key(db, key);
+  char header[kMaxHeaderSize];
+  std::vector<rocksdb::Slice> parts;
+  parts.reserve(pieces.size() + 1);
+  parts.emplace_back(header, EncodeHeader(type, expire_ms, header));
+  parts.insert(parts.end(), pieces.begin(), pieces.end());
+  plain_.Put(db_->data(), data_key.slices(), rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())))
+      .PermitUncheckedError();
   if (expire_ms != 0) IndexExpiry(db, key, expire_ms);
 }
 

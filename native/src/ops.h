@@ -134,7 +134,22 @@ namespace kiwi {
   X(ZINTERCARD, 116, V, KB, ZAlgebraCmd)                      \
   X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
   X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
-  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd)
+  X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd) \
+  X(SETBIT, 150, W, K1, SetBitCmd)                            \
+  X(GETBIT, 151, R, K1, GetBitCmd)                            \
+  X(BITCOUNT, 152, R, K1, BitCountCmd)                        \
+  X(BITPOS, 153, R, K1, BitPosCmd)                            \
+  X(BITOP, 154, W, KA, BitOpCmd)                              \
+  X(BITFIELD, 155, W, K1, BitFieldCmd)                        \
+  X(BITFIELD_RO, 156, R, K1, BitFieldRoCmd)                   \
+  X(LCS, 157, R, K2, LcsCmd)                                  \
+  X(PFADD, 158, W, K1, PfAddCmd)                              \
+  X(PFCOUNT, 159, W, KA, PfCountCmd)                          \
+  X(PFMERGE, 160, W, KA, PfMergeCmd)                          \
+  X(SWAPDB, 161, S, K0, SwapDbCmd)                            \
+  X(SAVE, 162, S, K0, SaveCmd)                                \
+  X(SAVE_INFO, 163, S, K0, SaveInfoCmd)                       \
+  X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)
 
 enum Op : uint8_t {
 #define KIWI_X(name, code, cls, keys, handler) kOp_##name = code,
@@ -189,7 +204,17 @@ enum Op : uint8_t {
   X(ZRANGE_WITHSCORES, 8)          \
   X(ZSET_CHECK_ONLY, 16)           \
   X(ZPOP_MAX, 2)                   \
-  X(ZPOP_EMIT_KEY, 4)
+  X(ZPOP_EMIT_KEY, 4) \
+  X(BIT_RANGE, 1)                  \
+  X(BIT_UNIT, 2)                   \
+  X(BIT_SET, 4)                    \
+  X(BIT_END, 8)                    \
+  X(LCS_LEN, 1)                    \
+  X(LCS_IDX, 2)                    \
+  X(LCS_MATCHLEN, 4)               \
+  X(SAVE_BACKGROUND, 1)            \
+  X(OBJECT_DEBUG, 1)               \
+  X(CHECK_ONLY, 0x8000)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -246,7 +271,12 @@ enum ReplyKind : uint8_t {
   X(NO_SPACE, 29)               \
   X(ABORTED, 30)                \
   X(MERGE_IN_PROGRESS, 31)      \
-  X(UNKNOWN, 32)
+  X(UNKNOWN, 32)                \
+  X(NOT_HLL, 33)                \
+  X(INVALID_HLL, 34)            \
+  X(LCS_NOT_STRING, 35)         \
+  X(LCS_TOO_LONG, 36)           \
+  X(LCS_MEMORY, 37)
 
 enum ErrorCode : uint8_t {
 #define KIWI_X(name, code) kErr_##name = code,

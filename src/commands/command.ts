@@ -8,11 +8,11 @@ import { defineCommand, type CommandFlag, type CommandRow, type ExecContext } fr
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
 
-const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', hash: '@hash', set: '@set', list: '@list', 'sorted-set': '@sortedset' };
+const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', hash: '@hash', set: '@set', list: '@list', 'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog' };
 
 // The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
 const FLAG_ORDER: readonly CommandFlag[] = [
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_mandatory_keys', 'no_multi', 'allow_busy', 'movablekeys',
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'allow_busy', 'movablekeys',
 ];
 const CATEGORY_ORDER = [
   '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap', '@hyperloglog', '@geo', '@stream',

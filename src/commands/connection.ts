@@ -54,8 +54,9 @@ function validName(name: Buffer): boolean {
 const BAD_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
 /**
- * One CLIENT LIST line: Redis 7.0's fields in its order, then lib-name and lib-ver as
- * Redis 7.2 adds them (CLIENT SETINFO is accepted). Real values where kiwi has them
+ * One CLIENT LIST line: Redis 7.0's fields in its order; lib-name and lib-ver follow (as
+ * Redis 7.2 shows them) only once the client named its library with CLIENT SETINFO, so a
+ * client that does not is shown exactly as Redis 7.0 shows it. Real values where kiwi has them
  * (fd, age, idle, flags, db, qbuf, oll, omem, tot-mem, events, cmd, resp); buffers kiwi
  * does not have (qbuf-free, argv-mem, rbs, rbp, obl) read 0.
  */
@@ -67,8 +68,8 @@ export function clientLine(c: ClientInfo, now: number): string {
     ['qbuf', c.inputBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', 0], ['rbs', 0], ['rbp', 0],
     ['obl', 0], ['oll', c.pendingReplies], ['omem', c.outputBytes], ['tot-mem', c.inputBytes + c.outputBytes],
     ['events', c.events], ['cmd', c.lastCommand || 'NULL'], ['user', 'default'], ['redir', -1], ['resp', c.resp],
-    ['lib-name', c.libName], ['lib-ver', c.libVer],
   ];
+  if (c.libName || c.libVer) fields.push(['lib-name', c.libName], ['lib-ver', c.libVer]);
   return fields.map(([k, v]) => `${k}=${v}`).join(' ');
 }
 

@@ -1,7 +1,10 @@
 // The command table: every family's rows, by lowercase name.
+import { adminCommands } from './admin.js';
+import { bitmapCommands } from './bitmap.js';
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
 import { listCommands } from './list.js';
 import { scriptingCommands } from './scripting.js';
@@ -14,6 +17,8 @@ import type { CommandRow } from './types.js';
 
 export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...stringCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
   ...keyspaceCommands,
   ...hashCommands,
   ...setCommands,
@@ -22,6 +27,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...zsetCommands,
   ...connectionCommands,
   ...serverCommands,
+  ...adminCommands,
   ...scriptingCommands,
   ...commandCommands,
 ];

@@ -1,11 +1,16 @@
 // Server commands: INFO, CONFIG, TIME, DEBUG, SHUTDOWN.
 import { arch, hostname, release, type as osType } from 'node:os';
-import { ConfigError, ReplyError, unknownSubcommand, wrongArity } from '../errors.js';
+import { ConfigError, RedisError, ReplyError, unknownSubcommand, wrongArity } from '../errors.js';
+import type { StorageReply } from '../storage/codec.js';
+import { Flag, Op } from '../storage/ops.js';
+import { storageCommand } from '../storage/requests.js';
+import { saveInfo } from './admin.js';
+import { toReply } from './storage-reply.js';
 import { keyForConfigName } from '../config/config.js';
 import { KEYS, type KeySpec } from '../config/schema.js';
 import { is, lower, syntaxError } from './args.js';
 import { MapReply, NO_REPLY, OK, StatusReply, VerbatimReply, type Reply } from './reply.js';
-import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
+import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext, type InfoSection, type ServerStats } from './types.js';
 
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
@@ -52,7 +57,7 @@ export function statsSection(st: ServerStats): InfoSection {
 }
 
 /** The sections a network runtime itself knows; the rest come from infoSections(). */
-function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined {
+function builtinSection(name: string, ctx: ExecContext): InfoSection | Promise<InfoSection> | undefined {
   const s = ctx.server;
   const now = Date.now();
   switch (name) {
@@ -79,11 +84,7 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
       ];
     }
     case 'persistence':
-      return [
-        ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0], ['rdb_last_save_time', Math.floor(s.startedAt / 1000)],
-        ['rdb_last_bgsave_status', 'ok'], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
-        ['kiwi_wal_sync', s.config.values.storage.sync],
-      ];
+      return persistenceSection(ctx);
     case 'stats':
       return statsSection(s.stats);
     case 'replication':
@@ -102,6 +103,20 @@ function builtinSection(name: string, ctx: ExecContext): InfoSection | undefined
   }
 }
 
+/** SAVE and BGSAVE make a RocksDB checkpoint (in <dir>/backup): their state, from storage. */
+async function persistenceSection(ctx: ExecContext): Promise<InfoSection> {
+  const save = await saveInfo(ctx);
+  const ok = !('code' in save);
+  const inProgress = ok && save.inProgress ? 1 : 0;
+  const lastSave = ok ? Math.floor(save.lastSaveMs / 1000) : Math.floor(ctx.server.startedAt / 1000);
+  const duration = ok && save.lastDurationMs >= 0 ? Math.round(save.lastDurationMs / 1000) : -1;
+  return [
+    ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', inProgress], ['rdb_last_save_time', lastSave],
+    ['rdb_last_bgsave_status', ok && save.lastOk ? 'ok' : 'err'], ['rdb_last_bgsave_time_sec', duration], ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_last_write_status', 'ok'],
+    ['kiwi_wal_sync', ctx.server.config.values.storage.sync],
+  ];
+}
+
 function title(name: string): string {
   return name === 'cpu' ? 'CPU' : name.charAt(0).toUpperCase() + name.slice(1);
 }
@@ -117,7 +132,7 @@ async function info(sections: string[], ctx: ExecContext): Promise<Reply> {
   const parts: string[] = [];
   for (const name of new Set(wanted)) {
     const provider = providers.get(name);
-    const fields = provider ? await provider() : builtinSection(name, ctx);
+    const fields = provider ? await provider() : await builtinSection(name, ctx);
     if (fields === undefined) continue;
     parts.push(`# ${title(name)}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`);
   }
@@ -143,9 +158,19 @@ function configGet(patterns: string[], ctx: ExecContext): Reply {
   const out = new Map<string, string>();
   const config = ctx.server.config;
   for (const p of patterns) {
+    // A name without glob characters is looked up as it is and answered as the client
+    // spelled it, as Redis does.
+    if (!/[*?[]/.test(p)) {
+      const spec = keyForConfigName(p);
+      if (spec) out.set(p, formatConfigValue(spec, config.get(spec.path)));
+      else if (Object.hasOwn(COMPAT_CONFIG, p.toLowerCase())) out.set(p, COMPAT_CONFIG[p.toLowerCase()]);
+      continue;
+    }
     const re = globToRegExp(p);
     for (const spec of KEYS) {
-      if (spec.configName && re.test(spec.configName)) out.set(spec.configName, formatConfigValue(spec, config.get(spec.path)));
+      for (const name of [spec.configName, spec.alias]) {
+        if (name && re.test(name)) out.set(name, formatConfigValue(spec, config.get(spec.path)));
+      }
     }
     for (const [name, value] of Object.entries(COMPAT_CONFIG)) if (re.test(name) && !out.has(name)) out.set(name, value);
   }
@@ -175,12 +200,20 @@ async function configSet(pairs: Buffer[], ctx: ExecContext): Promise<Reply> {
     } catch (err) {
       // All or nothing, as Redis 7 does for multi-parameter CONFIG SET.
       for (const [s, v] of applied.reverse()) config.set(s.path, v);
-      return fail(name, err instanceof ConfigError ? err.message.replace(/^invalid configuration: [^:]+: /, '') : 'invalid value');
+      return fail(name, err instanceof ConfigError ? configErrorReason(spec, err) : 'invalid value');
     }
   }
   // Validated here; every other runtime applies the same values before the OK.
   await ctx.server.configChanged(changes.map(([spec]) => [spec.path, config.get(spec.path)]));
   return OK;
+}
+
+/** Why a CONFIG SET value was refused: Redis' words for Redis' parameters, kiwi's for its own. */
+function configErrorReason(spec: KeySpec, err: ConfigError): string {
+  const reason = err.message.replace(/^invalid configuration: [^:]+: /, '');
+  if (!spec.redis) return reason;
+  if (/^must be at (least|most)/.test(reason)) return `argument must be between ${spec.redis.min} and ${spec.redis.max} inclusive`;
+  return spec.type === 'size' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer";
 }
 
 const configSubcommands: readonly CommandRow<any>[] = [
@@ -201,6 +234,19 @@ const configSubcommands: readonly CommandRow<any>[] = [
     exec: () => ['CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET <pattern> [<pattern> ...]', 'SET <directive> <value> [<directive> <value> ...]', 'RESETSTAT', 'HELP'].map((s) => new StatusReply(s)),
   }),
 ];
+
+type DebugArgs = { sleepMs: number; panic: boolean } | { object: Buffer } | { activeExpire: number };
+
+/**
+ * DEBUG OBJECT in Redis' line format with kiwi's values: no object address or LRU clock
+ * (kiwi tracks neither), serializedlength the bytes kiwi stores for the value.
+ */
+const mapDebugObject = (r: StorageReply): Reply => {
+  if (r === null) return new ReplyError(RedisError.noSuchKey);
+  if (!Array.isArray(r)) return toReply(r, 'debug');
+  const [encoding, refcount, length] = r as [string, number, number];
+  return new StatusReply(`Value at:0x0 refcount:${refcount} encoding:${encoding} serializedlength:${length} lru:0 lru_seconds_idle:0`);
+};
 
 function sleepBlocking(ms: number): void {
   // DEBUG SLEEP blocks the whole server in Redis; so it does here.
@@ -240,7 +286,7 @@ export const serverCommands: readonly CommandRow<any>[] = [
   }),
   row({
     name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0', summary: 'A container for debugging commands.', complexity: 'Depends on subcommand.',
-    parse: (argv, ctx) => {
+    parse: (argv, ctx): DebugArgs | ReplyError => {
       if (is(argv[1], 'sleep') && argv.length === 3) {
         const secs = Number(argv[2].toString());
         if (!Number.isFinite(secs) || argv[2].length === 0) return new ReplyError('ERR value is not a valid float');
@@ -251,9 +297,14 @@ export const serverCommands: readonly CommandRow<any>[] = [
         if (!ctx.server.config.values.runtime.faultInjection.enabled) return new ReplyError('ERR DEBUG PANIC needs fault injection (--fault-injection)');
         return { sleepMs: 0, panic: true };
       }
+      if (is(argv[1], 'object') && argv.length === 3) return { object: argv[2] };
+      // Redis reads the flag with atoi(): anything not starting with a number is 0.
+      if (is(argv[1], 'set-active-expire') && argv.length === 3) return { activeExpire: Number.parseInt(argv[2].toString(), 10) || 0 };
       return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].toString()}'. Try DEBUG HELP.`);
     },
-    exec: (a) => {
+    exec: (a, ctx) => {
+      if ('object' in a) return new StorageCall(storageCommand(Op.OBJECT, ctx.client.db, [a.object], Flag.OBJECT_DEBUG), mapDebugObject);
+      if ('activeExpire' in a) return new StorageCall(storageCommand(Op.ACTIVE_EXPIRE, 0, [], 0, a.activeExpire ? 1 : 0), (r) => toReply(r, 'debug'));
       if (a.panic) {
         setImmediate(() => {
           throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);

@@ -20,6 +20,11 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.INDEX_OUT_OF_RANGE: return new ReplyError(RedisError.indexOutOfRange);
     case ErrorCode.SORT_NOT_DOUBLE: return new ReplyError(RedisError.sortNotDouble);
     case ErrorCode.ZSET_NAN: return new ReplyError(RedisError.scoreNaN);
+    case ErrorCode.NOT_HLL: return new ReplyError(RedisError.notHll);
+    case ErrorCode.INVALID_HLL: return new ReplyError(RedisError.invalidHll);
+    case ErrorCode.LCS_NOT_STRING: return new ReplyError(RedisError.lcsNotString);
+    case ErrorCode.LCS_TOO_LONG: return new ReplyError(RedisError.lcsTooLong);
+    case ErrorCode.LCS_MEMORY: return new ReplyError(e.message === 'failed' ? RedisError.lcsMemoryFailed : RedisError.lcsMemoryLimit);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }

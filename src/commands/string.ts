@@ -2,9 +2,10 @@
 // runtime executes them atomically (native/src/strings.cc).
 import { RedisError, ReplyError, wrongArity } from '../errors.js';
 import { OpError, type StorageReply } from '../storage/codec.js';
-import { Cmd, type GetExOptions, type SetOptions } from '../storage/requests.js';
+import { Flag, Op } from '../storage/ops.js';
+import { Cmd, storageCommand, type GetExOptions, type SetOptions } from '../storage/requests.js';
 import { expireArg, int64Arg, is, syntaxError } from './args.js';
-import { OK, type Reply } from './reply.js';
+import { MapReply, OK, type Reply } from './reply.js';
 import { generic, storageErrorReply, toReply } from './storage-reply.js';
 import { defineCommand, StorageCall, type CommandFlag, type CommandRow, type ExecContext } from './types.js';
 
@@ -126,7 +127,47 @@ function negate(argv: Buffer[]): number | bigint | ReplyError {
   return typeof n === 'bigint' ? -n : -n;
 }
 
+/** LCS options, checked (as Redis does) only once both keys are known to be strings. */
+function lcsOptions(argv: Buffer[]): { flags: number; minLen: number | bigint } | ReplyError {
+  let flags = 0;
+  let minLen: number | bigint = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j];
+    if (is(opt, 'idx')) flags |= Flag.LCS_IDX;
+    else if (is(opt, 'len')) flags |= Flag.LCS_LEN;
+    else if (is(opt, 'withmatchlen')) flags |= Flag.LCS_MATCHLEN;
+    else if (is(opt, 'minmatchlen') && j + 1 < argv.length) {
+      const n = int64Arg(argv[++j]);
+      if (n instanceof ReplyError) return n;
+      minLen = n < 0 ? 0 : n;
+    } else return syntaxError();
+  }
+  if (flags & Flag.LCS_IDX && flags & Flag.LCS_LEN) return new ReplyError(RedisError.lcsLenAndIdx);
+  return { flags, minLen };
+}
+
+/** LCS IDX: ["matches", [...], "len", n] as a map (RESP3) or that flat array (RESP2). */
+const mapLcsIdx = (r: StorageReply): Reply => {
+  if (!Array.isArray(r) || r.length !== 4) return toReply(r, 'lcs');
+  return new MapReply([[r[0] as Buffer, toReply(r[1], 'lcs')], [r[2] as Buffer, r[3] as number]]);
+};
+
+const lcsRow = row({
+  name: 'lcs', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 2, step: 1, since: '7.0.0', summary: 'Finds the longest common substring.',
+  complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
+  parse: (argv) => ({ keys: [argv[1], argv[2]], options: lcsOptions(argv) }),
+  exec: (a, ctx) => {
+    const o = a.options;
+    const db = ctx.client.db;
+    if (o instanceof ReplyError) {
+      return new StorageCall(storageCommand(Op.LCS, db, a.keys, Flag.CHECK_ONLY), (r) => (r === null ? o : toReply(r, 'lcs')));
+    }
+    return new StorageCall(storageCommand(Op.LCS, db, a.keys, o.flags, o.minLen, ctx.server.config.values.server.protoMaxBulkLen), o.flags & Flag.LCS_IDX ? mapLcsIdx : generic('lcs'));
+  },
+});
+
 export const stringCommands: readonly CommandRow<any>[] = [
+  lcsRow,
   row({
     name: 'get', arity: 2, flags: RF, ...key1, since: '1.0.0', summary: 'Returns the string value of a key.', complexity: 'O(1)',
     parse: (argv) => argv[1],

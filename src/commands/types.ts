@@ -21,6 +21,7 @@ export type CommandFlag =
   | 'fast'
   | 'no_auth'
   | 'no_mandatory_keys'
+  | 'no_async_loading'
   | 'no_multi'
   | 'allow_busy'
   | 'movablekeys';
@@ -145,6 +146,45 @@ export interface ServerStats {
   netOutputBytes: number;
 }
 
+/** A SLOWLOG entry (Redis slowlog.c): arguments already trimmed and redacted. */
+export interface SlowLogEntry {
+  readonly id: number;
+  /** Unix time in seconds. */
+  readonly time: number;
+  readonly usec: number;
+  readonly argv: readonly Buffer[];
+  readonly addr: string;
+  readonly name: string;
+}
+
+export interface LatencySample {
+  readonly time: number;
+  latency: number;
+}
+
+export interface LatencySeries {
+  readonly samples: readonly LatencySample[];
+  readonly max: number;
+}
+
+/**
+ * The slow log and the latency monitor. The dispatcher records into its own network
+ * runtime's; SLOWLOG and LATENCY read and reset those of every runtime.
+ */
+export interface SlowCommandLog {
+  /** A command (by its full name) finished `usec` microseconds after it was dispatched. */
+  record(usec: number, name: string, argv: readonly Buffer[], fast: boolean, client: { readonly addr: string; readonly name: string }): void;
+  readonly slowerThan: number;
+  readonly latencyThreshold: number;
+  /** The newest entries first, at most `count` (and slowlog-max-len in all). */
+  slowlog(count: number): Promise<SlowLogEntry[]>;
+  slowlogLength(): Promise<number>;
+  resetSlowlog(): Promise<void>;
+  latencyEvents(): Promise<Map<string, LatencySeries>>;
+  /** Forgets the events named (all when none is); resolves with how many there were. */
+  resetLatency(events: readonly string[]): Promise<number>;
+}
+
 /** One INFO section: ordered name/value fields. */
 export type InfoSection = Array<[string, string | number]>;
 
@@ -186,6 +226,9 @@ export interface ServerContext {
   hasMonitors(): boolean;
   /** A MONITOR line (without its '+') to every monitoring client of every runtime. */
   feedMonitors(line: string): void;
+  readonly slowCommands: SlowCommandLog;
+  /** SWAPDB took effect: what the runtime keeps per database (INFO keyspace) follows it. */
+  swappedDatabases(a: number, b: number): void;
 }
 
 export interface ExecContext {
@@ -213,6 +256,8 @@ export class StorageCall implements StorageRequest {
   owner: unknown = null;
   stat: unknown = null;
   ctx: ExecContext | null = null;
+  /** The command's arguments, for the slow log. */
+  argv: Buffer[] | null = null;
   onDone: ((call: StorageCall, err: Error | null, reply: StorageReply) => void) | null = null;
 
   constructor(request: StorageCommand | StorageCommand[], map: ReplyMapper) {
@@ -264,3 +309,6 @@ export interface CommandRow<A = unknown> {
 export function defineCommand<A>(row: CommandRow<A>): CommandRow<A> {
   return row;
 }
+
+// The server layer sees the output-limit types through here (it may not import config).
+export type { OutputClass, OutputLimit, OutputLimits } from '../config/output-limits.js';

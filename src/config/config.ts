@@ -17,6 +17,10 @@ export interface KiwiConfig {
     timeout: number;
     databases: number;
     protoMaxBulkLen: number;
+    hllSparseMaxBytes: number;
+    slowlogLogSlowerThan: number;
+    slowlogMaxLen: number;
+    latencyMonitorThreshold: number;
     logLevel: string;
     shutdownTimeoutMs: number;
     clientOutputBufferLimit: OutputLimits;
@@ -296,6 +300,10 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
       timeout: n('server.timeout'),
       databases: n('server.databases'),
       protoMaxBulkLen: n('server.proto_max_bulk_len'),
+      hllSparseMaxBytes: n('server.hll_sparse_max_bytes'),
+      slowlogLogSlowerThan: n('server.slowlog_log_slower_than'),
+      slowlogMaxLen: n('server.slowlog_max_len'),
+      latencyMonitorThreshold: n('server.latency_monitor_threshold'),
       logLevel: s('server.log_level'),
       shutdownTimeoutMs: n('server.shutdown_timeout'),
       clientOutputBufferLimit: parseOutputLimits(s('server.client_output_buffer_limit')),

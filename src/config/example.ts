@@ -63,7 +63,8 @@ function describeType(spec: KeySpec): string {
 
 function configName(spec: KeySpec): string {
   if (!spec.configName) return 'Start-up only.';
-  return spec.mutable ? `CONFIG GET/SET ${spec.configName}.` : `CONFIG GET ${spec.configName} (read-only at run time).`;
+  const alias = spec.alias ? ` (also ${spec.alias})` : '';
+  return spec.mutable ? `CONFIG GET/SET ${spec.configName}${alias}.` : `CONFIG GET ${spec.configName}${alias} (read-only at run time).`;
 }
 
 /** Word-wraps text into "# " comment lines. */
@@ -128,7 +129,7 @@ export function renderExampleToml(): string {
 /** The README's configuration reference: one markdown table row per key. */
 export function renderConfigMarkdown(): string {
   const rows = KEYS.map((spec) => {
-    const runtime = spec.configName ? `\`${spec.configName}\`${spec.mutable ? ' (settable)' : ''}` : '';
+    const runtime = spec.configName ? `\`${spec.configName}\`${spec.alias ? `, \`${spec.alias}\`` : ''}${spec.mutable ? ' (settable)' : ''}` : '';
     const doc = spec.doc.replace(/\|/g, '\\|');
     return `| \`${spec.path}\` | ${tomlValue(spec, spec.default).replace(/\|/g, '\\|')} | ${describeType(spec)} | ${runtime} | ${doc} |`;
   });

@@ -25,7 +25,14 @@ export interface KeySpec {
   normalize?: (raw: string, previous: string | undefined) => string;
   /** Name under CONFIG GET/SET, when it can be read (and, if `mutable`, changed) at run time. */
   configName?: string;
+  /** A second CONFIG name for the same value (Redis 7's old *-ziplist-* names). */
+  alias?: string;
   mutable?: boolean;
+  /**
+   * A Redis parameter: CONFIG SET reports a bad value in Redis' words, with these bounds
+   * as Redis prints them (LONG_MAX does not fit a double exactly).
+   */
+  redis?: { min: string; max: string };
 }
 
 /** The architecture's default network runtimes: a quarter of the cores, at least 1, at most 4. */
@@ -39,6 +46,29 @@ export function defaultStorageThreads(cores = availableParallelism()): number {
 }
 
 const MB = 1024 * 1024;
+const LLONG_MAX = '9223372036854775807';
+const LONG_RANGE = { min: '0', max: LLONG_MAX };
+const INT_MAX = 2_147_483_647;
+
+/** Redis 7's encoding settings (7.2's set-max-listpack-* included), with Redis' defaults. */
+const ENCODING_KEYS: readonly KeySpec[] = (
+  [
+    ['hash_max_listpack_entries', 512, 'hash-max-ziplist-entries'],
+    ['hash_max_listpack_value', 64, 'hash-max-ziplist-value'],
+    ['set_max_intset_entries', 512],
+    ['set_max_listpack_entries', 128],
+    ['set_max_listpack_value', 64],
+    ['zset_max_listpack_entries', 128, 'zset-max-ziplist-entries'],
+    ['zset_max_listpack_value', 64, 'zset-max-ziplist-value'],
+  ] as const
+).map(([name, value, alias]: readonly [string, number, string?]): KeySpec => ({
+  // The *-value settings are sizes in Redis (CONFIG SET hash-max-listpack-value 1kb).
+  path: `encoding.${name}`, type: name.endsWith('_value') ? 'size' : 'int', default: value, min: 0, max: Number.MAX_SAFE_INTEGER,
+  doc: `Redis' ${name.replace(/_/g, '-')}; accepted and reported, no effect in kiwi.`, configName: name.replace(/_/g, '-'), alias, mutable: true, redis: LONG_RANGE,
+})).concat([
+  { path: 'encoding.list_max_listpack_size', type: 'int', default: -2, min: -INT_MAX - 1, max: INT_MAX, doc: "Redis' list-max-listpack-size; accepted and reported, no effect in kiwi.", configName: 'list-max-listpack-size', alias: 'list-max-ziplist-size', mutable: true, redis: { min: '-2147483648', max: '2147483647' } },
+  { path: 'encoding.list_compress_depth', type: 'int', default: 0, min: 0, max: INT_MAX, doc: "Redis' list-compress-depth; accepted and reported, no effect in kiwi.", configName: 'list-compress-depth', mutable: true, redis: { min: '0', max: '2147483647' } },
+]);
 
 export const KEYS: readonly KeySpec[] = [
   // [server]
@@ -61,6 +91,10 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'Bytes of replies a client may owe (written but not yet read, plus in-flight replies estimated from its recent reply sizes) before kiwi stops reading its commands; it reads on once the client catches up. Keeps memory bounded for clients that pipeline without reading.',
     configName: 'client-output-budget', mutable: true,
   },
+  { path: 'server.hll_sparse_max_bytes', type: 'size', default: 3000, min: 0, max: Number.MAX_SAFE_INTEGER, doc: 'Largest sparse HyperLogLog value (header included) before it is converted to the dense representation, as in Redis.', configName: 'hll-sparse-max-bytes', mutable: true, redis: LONG_RANGE },
+  { path: 'server.slowlog_log_slower_than', type: 'int', default: 10_000, min: -1, max: Number.MAX_SAFE_INTEGER, doc: 'Commands that take at least this many microseconds (from dispatch to reply) enter the slow log; 0 logs every command, -1 none.', configName: 'slowlog-log-slower-than', mutable: true, redis: { min: '-1', max: LLONG_MAX } },
+  { path: 'server.slowlog_max_len', type: 'int', default: 128, min: 0, max: Number.MAX_SAFE_INTEGER, doc: 'Entries the slow log keeps; the oldest go first.', configName: 'slowlog-max-len', mutable: true, redis: LONG_RANGE },
+  { path: 'server.latency_monitor_threshold', type: 'int', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, doc: 'Commands that take at least this many milliseconds are recorded as latency events (LATENCY LATEST/HISTORY); 0 turns the monitor off.', configName: 'latency-monitor-threshold', mutable: true, redis: { min: '0', max: LLONG_MAX } },
   { path: 'server.shutdown_timeout', type: 'duration', default: 30_000, min: 0, max: 600_000, doc: 'Longest wait for in-flight requests to drain at shutdown.' },
 
   // [runtime]: the dual-runtime architecture (Kiwi's RuntimeConfig).
@@ -124,6 +158,11 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'storage.sync', type: 'enum', default: 'everysec', values: ['always', 'everysec', 'no'], doc: "WAL fsync: per write, once a second (Redis' appendfsync everysec), or left to the OS.", configName: 'appendfsync' },
   { path: 'storage.expire_cycle', type: 'duration', default: 100, min: 0, max: 3_600_000, doc: 'Interval of the background expiry cycle; 0 turns it off (the compaction filter still reclaims space).' },
 
+  // [encoding]: Redis' encoding thresholds. Tools and client setups tune them; kiwi keeps
+  // every type in RocksDB and has no such encodings, so they are accepted and reported
+  // but change nothing (README, known differences).
+  ...ENCODING_KEYS,
+
   // [http]: observability.
   { path: 'http.port', type: 'int', default: 0, min: 0, max: 65535, doc: 'Port for GET /health and GET /metrics; 0 disables (also --http-port).' },
   { path: 'http.bind', type: 'string', nonEmpty: true, default: '127.0.0.1', doc: 'Address of the HTTP endpoint.' },
@@ -131,7 +170,7 @@ export const KEYS: readonly KeySpec[] = [
 
 export const KEY_BY_PATH: ReadonlyMap<string, KeySpec> = new Map(KEYS.map((k) => [k.path, k]));
 export const KEY_BY_CONFIG_NAME: ReadonlyMap<string, KeySpec> = new Map(
-  KEYS.filter((k) => k.configName).map((k) => [k.configName!, k]),
+  KEYS.flatMap((k) => [k.configName, k.alias].filter((n): n is string => n !== undefined).map((n) => [n, k] as const)),
 );
 
 /** Presets: named overrides on top of the defaults (Kiwi's high_throughput / low_latency). */

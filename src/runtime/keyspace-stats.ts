@@ -39,6 +39,13 @@ export class KeyspaceStats {
     this.#countedAt = Date.now();
   }
 
+  /** SWAPDB: the counts change places with the databases (the next count confirms them). */
+  swap(a: number, b: number): void {
+    const counts = this.#counts;
+    if (a >= counts.length || b >= counts.length) return;
+    [counts[a], counts[b]] = [counts[b], counts[a]];
+  }
+
   section(): InfoSection {
     if (Date.now() - this.#countedAt > this.#refreshMs) this.refresh().catch(() => {});
     const out: InfoSection = [];

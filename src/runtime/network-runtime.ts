@@ -22,6 +22,7 @@ import { StorageServer } from '../storage/storage-server.js';
 import { ScriptClient } from '../storage/script-client.js';
 import { ScriptHost } from '../server/script-host.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
+import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
 import { StatusReply } from '../commands/reply.js';
 
@@ -131,6 +132,10 @@ export class NetworkRuntime {
         this.#network.feedMonitors(reply);
         bus.send('others', 'monitor', line);
       },
+      // INFO keyspace's counts live on the main thread; messages keep their order, so an
+      // INFO after the swap sees it.
+      swappedDatabases: (a, b) => bus.send('main', 'swapdb', [a, b]),
+      nextSlowlogId: () => this.#counters.nextSlowlogId(),
     });
     this.#context.clients = this.#directory();
     this.#dispatcher = new Dispatcher(this.#context, commandNames);
@@ -228,6 +233,7 @@ export class NetworkRuntime {
     bus.on('snapshot', () => this.snapshot());
     bus.on('clients', () => this.#network.snapshot());
     bus.on('kill', (ids: number[]) => this.#network.kill(ids));
+    serveSlowLog(bus, this.#context.slowCommands.local);
     bus.on('config', (changes: Array<[string, unknown]>) => {
       for (const [path, value] of changes) this.config.set(path, value);
     });

@@ -399,6 +399,7 @@ export class RuntimeManager {
       await bus.request('all', 'reset-stats');
     });
     bus.on('shutdown', (reason: string) => this.stop(reason));
+    bus.on('swapdb', ([a, b]: [number, number]) => this.#keyspace?.swap(a, b));
   }
 
   #applyChange(path: string, value: unknown): void {

@@ -1,6 +1,8 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
 import type { Bus, ClientDirectory, CommandRow, InfoSection, ScriptGateway, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import { SlowCommands } from '../server/slow-commands.js';
+import { GatheredSlowLog } from './slow-log.js';
 
 /** The Redis version kiwi-server answers to (INFO, HELLO): the command semantics it follows. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -40,6 +42,9 @@ export interface ContextParts {
   monitorsChanged: (delta: number) => void;
   hasMonitors: () => boolean;
   feedMonitors: (line: string) => void;
+  swappedDatabases: (a: number, b: number) => void;
+  /** Slow log entry ids, unique across network runtimes. */
+  nextSlowlogId?: () => number;
 }
 
 export class KiwiServerContext implements ServerContext {
@@ -51,6 +56,7 @@ export class KiwiServerContext implements ServerContext {
   readonly startedAt = Date.now();
   readonly version = REDIS_COMPAT_VERSION;
   readonly bus: Bus;
+  readonly slowCommands: GatheredSlowLog;
   clients!: ClientDirectory;
   readonly #parts: ContextParts;
 
@@ -61,6 +67,9 @@ export class KiwiServerContext implements ServerContext {
     this.scripts = parts.scripts ?? null;
     this.commands = parts.commands;
     this.bus = parts.bus;
+    const local = new SlowCommands(parts.config.values.server, parts.nextSlowlogId);
+    parts.config.onChange(() => local.configure(parts.config.values.server));
+    this.slowCommands = new GatheredSlowLog(local, parts.bus);
   }
 
   infoSections(): Map<string, () => InfoSection | Promise<InfoSection>> {
@@ -73,6 +82,10 @@ export class KiwiServerContext implements ServerContext {
 
   storageReadOnly(): string | null {
     return this.#parts.readOnly();
+  }
+
+  swappedDatabases(a: number, b: number): void {
+    this.#parts.swappedDatabases(a, b);
   }
 
   resetStats(): Promise<void> {

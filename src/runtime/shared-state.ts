@@ -58,12 +58,14 @@ export class SharedCounters {
   readonly #ids: BigInt64Array;
   /** [0]: the end of a CLIENT PAUSE, ms since the epoch. */
   readonly #times: Float64Array;
+  readonly #slowlogIds: BigInt64Array;
 
   constructor(buffer = new SharedArrayBuffer(64)) {
     this.buffer = buffer;
     this.#ids = new BigInt64Array(buffer, 0, 1);
     this.#ints = new Int32Array(buffer, 8, 8);
     this.#times = new Float64Array(buffer, 40, 1);
+    this.#slowlogIds = new BigInt64Array(buffer, 48, 1);
   }
 
   /**
@@ -104,6 +106,11 @@ export class SharedCounters {
   /** A client id no runtime has handed out before (1, 2, 3...). */
   nextClientId(): number {
     return Number(Atomics.add(this.#ids, 0, 1n)) + 1;
+  }
+
+  /** A slow log entry id no runtime has used before (0, 1, 2...), as Redis numbers them. */
+  nextSlowlogId(): number {
+    return Number(Atomics.add(this.#slowlogIds, 0, 1n));
   }
 
   /** Adds `delta`; returns the new value. */

@@ -16,7 +16,7 @@ import { tick } from '../clock.js';
 import { ReplyError } from '../errors.js';
 import { NO_REPLY, type Reply } from '../commands/reply.js';
 import type { ClientState } from '../commands/types.js';
-import type { OutputClass, OutputLimits } from '../config/output-limits.js';
+import type { OutputClass, OutputLimits } from '../commands/types.js';
 import { RequestParser } from '../protocol/request-parser.js';
 import { RespWriter } from './resp-writer.js';
 
@@ -108,13 +108,24 @@ export class Connection implements ClientState {
   #skipThis = false;
   #dropThis = false;
   #mutedSlots: Set<number> | null = null;
-  /** Recent encoded reply size (bytes), to estimate what replies in flight will cost. */
-  #replySize = 64;
+  /**
+   * Recent encoded reply size (bytes), to estimate what replies in flight will cost. It
+   * starts high (a sixteenth of the budget: a new client has at most 16 commands in
+   * flight until its replies show their size), jumps up at once on a bigger reply and
+   * comes down by a quarter of the gap per smaller one.
+   */
+  #replySize: number;
   /** Since when the output has been over the soft limit (0: it is not). */
   #softSince = 0;
   readonly #onCommand = (id: number, argv: Buffer[]): void => {
     if (this.#closeAfterReply || this.#closed) return;
-    if (this.#held.length > 0 || this.#hold !== 0 || this.#overBudget()) {
+    // Behind held commands it waits for them, whatever holds them (it adds no reason of
+    // its own: UNPAUSE must release a paused command and what was read after it).
+    if (this.#held.length > 0 || this.#hold !== 0) {
+      this.#holdBack({ id, argv, skip: false }, 0);
+      return;
+    }
+    if (this.#overBudget()) {
       this.#holdBack({ id, argv, skip: false }, HoldReason.OUTPUT_BUDGET);
       return;
     }
@@ -132,6 +143,7 @@ export class Connection implements ClientState {
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
     this.#parser = new RequestParser({ maxBulkLength: host.maxBulkLength });
+    this.#replySize = host.outputBudget / 16;
     // Each read sets the parser's pre-AUTH limits from the live configuration (#onData).
     this.#authenticated = !host.authRequired(this);
     socket.setNoDelay(true);
@@ -259,7 +271,7 @@ export class Connection implements ClientState {
     const before = this.#writer.pending;
     this.#writer.write(r, this.resp);
     const size = this.#writer.pending - before;
-    if (size > 0) this.#replySize += (size - this.#replySize) / 16;
+    if (size > 0) this.#replySize = size > this.#replySize ? size : this.#replySize + (size - this.#replySize) / 4;
   }
 
   get inputBytes(): number {

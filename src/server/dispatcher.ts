@@ -5,7 +5,7 @@ import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, unknownCo
 import type { Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
-import { coarseNow } from '../clock.js';
+import { coarseNow, tick } from '../clock.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 
@@ -27,6 +27,8 @@ interface Prepared {
   monitored: boolean;
   /** Runs while a script is busy (SCRIPT KILL, AUTH...): Redis' allow_busy. */
   allowBusy: boolean;
+  /** Redis' 'fast' flag: the latency monitor's fast-command event, and no clock read at the end. */
+  fast: boolean;
   priority: number;
   subcommands: Map<string, Prepared> | null;
   stat: CommandStat;
@@ -55,7 +57,7 @@ export class Dispatcher {
   #prepare(row: CommandRow<any>): Prepared {
     const subs = row.subcommands?.length ? new Map(row.subcommands.map((s) => [s.name.split('|')[1], this.#prepare(s)] as const)) : null;
     return {
-      row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs,
+      row, noAuth: row.flags.includes('no_auth'), write: row.flags.includes('write'), fast: row.flags.includes('fast'), priority: PRIORITY[row.priority ?? 'normal'], subcommands: subs,
       stat: this.stats.get(row.name),
       mayReplicate: row.flags.includes('write') || MAY_REPLICATE.has(row.name),
       monitored: !row.flags.includes('admin') && !row.flags.includes('skip_monitor'),
@@ -141,6 +143,7 @@ export class Dispatcher {
       if (args instanceof ReplyError) {
         p.stat.rejected++;
         conn.reply(args);
+        this.#finished(conn, p, argv, started, coarseNow());
         return;
       }
       outcome = p.row.exec(args, ctx);
@@ -148,37 +151,53 @@ export class Dispatcher {
     } catch (err) {
       this.onError(err, p.row.name);
       this.#answer(conn, -1, p.stat, started, new ReplyError(errorReplyText(err)));
+      this.#finished(conn, p, argv, started, tick());
       return;
     }
     if (outcome instanceof StorageCall) {
       outcome.slot = conn.reserve();
       outcome.owner = conn;
-      outcome.stat = p.stat;
+      outcome.stat = p;
       outcome.started = started;
       outcome.ctx = ctx;
       outcome.origin = conn.id;
       outcome.priority = this.#priorities ? p.priority : PRIORITY.normal;
       outcome.onDone = this.#onStorageDone;
+      outcome.argv = argv;
       this.#server.storage.submit(outcome, undefined, started);
     } else if (outcome instanceof Promise) {
       const slot = conn.reserve();
       outcome.then(
-        (r) => this.#answer(conn, slot, p.stat, started, r),
+        (r) => {
+          this.#answer(conn, slot, p.stat, started, r);
+          this.#finished(conn, p, argv, started, tick());
+        },
         (err) => {
           this.onError(err, p.row.name);
           this.#answer(conn, slot, p.stat, started, new ReplyError(errorReplyText(err)));
+          this.#finished(conn, p, argv, started, tick());
         },
       );
     } else {
+      // The coarse clock has not moved during a synchronous command; a slow one (DEBUG
+      // SLEEP, a big INFO) reads the real clock, a 'fast' one is not worth the read.
+      const ended = p.fast ? coarseNow() : tick();
       this.#answer(conn, -1, p.stat, started, outcome);
+      this.#finished(conn, p, argv, started, ended);
     }
+  }
+
+  /** Where every executed command ends: the slow log and the latency monitor (SLOWLOG, LATENCY). */
+  #finished(conn: Connection, p: Prepared, argv: Buffer[], started: number, ended: number): void {
+    this.#server.slowCommands.record((ended - started) * 1000, p.row.name, argv, p.fast, conn);
   }
 
   // One shared function for every storage completion: no closure per command.
   readonly #onStorageDone = (call: StorageCall, err: Error | null, r: StorageReply): void => {
-    const stat = call.stat as CommandStat;
-    const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, stat.name);
-    this.#answer(call.owner as Connection, call.slot, stat, call.started, reply);
+    const p = call.stat as Prepared;
+    const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, p.stat.name);
+    this.#answer(call.owner as Connection, call.slot, p.stat, call.started, reply);
+    this.#finished(call.owner as Connection, p, call.argv!, call.started, coarseNow());
   };
 
   /** Records the command's latency and queues its reply (slot -1: reply now). */

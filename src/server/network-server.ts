@@ -6,7 +6,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { authRequired } from '../commands/connection.js';
 import { StatusReply } from '../commands/reply.js';
 import type { ClientInfo, ServerContext } from '../commands/types.js';
-import type { OutputLimits } from '../config/output-limits.js';
+import type { OutputLimits } from '../commands/types.js';
 import { Connection, HoldReason, PauseReason, type ConnectionHost } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';
 

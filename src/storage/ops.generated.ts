@@ -102,6 +102,21 @@ export const Op = {
   ZUNIONSTORE: 117,
   ZINTERSTORE: 118,
   ZDIFFSTORE: 119,
+  SETBIT: 150,
+  GETBIT: 151,
+  BITCOUNT: 152,
+  BITPOS: 153,
+  BITOP: 154,
+  BITFIELD: 155,
+  BITFIELD_RO: 156,
+  LCS: 157,
+  PFADD: 158,
+  PFCOUNT: 159,
+  PFMERGE: 160,
+  SWAPDB: 161,
+  SAVE: 162,
+  SAVE_INFO: 163,
+  ACTIVE_EXPIRE: 164,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -206,6 +221,21 @@ export const OpClass = {
   ZUNIONSTORE: 'M',
   ZINTERSTORE: 'M',
   ZDIFFSTORE: 'M',
+  SETBIT: 'W',
+  GETBIT: 'R',
+  BITCOUNT: 'R',
+  BITPOS: 'R',
+  BITOP: 'W',
+  BITFIELD: 'W',
+  BITFIELD_RO: 'R',
+  LCS: 'R',
+  PFADD: 'W',
+  PFCOUNT: 'W',
+  PFMERGE: 'W',
+  SWAPDB: 'S',
+  SAVE: 'S',
+  SAVE_INFO: 'S',
+  ACTIVE_EXPIRE: 'S',
 } as const;
 
 /** Per-op flag bits (bits are reused across ops). */
@@ -254,6 +284,16 @@ export const Flag = {
   ZSET_CHECK_ONLY: 16,
   ZPOP_MAX: 2,
   ZPOP_EMIT_KEY: 4,
+  BIT_RANGE: 1,
+  BIT_UNIT: 2,
+  BIT_SET: 4,
+  BIT_END: 8,
+  LCS_LEN: 1,
+  LCS_IDX: 2,
+  LCS_MATCHLEN: 4,
+  SAVE_BACKGROUND: 1,
+  OBJECT_DEBUG: 1,
+  CHECK_ONLY: 32768,
 } as const;
 
 /** Reply kinds of the result wire format. */
@@ -298,6 +338,11 @@ export const ErrorCode = {
   ABORTED: 30,
   MERGE_IN_PROGRESS: 31,
   UNKNOWN: 32,
+  NOT_HLL: 33,
+  INVALID_HLL: 34,
+  LCS_NOT_STRING: 35,
+  LCS_TOO_LONG: 36,
+  LCS_MEMORY: 37,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

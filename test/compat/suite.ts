@@ -40,6 +40,9 @@ export function unorderedPairs(v: RespValue): unknown {
 }
 export const anyOrderPairs = (argv: Arg[]): Step => norm(argv, unorderedPairs);
 
+/** HELLO: its reply carries the server version and connection id; errors are compared. */
+export const hello = (argv: Arg[]): Step => ({ argv, normalize: (reply) => (reply.startsWith('-') ? reply : '<hello>') });
+
 /** The reply's kind and size: for random replies, where only the shape can match. */
 export function shapeOf(v: RespValue): unknown {
   if (Array.isArray(v)) return { array: v.map(shapeOf) };
@@ -49,13 +52,20 @@ export function shapeOf(v: RespValue): unknown {
 }
 export const sameShape = (argv: Arg[]): Step => norm(argv, shapeOf);
 
+export interface SuiteOptions {
+  /** More redis-server arguments (e.g. `--dir` for SAVE, `--enable-debug-command yes`). */
+  redisArgs?: string[];
+}
+
 /**
- * Declares a differential suite; the callback receives `same` and declares tests with it.
+ * Declares a differential suite; the callback receives `same` and declares tests with it,
+ * and `targets()`, the two servers' addresses, for tests that talk to each on its own.
  * Skipped visibly (in the name) without redis-server.
  */
 export function differential(
   title: string,
-  body: (same: (name: string, steps: readonly Step[]) => void, servers: { ports(): { redis: number; kiwi: number } }) => void,
+  body: (same: (name: string, steps: readonly Step[]) => void, targets: () => { redis: Target; kiwi: Target }) => void,
+  options: SuiteOptions = {},
 ): void {
   const name = HAVE_REDIS ? title : `${title} (skipped: ${SKIP_REASON})`;
   describe.skipIf(!HAVE_REDIS)(name, () => {
@@ -63,7 +73,7 @@ export function differential(
     let kiwi: TestServer;
     let targets: { redis: Target; kiwi: Target };
     beforeAll(async () => {
-      [redis, kiwi] = await Promise.all([startReferenceRedis(), startTestServer()]);
+      [redis, kiwi] = await Promise.all([startReferenceRedis(options.redisArgs), startTestServer()]);
       targets = { redis: redisTarget(redis.port), kiwi: kiwiTarget(kiwi) };
     });
     afterAll(async () => {
@@ -75,13 +85,9 @@ export function differential(
     };
     // HELLO 3's reply carries the server version and connection id: not compared.
     const hello3: Step = { argv: ['HELLO', '3'], normalize: () => '<hello>' };
-    body(
-      (testName, steps) => {
-        it(`${testName} (RESP2)`, () => compare(steps));
-        it(`${testName} (RESP3)`, () => compare([hello3, ...steps]));
-      },
-      // For tests that drive both servers themselves (long or stateful runs).
-      { ports: () => ({ redis: redis.port, kiwi: kiwi.port }) },
-    );
+    body((testName, steps) => {
+      it(`${testName} (RESP2)`, () => compare(steps));
+      it(`${testName} (RESP3)`, () => compare([hello3, ...steps]));
+    }, () => targets);
   });
 }

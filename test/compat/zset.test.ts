@@ -14,7 +14,7 @@ const members = (n: number, prefix = 'm'): string[] => Array.from({ length: n },
 /** ZADD key with score i for member i (n members). */
 const ramp = (key: string, n: number, prefix = 'm'): Arg[] => ['ZADD', key, ...members(n, prefix).flatMap((m, i) => [String(i), m])];
 
-differential('Sorted sets: Redis differential', (same, servers) => {
+differential('Sorted sets: Redis differential', (same, targets) => {
   describe('ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD', () => {
     same('ZADD adds, updates and counts', [
       ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '3', 'a', '4', 'c'], ['ZCARD', 'z'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
@@ -242,7 +242,7 @@ differential('Sorted sets: Redis differential', (same, servers) => {
           c.close();
         }
       };
-      const [expected, actual] = await Promise.all([scanAll(servers.ports().redis), scanAll(servers.ports().kiwi)]);
+      const [expected, actual] = await Promise.all([scanAll(targets().redis.port), scanAll(targets().kiwi.port)]);
       expect(actual).toEqual(expected);
       expect(actual.length).toBe(501);
     });
@@ -325,7 +325,7 @@ differential('Sorted sets: Redis differential', (same, servers) => {
         if (r < 0.97) return ['ZCOUNT', 'z', bound(), bound()];
         return ['ZRANGE', 'z', String(Math.floor(rnd() * 30) - 15), String(Math.floor(rnd() * 30) - 15), ...(rnd() < 0.5 ? ['REV'] : [])];
       };
-      const [a, b] = await Promise.all([RespConnection.open(servers.ports().redis), RespConnection.open(servers.ports().kiwi)]);
+      const [a, b] = await Promise.all([RespConnection.open(targets().redis.port), RespConnection.open(targets().kiwi.port)]);
       try {
         await Promise.all([a.command(['FLUSHALL']), b.command(['FLUSHALL'])]);
         const deadline = Date.now() + 120_000;

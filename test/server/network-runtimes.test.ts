@@ -257,3 +257,49 @@ describe('network_threads = 3', () => {
     }));
   });
 });
+
+describe('network_threads = 3: issue 12 state kept per runtime', () => {
+  it('SLOWLOG and LATENCY show and reset the commands of every runtime as one log', async () => {
+    const server = await serve({ 'server.slowlog_log_slower_than': 0, 'server.latency_monitor_threshold': 5 });
+    const cs = await connect(server, 9);
+    // SO_REUSEPORT spreads connections by hash: at least two runtimes hold some of them.
+    expect((await spread(cs[0])).filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    await cs[0].slowlog('RESET');
+    for (const [i, c] of cs.entries()) await c.set(`k${i}`, String(i));
+    await cs[4].call('DEBUG', 'SLEEP', '0.02');
+    await cs[8].call('DEBUG', 'SLEEP', '0.02');
+    // Asked on any runtime, the log has every connection's SET, newest first, ids unique.
+    for (const asker of [cs[1], cs[5]]) {
+      const entries = (await asker.slowlog('GET', -1)) as unknown[][];
+      const sets = entries.filter((e) => (e[3] as string[])[0] === 'set').map((e) => (e[3] as string[])[1]);
+      expect(sets).toEqual(['k8', 'k7', 'k6', 'k5', 'k4', 'k3', 'k2', 'k1', 'k0']);
+      const ids = entries.map((e) => e[0] as number);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    const latest = (await cs[2].call('LATENCY', 'LATEST')) as unknown[][];
+    expect(latest.map((e) => e[0])).toEqual(['command']);
+    expect(await cs[3].call('LATENCY', 'RESET')).toBe(1);
+    expect(await cs[6].call('LATENCY', 'LATEST')).toEqual([]);
+    await cs[7].slowlog('RESET');
+    expect(await cs[0].slowlog('LEN')).toBeLessThanOrEqual(1);
+  });
+
+  it('INFO keyspace follows SWAPDB whichever runtime runs it', async () => {
+    const server = await serve({}, { dir: diskDir() });
+    const [c] = await connect(server, 1);
+    await c.mset('a', '1', 'b', '2');
+    await server.close();
+    servers.pop();
+    const again = await serve({}, { dir: server.dir });
+    const cs = await connect(again, 4);
+    const deadline = Date.now() + 5000;
+    while (!fields(await cs[0].info('keyspace')).db0 && Date.now() < deadline) await sleep(20);
+    expect(fields(await cs[0].info('keyspace')).db0).toBe('keys=2,expires=0,avg_ttl=0');
+    expect(await cs[3].swapdb(0, 7)).toBe('OK');
+    const info = fields(await cs[1].info('keyspace'));
+    expect([info.db0, info.db7]).toEqual([undefined, 'keys=2,expires=0,avg_ttl=0']);
+    await cs[2].select(7);
+    expect(await cs[2].get('a')).toBe('1');
+  });
+});

@@ -221,8 +221,11 @@ void MoveCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w
 
 // OBJECT ENCODING / REFCOUNT: [encoding, refcount], or nil for a missing key. Strings
 // report what Redis' tryObjectEncoding would pick for the value; composite types have one
-// encoding here (README, known differences).
-void ObjectCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
+// encoding here (README, known differences). With OBJECT_DEBUG (DEBUG OBJECT) a third
+// element: the value's serialized length as kiwi stores it (a string's bytes; the bytes
+// of a composite's members and values, found by walking them, as Redis' own
+// serializedlength walks the value).
+void ObjectCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   if (!v[0].status.ok()) return ReplyStatus(w, v[0].status);
   const Value& value = v[0].value;
@@ -247,9 +250,22 @@ void ObjectCmd(const Request&, const Command& c, const Lookup* v, Reader&, Reply
     case kTypeZSet: encoding = "skiplist"; break;
     default: break;
   }
-  w.Array(2);
+  const bool debug = c.flags & kFlag_OBJECT_DEBUG;
+  int64_t length = static_cast<int64_t>(value.payload.size());
+  if (debug && IsComposite(value.type)) {
+    KeyView view(r, c.db, req.arg(c, 0), FamiliesOf(value.type)[0]);
+    if (view.Load(v[0], value.type, w) == Found::kFailed) return;
+    length = 0;
+    const rocksdb::Status s = view.ForEach([&](std::string_view member, std::string_view data) {
+      length += static_cast<int64_t>(member.size() + data.size());
+      return true;
+    });
+    if (!s.ok()) return ReplyStatus(w, s);
+  }
+  w.Array(debug ? 3 : 2);
   w.Status(encoding);
   w.Int(refcount);
+  if (debug) w.Int(length);
 }
 
 void RawSetCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {

@@ -1,10 +1,14 @@
 // String commands with Redis 7.0 semantics (t_string.c). Arguments arrive validated by
 // the TS command layer; these handlers only guard against a short argument list.
+#include <algorithm>
 #include <climits>
 #include <cmath>
+#include <new>
+#include <vector>
 
 #include "../exec.h"
 #include "../numbers.h"
+#include "strings.h"
 
 namespace kiwi {
 
@@ -25,7 +29,14 @@ bool ResolveExpire(const Command& c, int64_t now, int64_t* expire) {
   return true;
 }
 
-// Replies and returns false unless the lookup succeeded and holds a string or nothing.
+// Redis checkStringLength: offset + length must stay within proto-max-bulk-len.
+bool FitsMaxLength(int64_t offset, size_t length, int64_t max) {
+  if (max <= 0) return true;
+  return offset <= max && static_cast<int64_t>(length) <= max - offset;
+}
+
+}  // namespace
+
 bool StringOrMissing(const Lookup& l, ReplyWriter& w) {
   if (!l.status.ok()) {
     ReplyStatus(w, l.status);
@@ -37,14 +48,6 @@ bool StringOrMissing(const Lookup& l, ReplyWriter& w) {
   }
   return true;
 }
-
-// Redis checkStringLength: offset + length must stay within proto-max-bulk-len.
-bool FitsMaxLength(int64_t offset, size_t length, int64_t max) {
-  if (max <= 0) return true;
-  return offset <= max && static_cast<int64_t>(length) <= max - offset;
-}
-
-}  // namespace
 
 void GetCmd(const Request&, const Command&, const Lookup* v, Reader&, ReplyWriter& w) {
   if (!StringOrMissing(v[0], w)) return;
@@ -244,6 +247,105 @@ void GetExCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& 
     g.Put(c.db, key, l.value.type, 0, l.value.payload);
   }
   w.Bulk(l.value.payload);
+}
+
+}  // namespace kiwi
+
+namespace kiwi {
+
+// LCS key1 key2 (Redis t_string.c lcsCommand): flags LCS_LEN, LCS_IDX, LCS_MATCHLEN; `a`
+// is MINMATCHLEN and `b` proto-max-bulk-len, the bound on the table's transient memory
+// (Redis' own). With CHECK_ONLY only the type check runs: Redis reports a wrong type
+// before a bad option, and the TS layer replies the option error after this.
+void LcsCmd(const Request&, const Command& c, const Lookup* v, Reader&, ReplyWriter& w) {
+  if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  for (int k = 0; k < 2; k++) {
+    if (!v[k].status.ok()) return ReplyStatus(w, v[k].status);
+    if (v[k].value.exists() && v[k].value.type != kTypeString) return w.Error(kErr_LCS_NOT_STRING);
+  }
+  if (c.flags & kFlag_CHECK_ONLY) return w.Nil();
+  const std::string_view a = v[0].value.payload;
+  const std::string_view b = v[1].value.payload;
+  if (a.size() >= UINT32_MAX - 1 || b.size() >= UINT32_MAX - 1) return w.Error(kErr_LCS_TOO_LONG);
+  const uint64_t alen = a.size();
+  const uint64_t blen = b.size();
+  const uint64_t cells = (alen + 1) * (blen + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(c.b)) return w.Error(kErr_LCS_MEMORY, "exceeds");
+  std::vector<uint32_t> table;
+  try {
+    table.resize(cells);
+  } catch (const std::bad_alloc&) {
+    return w.Error(kErr_LCS_MEMORY, "failed");
+  }
+  // table[i][j]: length of the LCS of a[0..i) and b[0..j).
+  auto at = [&](uint64_t i, uint64_t j) -> uint32_t& { return table[j + i * (blen + 1)]; };
+  for (uint64_t i = 1; i <= alen; i++) {
+    for (uint64_t j = 1; j <= blen; j++) {
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    }
+  }
+  const uint32_t len = at(alen, blen);
+  const bool want_idx = c.flags & kFlag_LCS_IDX;
+  if ((c.flags & kFlag_LCS_LEN) && !want_idx) return w.Int(len);
+  const bool with_len = c.flags & kFlag_LCS_MATCHLEN;
+  const uint64_t min_len = c.a > 0 ? static_cast<uint64_t>(c.a) : 0;
+  std::string result(len, '\0');
+  size_t matches_at = 0;
+  uint32_t matches = 0;
+  if (want_idx) {
+    w.Array(4);
+    w.Bulk("matches");
+    matches_at = w.ArrayPlaceholder();
+  }
+  // Walk back from the end, collecting the string and the matching ranges (contiguous
+  // runs of matched bytes in both strings), last match first, as Redis emits them.
+  uint64_t i = alen, j = blen, idx = len;
+  uint64_t a_start = alen, a_end = 0, b_start = 0, b_end = 0;  // a_start == alen: no range
+  while (i > 0 && j > 0) {
+    bool emit = false;
+    if (a[i - 1] == b[j - 1]) {
+      result[idx - 1] = a[i - 1];
+      if (a_start == alen) {
+        a_start = a_end = i - 1;
+        b_start = b_end = j - 1;
+      } else if (a_start == i && b_start == j) {
+        a_start--;
+        b_start--;
+      } else {
+        emit = true;
+      }
+      if (a_start == 0 || b_start == 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (at(i - 1, j) > at(i, j - 1)) {
+        i--;
+      } else {
+        j--;
+      }
+      if (a_start != alen) emit = true;
+    }
+    if (emit) {
+      const uint64_t match_len = a_end - a_start + 1;
+      if (want_idx && (min_len == 0 || match_len >= min_len)) {
+        w.Array(with_len ? 3 : 2);
+        w.Array(2);
+        w.Int(static_cast<int64_t>(a_start));
+        w.Int(static_cast<int64_t>(a_end));
+        w.Array(2);
+        w.Int(static_cast<int64_t>(b_start));
+        w.Int(static_cast<int64_t>(b_end));
+        if (with_len) w.Int(static_cast<int64_t>(match_len));
+        matches++;
+      }
+      a_start = alen;
+    }
+  }
+  if (!want_idx) return w.Bulk(result);
+  w.PatchArray(matches_at, matches);
+  w.Bulk("len");
+  w.Int(len);
 }
 
 }  // namespace kiwi
