@@ -84,6 +84,8 @@ for (const threads of [1, 3]) {
       const runner = client();
       const other = client();
       const killer = client();
+      // Connected and ready before the script starts: ioredis' ready check (INFO) would get BUSY.
+      await Promise.all([runner.ping(), other.ping(), killer.ping()]);
       const endless = runner.eval('while true do end', 0).then(() => 'returned', (e: Error) => e.message);
       await new Promise((r) => setTimeout(r, 5500));
       await expect(other.get('x')).rejects.toThrow(/^BUSY Redis is busy running a script/);
@@ -96,10 +98,16 @@ for (const threads of [1, 3]) {
     it('SCRIPT KILL refuses a script that has written: UNKILLABLE', async () => {
       const runner = client();
       const killer = client();
-      // Writes, then spins for a bounded time (60M Lua steps: well over the 300 ms wait).
+      await Promise.all([runner.ping(), killer.ping()]);
+      // Writes, then spins for a bounded time (60M Lua steps: seconds).
       const p = runner.eval("redis.call('set', 'w', '1'); local t = 0; for i = 1, 6e7 do t = t + 1 end; return t", 0).then(String, (e: Error) => e.message);
-      await new Promise((r) => setTimeout(r, 300));
-      await expect(killer.script('KILL')).rejects.toThrow(/^UNKILLABLE Sorry the script already executed write commands/);
+      // Until the script runs, SCRIPT KILL answers NOTBUSY; once it has written, UNKILLABLE.
+      let answer = '';
+      for (let i = 0; i < 100 && !answer.startsWith('UNKILLABLE'); i++) {
+        answer = await killer.script('KILL').then(String, (e: Error) => e.message);
+        if (!answer.startsWith('UNKILLABLE')) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(answer).toMatch(/^UNKILLABLE Sorry the script already executed write commands/);
       expect(await p).toBe('60000000');
     }, 30000);
   });
@@ -140,6 +148,7 @@ describe('FUNCTION libraries persist', () => {
     const runner = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     const other = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     try {
+      await Promise.all([runner.ping(), other.ping()]);
       await other.function('LOAD', "#!lua name=spin\nredis.register_function('spin', function() while true do end end)");
       const p = runner.fcall('spin', 0).then(String, (e: Error) => e.message);
       await new Promise((r) => setTimeout(r, 5500));
