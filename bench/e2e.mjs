@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { startKiwi, startRedis, redisBenchmark, sampleRss, info, installCleanup, cli, REDIS_PERSISTENCE } from './lib/servers.mjs';
 import { loadKeys } from './lib/loader.mjs';
 import { progress } from './lib/progress.mjs';
-import { CUSTOM } from './lib/custom-commands.mjs';
+import { CUSTOM, GET_SCRIPT, RATE_LIMIT_SCRIPT } from './lib/custom-commands.mjs';
 import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
@@ -35,9 +35,11 @@ export const TEST_LABELS = {
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
   zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
+  evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
   setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
   publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
 };
+
 
 const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
 // redis-benchmark's HSET and SADD write one key (myhash, myset) with random fields:
@@ -47,6 +49,8 @@ const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
   smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
   zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
+  evalsha_get: (port) => cli(port, 'SCRIPT', 'LOAD', GET_SCRIPT),
+  evalsha_ratelimit: (port) => cli(port, 'SCRIPT', 'LOAD', RATE_LIMIT_SCRIPT),
   // Pops drain one key: fill it before each trial with more than the trial pops.
   lpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),
   rpop: (port, requests) => redisBenchmark({ port, test: 'lpush', requests, pipeline: 16, keyspace: 1_000_000 }),

@@ -4,6 +4,14 @@
 // A module of its own: bench/e2e.mjs and bench/lib/report.mjs both need it, and report.mjs
 // importing e2e.mjs (a main module with top-level await) would never finish loading.
 // HGETALL/SMEMBERS/ZRANGE of 100 read a 100-member key the e2e run loads before each trial.
+import { createHash } from 'node:crypto';
+
+// Scripts (issue 16), run by EVALSHA after a SCRIPT LOAD before each trial: a one-line
+// GET, and a rate limiter (INCR, EXPIRE on the first hit).
+export const GET_SCRIPT = "return redis.call('GET', KEYS[1])";
+export const RATE_LIMIT_SCRIPT = "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end if c > tonumber(ARGV[2]) then return 0 end return 1";
+const sha1 = (s) => createHash('sha1').update(s).digest('hex');
+
 export const CUSTOM = {
   hgetall_100: ['HGETALL', 'bench:hash100'],
   smembers_100: ['SMEMBERS', 'bench:set100'],
@@ -16,4 +24,6 @@ export const CUSTOM = {
   // To the channel the run's subscribers listen on (1 or 100 of them).
   publish_1: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
   publish_100: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
+  evalsha_get: ['EVALSHA', sha1(GET_SCRIPT), '1', 'key:__rand_int__'],
+  evalsha_ratelimit: ['EVALSHA', sha1(RATE_LIMIT_SCRIPT), '1', 'rl:__rand_int__', '60', '1000000'],
 };

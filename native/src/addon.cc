@@ -24,12 +24,14 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "db.h"
 #include "exec.h"
 #include "ops.h"
 #include "pool.h"
+#include "script/script_runner.h"
 #include "shared_storage.h"
 #include "status.h"
 
@@ -87,6 +89,61 @@ struct JsSink : CompletionSink, std::enable_shared_from_this<JsSink> {
   void Signal();
 };
 
+// One handle's side of scripting: the script thread asks it (through a thread-safe
+// function) to run a script's redis.call on this JS thread, and hands back finished tasks.
+// JS gets handler(0, id, argv[], resp, flags) for a call and handler(1, id, reply) at the end.
+struct JsCallSink : CallSink {
+  Napi::ThreadSafeFunction tsfn;
+  std::mutex mu;
+  std::unordered_map<uint64_t, ScriptTask*> calls;  // tasks waiting for an answer
+
+  bool RequestCall(ScriptTask* task, std::vector<std::string> argv, int resp) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      calls[task->id] = task;
+    }
+    const uint64_t id = task->id;
+    const uint32_t flags = task->script_flags;
+    auto* data = new std::vector<std::string>(std::move(argv));
+    const napi_status st = tsfn.BlockingCall(data, [id, resp, flags](Napi::Env env, Napi::Function fn, std::vector<std::string>* argv) {
+      Napi::Array list = Napi::Array::New(env, argv->size());
+      for (uint32_t i = 0; i < argv->size(); i++) list.Set(i, Napi::Buffer<char>::Copy(env, (*argv)[i].data(), (*argv)[i].size()));
+      delete argv;
+      fn.Call({Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(id)), list, Napi::Number::New(env, resp),
+               Napi::Number::New(env, flags)});
+    });
+    if (st != napi_ok) {
+      delete data;
+      std::lock_guard<std::mutex> lock(mu);
+      calls.erase(task->id);
+      return false;
+    }
+    return true;
+  }
+  void Finish(ScriptTask* task) override {
+    const napi_status st = tsfn.BlockingCall(task, [](Napi::Env env, Napi::Function fn, ScriptTask* t) {
+      Napi::Buffer<char> reply = Napi::Buffer<char>::Copy(env, t->reply.data(), t->reply.size());
+      const double id = static_cast<double>(t->id);
+      delete t;
+      fn.Call({Napi::Number::New(env, 1), Napi::Number::New(env, id), reply});
+    });
+    if (st != napi_ok) delete task;
+  }
+  // The JS thread's answer to a call.
+  bool Answer(uint64_t id, std::string reply, bool wrote) {
+    ScriptTask* task = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = calls.find(id);
+      if (it == calls.end()) return false;
+      task = it->second;
+      calls.erase(it);
+    }
+    ScriptRunner::Answer(task, std::move(reply), wrote);
+    return true;
+  }
+};
+
 class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -110,6 +167,13 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   Napi::Value Property(const Napi::CallbackInfo& info);
   Napi::Value Health(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
+  Napi::Value ScriptSetup(const Napi::CallbackInfo& info);
+  Napi::Value ScriptSubmit(const Napi::CallbackInfo& info);
+  Napi::Value ScriptAnswer(const Napi::CallbackInfo& info);
+  Napi::Value ScriptKill(const Napi::CallbackInfo& info);
+  Napi::Value ScriptBusyMs(const Napi::CallbackInfo& info);
+  Napi::Value ScriptRunning(const Napi::CallbackInfo& info);
+  Napi::Value RunNow(const Napi::CallbackInfo& info);
 
   bool Deliver(napi_env e, napi_value fn, napi_value recv, Job* job);
   void FinishClose(Napi::Env env);
@@ -128,6 +192,7 @@ class NativeStorage : public Napi::ObjectWrap<NativeStorage> {
   std::thread closer_;
   size_t pending_ = 0;  // submitted, not yet delivered to JS; JS thread only
   bool hook_registered_ = false;
+  std::shared_ptr<JsCallSink> script_sink_;
 };
 
 void JsSink::Complete(Job* job) {
@@ -173,7 +238,14 @@ Napi::Function NativeStorage::Define(Napi::Env env) {
                       InstanceMethod<&NativeStorage::TakeExpired>("takeExpired"),
                       InstanceMethod<&NativeStorage::Property>("property"),
                       InstanceMethod<&NativeStorage::Health>("health"),
-                      InstanceMethod<&NativeStorage::Resume>("resume")});
+                      InstanceMethod<&NativeStorage::Resume>("resume"),
+                      InstanceMethod<&NativeStorage::ScriptSetup>("scriptSetup"),
+                      InstanceMethod<&NativeStorage::ScriptSubmit>("scriptSubmit"),
+                      InstanceMethod<&NativeStorage::ScriptAnswer>("scriptAnswer"),
+                      InstanceMethod<&NativeStorage::ScriptKill>("scriptKill"),
+                      InstanceMethod<&NativeStorage::ScriptBusyMs>("scriptBusyMs"),
+                      InstanceMethod<&NativeStorage::ScriptRunning>("scriptRunning"),
+                      InstanceMethod<&NativeStorage::RunNow>("runNow")});
 }
 
 namespace {
@@ -221,6 +293,13 @@ bool ReadRequestArgs(const Napi::CallbackInfo& info, size_t at, const uint8_t** 
     blobs->emplace_back(buf.Data(), buf.Length());
   }
   return true;
+}
+
+// (request, blobs) decoded for a batch run on the calling thread; `blobs` backs the views.
+bool DecodeRequestArgs(const Napi::CallbackInfo& info, Request* req, std::vector<std::string_view>* blobs) {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  return ReadRequestArgs(info, 0, &data, &size, blobs) && req->Decode(data, size, *blobs);
 }
 
 }  // namespace
@@ -291,6 +370,7 @@ void NativeStorage::Detach() {
   }
   if (sink_->tsfn) sink_->tsfn.Release();
   sink_->tsfn = Napi::ThreadSafeFunction();
+  if (script_sink_ && script_sink_->tsfn) script_sink_->tsfn.Release();
 }
 
 // The environment is going away (worker exit, process exit) or the object was collected:
@@ -411,16 +491,17 @@ Napi::Value NativeStorage::Submit(const Napi::CallbackInfo& info) {
 Napi::Value NativeStorage::ReadFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!usable() || info.Length() < 1 || !info[0].IsBuffer()) return env.Null();
-  const uint8_t* data = nullptr;
-  size_t size = 0;
   std::vector<std::string_view> blobs;
-  if (!ReadRequestArgs(info, 0, &data, &size, &blobs)) return env.Null();
   Request req;
-  if (!req.Decode(data, size, blobs)) return env.Null();
+  if (!DecodeRequestArgs(info, &req, &blobs)) return env.Null();
   std::string out;
   {
     ReadGuard guard(shared_.get());
-    if (!guard.entered() || !shared_->executor()->RunFromMemory(req, &out)) return env.Null();
+    // While a script holds the keyspace, reads wait for it on the storage threads.
+    if (!guard.entered() || !shared_->gate()->TryEnterShared()) return env.Null();
+    const bool hit = shared_->executor()->RunFromMemory(req, &out);
+    shared_->gate()->LeaveShared();
+    if (!hit) return env.Null();
   }
   return Napi::Buffer<char>::Copy(env, out.data(), out.size());
 }
@@ -638,3 +719,111 @@ static Napi::Object InitKiwiStorage(Napi::Env env, Napi::Object exports) {
   return kiwi::Init(env, exports);
 }
 NODE_API_MODULE(kiwi_storage, InitKiwiStorage)
+
+namespace kiwi {
+
+// scriptSetup(handler): this handle's script callbacks (see JsCallSink).
+Napi::Value NativeStorage::ScriptSetup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) {
+    Napi::TypeError::New(env, "scriptSetup(handler)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (script_sink_) return env.Undefined();
+  script_sink_ = std::make_shared<JsCallSink>();
+  script_sink_->tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "kiwi-script", 0, 1);
+  napi_unref_threadsafe_function(env, script_sink_->tsfn);
+  return env.Undefined();
+}
+
+namespace {
+std::vector<std::string> StringList(const Napi::Value& v) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) return out;
+  const Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    const Napi::Value b = a.Get(i);
+    if (b.IsBuffer()) out.emplace_back(b.As<Napi::Buffer<char>>().Data(), b.As<Napi::Buffer<char>>().Length());
+    else out.push_back(b.ToString().Utf8Value());
+  }
+  return out;
+}
+}  // namespace
+
+// scriptSubmit(id, op, body, keys[], args[], resp, readOnly) -> false when closed.
+Napi::Value NativeStorage::ScriptSubmit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usable() || !script_sink_) return Napi::Boolean::New(env, false);
+  auto task = std::make_unique<ScriptTask>();
+  task->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  task->op = static_cast<ScriptOp>(info[1].As<Napi::Number>().Uint32Value());
+  if (info[2].IsBuffer()) task->body.assign(info[2].As<Napi::Buffer<char>>().Data(), info[2].As<Napi::Buffer<char>>().Length());
+  task->keys = StringList(info[3]);
+  task->args = StringList(info[4]);
+  task->resp = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 2;
+  task->read_only = info[6].ToBoolean().Value();
+  task->sink = script_sink_;
+  shared_->scripts()->Submit(std::move(task));
+  return Napi::Boolean::New(env, true);
+}
+
+// scriptAnswer(id, reply: Buffer, wrote: boolean)
+Napi::Value NativeStorage::ScriptAnswer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!script_sink_ || !info[1].IsBuffer()) return Napi::Boolean::New(env, false);
+  const Napi::Buffer<char> reply = info[1].As<Napi::Buffer<char>>();
+  return Napi::Boolean::New(env, script_sink_->Answer(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()),
+                                                      std::string(reply.Data(), reply.Length()), info[2].ToBoolean().Value()));
+}
+
+// scriptKill(function: boolean) -> 0 no script running, 1 killed, 2 it has written
+// (UNKILLABLE), 3 the running one is of the other kind (EVAL vs FCALL)
+Napi::Value NativeStorage::ScriptKill(const Napi::CallbackInfo& info) {
+  if (!usable()) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), static_cast<int>(shared_->scripts()->Kill(info[0].ToBoolean().Value())));
+}
+
+// scriptRunning() -> { kind: 0 none | 1 EVAL | 2 FCALL, ms, name, command: Buffer[], libraries, functions }
+Napi::Value NativeStorage::ScriptRunning(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  RunningInfo r;
+  if (usable()) r = shared_->scripts()->Running();
+  o.Set("kind", Napi::Number::New(env, r.kind));
+  o.Set("ms", Napi::Number::New(env, static_cast<double>(r.ms)));
+  o.Set("name", Napi::String::New(env, r.name));
+  Napi::Array cmd = Napi::Array::New(env, r.command.size());
+  for (uint32_t i = 0; i < r.command.size(); i++) cmd.Set(i, Napi::Buffer<char>::Copy(env, r.command[i].data(), r.command[i].size()));
+  o.Set("command", cmd);
+  o.Set("libraries", Napi::Number::New(env, static_cast<double>(r.libraries)));
+  o.Set("functions", Napi::Number::New(env, static_cast<double>(r.functions)));
+  return o;
+}
+
+Napi::Value NativeStorage::ScriptBusyMs(const Napi::CallbackInfo& info) {
+  if (!usable()) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), static_cast<double>(shared_->scripts()->BusyMs()));
+}
+
+// runNow(request, blobs) -> Buffer: a batch executed on this thread, for a command a running
+// script called: the script thread holds the keyspace for it, so no gate is taken here.
+Napi::Value NativeStorage::RunNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usable() || info.Length() < 1 || !info[0].IsBuffer()) return env.Null();
+  if (shared_->scripts()->BusyMs() == 0) {
+    Napi::Error::New(env, "runNow is only for commands of a running script").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<std::string_view> blobs;
+  Request req;
+  if (!DecodeRequestArgs(info, &req, &blobs)) return env.Null();
+  std::string out;
+  {
+    ReadGuard guard(shared_.get());
+    if (!guard.entered()) return env.Null();
+    shared_->executor()->Run(req, &out);
+  }
+  return Napi::Buffer<char>::Copy(env, out.data(), out.size());
+}
+
+}  // namespace kiwi

@@ -22,6 +22,7 @@
 #include "db.h"
 #include "exec.h"
 #include "pool.h"
+#include "script/script_runner.h"
 
 namespace kiwi {
 
@@ -38,6 +39,10 @@ class SharedStorage {
   Executor* executor() const { return executor_.get(); }
   Pool* pool() const { return pool_.get(); }
   bool closing() const { return closing_.load(); }
+  // Storage batches enter it shared; a running script holds it alone (script_runner.h).
+  KeyspaceGate* gate() { return &gate_; }
+  // The script thread, started on first use.
+  ScriptRunner* scripts();
 
   // Stops the pool (queued jobs run first if `run_queued`, else complete as CLOSED),
   // waits for fast readers to leave, closes RocksDB. Only the first call does anything.
@@ -56,9 +61,13 @@ class SharedStorage {
   SharedStorage() = default;
 
   uint64_t token_ = 0;
+  std::string dir_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<Pool> pool_;
+  KeyspaceGate gate_;
+  std::mutex scripts_mu_;
+  std::unique_ptr<ScriptRunner> scripts_;
   std::atomic<bool> closing_{false};
   std::atomic<int> readers_{0};
   std::once_flag close_once_;

@@ -12,7 +12,7 @@ const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@k
 
 // The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
 const FLAG_ORDER: readonly CommandFlag[] = [
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'no_async_loading', 'no_multi', 'allow_busy', 'movablekeys',
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'allow_busy', 'movablekeys',
 ];
 const CATEGORY_ORDER = [
   '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap', '@hyperloglog', '@geo', '@stream',
@@ -26,7 +26,8 @@ export function categories(r: CommandRow): string[] {
   const c = new Set<string>(r.acl ?? (family ? [family] : []));
   const has = (f: CommandFlag) => r.flags.includes(f);
   if (has('write')) c.add('@write');
-  if (has('readonly')) c.add('@read');
+  // Redis leaves @read off scripting commands (EVAL_RO, FCALL_RO): a script may do anything.
+  if (has('readonly') && !c.has('@scripting')) c.add('@read');
   if (has('admin')) c.add('@admin').add('@dangerous');
   if (has('pubsub')) c.add('@pubsub');
   if (has('blocking')) c.add('@blocking');

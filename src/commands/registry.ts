@@ -8,6 +8,7 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
 import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
@@ -30,6 +31,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...connectionCommands,
   ...serverCommands,
   ...adminCommands,
+  ...scriptingCommands,
   ...commandCommands,
   ...transactionCommands,
 ];

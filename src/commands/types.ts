@@ -21,6 +21,7 @@ export type CommandFlag =
   | 'skip_slowlog'
   | 'fast'
   | 'no_auth'
+  | 'no_mandatory_keys'
   | 'no_async_loading'
   | 'no_multi'
   | 'allow_busy'
@@ -151,6 +152,24 @@ export interface StorageGateway {
   sendRequest(command: StorageCommand | StorageCommand[], options?: RequestOptions): Promise<StorageReply>;
 }
 
+/**
+ * Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH,
+ * 5 FUNCTION LOAD, 6 FCALL, 7 FUNCTION LIST, 8 FUNCTION DELETE, 9 FUNCTION FLUSH.
+ */
+export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+/** Scripting as commands reach it (src/server/script-host.ts). */
+export interface ScriptGateway {
+  /** Runs a script task; the reply is already encoded for the caller's protocol. */
+  run(op: ScriptTaskOp, body: Buffer | null, keys: Buffer[], args: Buffer[], ctx: ExecContext, readOnly: boolean): Promise<Reply>;
+  /** SCRIPT KILL (func false) or FUNCTION KILL: 0 none running, 1 killed, 2 it has written, 3 the other kind runs. */
+  kill(func: boolean): 0 | 1 | 2 | 3;
+  /** The running script (kind 0 none, 1 EVAL, 2 FCALL) and the loaded function counts. */
+  running(): { kind: 0 | 1 | 2; ms: number; name: string; command: Buffer[]; libraries: number; functions: number };
+  /** How long the running script has run (ms), 0 when none. */
+  busyMs(): number;
+}
+
 /** Counters the server keeps for INFO stats. */
 export interface ServerStats {
   totalConnections: number;
@@ -210,6 +229,8 @@ export type InfoSection = Array<[string, string | number]>;
 export interface ServerContext {
   readonly config: Config;
   readonly storage: StorageGateway;
+  /** EVAL and SCRIPT; null where no storage runtime is attached. */
+  readonly scripts: ScriptGateway | null;
   readonly clients: ClientDirectory;
   readonly stats: ServerStats;
   readonly startedAt: number;

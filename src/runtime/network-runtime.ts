@@ -20,6 +20,8 @@ import { MessageChannel, type ChannelStats } from '../storage/message-channel.js
 import { StorageClient, type StorageClientStats } from '../storage/storage-client.js';
 import { StorageServer } from '../storage/storage-server.js';
 import type { Wake } from '../storage/codec.js';
+import { ScriptClient } from '../storage/script-client.js';
+import { ScriptHost } from '../server/script-host.js';
 import { RuntimeBus, SharedCounters } from './shared-state.js';
 import { serveSlowLog } from './slow-log.js';
 import { KiwiServerContext } from './server-context.js';
@@ -102,11 +104,13 @@ export class NetworkRuntime {
     this.#client = createStorageClient(this.#channel, this.config, (level, message) => this.#log(level, message));
     this.#client.readFastPath = c.runtime.readFastPath;
     this.#pubsub = new PubSubRegistry(bus);
+    const commands = buildCommandTable();
     this.#context = new KiwiServerContext({
       pubsub: this.#pubsub,
       config: this.config,
       storage: this.#client,
-      commands: buildCommandTable(),
+      scripts: new ScriptHost(new ScriptClient(this.#storage), () => commands),
+      commands,
       bus,
       sections: () => this.#infoSections(),
       shutdown: async (reason) => {

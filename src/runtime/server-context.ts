@@ -1,6 +1,6 @@
 // The ServerContext commands see in a network runtime, wired from the runtime's parts.
 import type { Config } from '../config/config.js';
-import type { Bus, ClientDirectory, CommandRow, InfoSection, PubSub, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
+import type { Bus, ClientDirectory, CommandRow, InfoSection, PubSub, ScriptGateway, ServerContext, ServerStats, StorageGateway } from '../commands/types.js';
 import { SlowCommands } from '../server/slow-commands.js';
 import { GatheredSlowLog } from './slow-log.js';
 
@@ -25,6 +25,8 @@ export function emptyStats(): ServerStats {
 export interface ContextParts {
   config: Config;
   storage: StorageGateway;
+  /** EVAL and SCRIPT (absent: scripting answers that it is unavailable). */
+  scripts?: ScriptGateway | null;
   commands: ReadonlyMap<string, CommandRow>;
   bus: Bus;
   sections: () => Map<string, () => InfoSection | Promise<InfoSection>>;
@@ -52,6 +54,7 @@ export interface ContextParts {
 export class KiwiServerContext implements ServerContext {
   readonly config: Config;
   readonly storage: StorageGateway;
+  readonly scripts: ScriptGateway | null;
   readonly commands: ReadonlyMap<string, CommandRow>;
   readonly stats: ServerStats = emptyStats();
   readonly startedAt = Date.now();
@@ -66,6 +69,7 @@ export class KiwiServerContext implements ServerContext {
     this.#parts = parts;
     this.config = parts.config;
     this.storage = parts.storage;
+    this.scripts = parts.scripts ?? null;
     this.commands = parts.commands;
     this.bus = parts.bus;
     this.pubsub = parts.pubsub;

@@ -16,6 +16,8 @@ const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 
 /** What a RESP2 client may run while subscribed (Redis processCommand). */
 const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+/** Redis' busy-reply-threshold (lua-time-limit) default. */
+const BUSY_REPLY_THRESHOLD_MS = 5000;
 
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
 /** What Redis runs at once inside MULTI instead of queuing (processCommand). */
@@ -38,6 +40,8 @@ interface Prepared {
   subscribedMode: boolean;
   /** Raises keyspace events (notify-keyspace-events). */
   events: boolean;
+  /** Runs while a script is busy (SCRIPT KILL, AUTH...): Redis' allow_busy. */
+  allowBusy: boolean;
   /** Redis' 'fast' flag: the latency monitor's fast-command event, and no clock read at the end. */
   fast: boolean;
   priority: number;
@@ -75,6 +79,7 @@ export class Dispatcher {
       notQueued: NOT_QUEUED.has(row.name), noMulti: row.flags.includes('no_multi'),
       subscribedMode: SUBSCRIBED_MODE.has(row.name),
       events: raisesEvents(row.name),
+      allowBusy: row.flags.includes('allow_busy'),
     };
   }
 
@@ -156,6 +161,14 @@ export class Dispatcher {
     if (conn.resp === 2 && !p.subscribedMode && conn.subscribed) {
       p.stat.rejected++;
       conn.reply(new ReplyError(subscribedOnly(p.row.name)));
+      return;
+    }
+    // A script running past busy-reply-threshold (Redis' default 5 s): other clients get
+    // BUSY, except for what Redis allows then (SCRIPT KILL, AUTH...).
+    const scripts = this.#server.scripts;
+    if (scripts !== null && !p.allowBusy && scripts.busyMs() > BUSY_REPLY_THRESHOLD_MS) {
+      p.stat.rejected++;
+      conn.reply(new ReplyError(scripts.running().kind === 2 ? RedisError.busyFunction : RedisError.busy));
       return;
     }
     // CLIENT PAUSE (Redis checks it last, after arity and authentication): the command

@@ -73,6 +73,17 @@ export interface NativeStorageHandle {
   property(name: string): string | undefined;
   health(): NativeHealth;
   resume(): Error | null;
+  /** Scripting (native/src/script): this handle's callbacks, set once. */
+  scriptSetup(handler: (event: number, id: number, data: Buffer[] | Buffer, resp?: number, flags?: number) => void): void;
+  scriptSubmit(id: number, op: number, body: Buffer | null, keys: Buffer[], args: Buffer[], resp: number, readOnly: boolean): boolean;
+  scriptAnswer(id: number, reply: Buffer, wrote: boolean): boolean;
+  /** 0: no script running, 1: killed, 2: it has written (UNKILLABLE). */
+  scriptKill(func: boolean): number;
+  scriptRunning(): { kind: 0 | 1 | 2; ms: number; name: string; command: Buffer[]; libraries: number; functions: number };
+  /** How long the running script has run, 0 when none. */
+  scriptBusyMs(): number;
+  /** A batch run on this thread for a running script's command (the script holds the keyspace). */
+  runNow(request: Buffer, blobs: Buffer[] | null): Buffer | null;
 }
 
 export type CompletionCallback = (id: number, status: number, result: Buffer | null) => void;

@@ -100,6 +100,11 @@ export class StorageServer {
     return result === null ? null : decodeReplies(result);
   }
 
+  /** The addon handle, for ScriptClient (script-client.ts). */
+  get native(): NativeStorageHandle {
+    return this.#native;
+  }
+
   get running(): boolean {
     return this.#stopping === null;
   }
