@@ -17,7 +17,9 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function serve(threads: number, settings: Record<string, unknown> = {}): Promise<TestServer> {
-  const server = await startTestServer({ settings: { 'runtime.network_threads': threads, ...settings } });
+  // The acceptor hands connections out in turn, so with 3 runtimes the clients of a test
+  // land on different ones (SO_REUSEPORT's hash may put all of them on one).
+  const server = await startTestServer({ settings: { 'runtime.network_threads': threads, 'runtime.accept_mode': 'acceptor', ...settings } });
   servers.push(server);
   return server;
 }
