@@ -20,6 +20,7 @@ export interface KiwiConfig {
     hllSparseMaxBytes: number;
     slowlogLogSlowerThan: number;
     slowlogMaxLen: number;
+    busyReplyThresholdMs: number;
     latencyMonitorThreshold: number;
     logLevel: string;
     shutdownTimeoutMs: number;
@@ -305,6 +306,7 @@ function build(v: Map<string, unknown>, preset: string): KiwiConfig {
       hllSparseMaxBytes: n('server.hll_sparse_max_bytes'),
       slowlogLogSlowerThan: n('server.slowlog_log_slower_than'),
       slowlogMaxLen: n('server.slowlog_max_len'),
+      busyReplyThresholdMs: n('server.busy_reply_threshold'),
       latencyMonitorThreshold: n('server.latency_monitor_threshold'),
       logLevel: s('server.log_level'),
       shutdownTimeoutMs: n('server.shutdown_timeout'),

@@ -16,8 +16,6 @@ const PRIORITY = { high: 0, normal: 1, low: 2 } as const;
 
 /** What a RESP2 client may run while subscribed (Redis processCommand). */
 const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
-/** Redis' busy-reply-threshold (lua-time-limit) default. */
-const BUSY_REPLY_THRESHOLD_MS = 5000;
 
 /** Commands Redis flags may_replicate without write: CLIENT PAUSE WRITE pauses them too. */
 /** What Redis runs at once inside MULTI instead of queuing (processCommand). */
@@ -166,7 +164,7 @@ export class Dispatcher {
     // A script running past busy-reply-threshold (Redis' default 5 s): other clients get
     // BUSY, except for what Redis allows then (SCRIPT KILL, AUTH...).
     const scripts = this.#server.scripts;
-    if (scripts !== null && !p.allowBusy && scripts.busyMs() > BUSY_REPLY_THRESHOLD_MS) {
+    if (scripts !== null && !p.allowBusy && scripts.busyMs() > this.#server.config.values.server.busyReplyThresholdMs) {
       p.stat.rejected++;
       conn.reply(new ReplyError(scripts.running().kind === 2 ? RedisError.busyFunction : RedisError.busy));
       return;

@@ -95,6 +95,23 @@ for (const threads of [1, 3]) {
       await expect(killer.script('KILL')).rejects.toThrow('NOTBUSY No scripts in execution right now.');
     }, 15000);
 
+    it('busy-reply-threshold (alias lua-time-limit) is settable: at 200 ms others get BUSY well before 5 s', async () => {
+      const runner = client();
+      const other = client();
+      const killer = client();
+      await Promise.all([runner.ping(), other.ping(), killer.ping()]);
+      expect(await killer.config('SET', 'lua-time-limit', '200')).toBe('OK');
+      expect(await killer.config('GET', 'busy-reply-threshold')).toEqual(['busy-reply-threshold', '200']);
+      // Below the threshold a script that runs a while only delays others.
+      const endless = runner.eval('while true do end', 0).then(() => 'returned', (e: Error) => e.message);
+      await new Promise((r) => setTimeout(r, 700));
+      await expect(other.get('x')).rejects.toThrow(/^BUSY Redis is busy running a script/);
+      expect(await killer.script('KILL')).toBe('OK');
+      expect(await endless).toMatch(/^ERR Script killed by user with SCRIPT KILL/);
+      expect(await killer.config('SET', 'busy-reply-threshold', '5000')).toBe('OK');
+      expect(await other.get('x')).toBeNull();
+    }, 15000);
+
     it('SCRIPT KILL refuses a script that has written: UNKILLABLE', async () => {
       const runner = client();
       const killer = client();
