@@ -95,6 +95,15 @@ for (const threads of [1, 3]) {
       await expect(killer.script('KILL')).rejects.toThrow('NOTBUSY No scripts in execution right now.');
     }, 15000);
 
+    it('a script that allocates without end fails with "not enough memory" at 1 GiB; the server and later scripts go on', async () => {
+      const r = client();
+      const hog = "local t = {} local i = 0 while true do i = i + 1 t[i] = string.rep('x', 1000000) .. i end";
+      await expect(r.eval(hog, 0)).rejects.toThrow(/^ERR Error running script [0-9a-f]{40}, not enough memory$/);
+      expect(await r.eval("return redis.call('SET', KEYS[1], 'ok')", 1, 'after')).toBe('OK');
+      expect(await r.eval("local t = {} for i = 1, 50 do t[i] = string.rep('y', 1000000) .. i end return #t", 0)).toBe(50);
+      expect(await r.get('after')).toBe('ok');
+    }, 60000);
+
     it('busy-reply-threshold (alias lua-time-limit) is settable: at 200 ms others get BUSY well before 5 s', async () => {
       const runner = client();
       const other = client();

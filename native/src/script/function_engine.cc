@@ -169,11 +169,11 @@ void SetGlobalsView(lua_State* L, const char* key) {
 FunctionEngine::FunctionEngine() { Init(); }
 
 FunctionEngine::~FunctionEngine() {
-  if (L_ != nullptr) lua_close(L_);
+  if (L_ != nullptr) CloseState(L_);
 }
 
 void FunctionEngine::Init() {
-  lua_State* L = lua_open();
+  lua_State* L = NewState();
   L_ = L;
   OpenRedisApi(L);
   lua_pushlightuserdata(L, this);
@@ -215,7 +215,7 @@ void FunctionEngine::Release(Library& lib) {
 }
 
 void FunctionEngine::Flush() {
-  lua_close(L_);
+  CloseState(L_);
   L_ = nullptr;
   libraries_.clear();
   functions_.clear();

@@ -20,6 +20,16 @@ inline constexpr const char* kErrorHandlerKey = "__ERROR_HANDLER__";
 inline constexpr const char* kRedisVersion = "7.0.15";
 inline constexpr int kRedisVersionNum = 0x07000f;  // (major << 16) | (minor << 8) | patch
 
+// What one script may allocate: a Lua state's memory is counted by its allocator, and
+// while a script body runs (Invoke) an allocation past the limit fails, which Lua turns
+// into a "not enough memory" error of that script (the server keeps serving). Outside
+// script bodies (building KEYS/ARGV, converting replies) nothing is refused: an
+// allocation failure there would be unprotected and end the process.
+inline constexpr size_t kScriptMemoryLimit = size_t{1} << 30;  // 1 GiB
+// lua_open() with the counting allocator; CloseState frees the state and its counter.
+lua_State* NewState();
+void CloseState(lua_State* L);
+
 // Libraries (allow-listed globals only), Lua's pcall replaced, the redis table, math.random.
 void OpenRedisApi(lua_State* L);
 // eval: the global __redis__err__handler; else the registry's kErrorHandlerKey.

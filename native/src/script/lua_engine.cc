@@ -711,11 +711,11 @@ bool ParseShebang(std::string_view body, uint32_t* flags, size_t* shebang_len, s
 LuaEngine::LuaEngine() { Init(); }
 
 LuaEngine::~LuaEngine() {
-  if (L_ != nullptr) lua_close(L_);
+  if (L_ != nullptr) luaapi::CloseState(L_);
 }
 
 void LuaEngine::Init() {
-  lua_State* L = lua_open();
+  lua_State* L = luaapi::NewState();
   L_ = L;
   luaapi::OpenRedisApi(L);
   luaapi::DefineErrorHandler(L, /*eval=*/true);
@@ -834,7 +834,7 @@ void LockGlobals(lua_State* L) {
 }  // namespace luaapi
 
 void LuaEngine::Reset() {
-  lua_close(L_);
+  luaapi::CloseState(L_);
   L_ = nullptr;
   scripts_.clear();
   Init();
@@ -872,8 +872,64 @@ bool LuaEngine::Load(std::string_view body, std::string* sha, std::string* error
 
 namespace luaapi {
 
+namespace {
+
+struct StateMemoryCounter {
+  size_t used = 0;
+  bool enforce = false;  // only inside a script body (Invoke)
+};
+
+void* CountingAlloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+  auto* m = static_cast<StateMemoryCounter*>(ud);
+  if (nsize == 0) {
+    free(ptr);
+    m->used -= osize;
+    return nullptr;
+  }
+  if (m->enforce && nsize > osize && m->used + (nsize - osize) > kScriptMemoryLimit) return nullptr;
+  void* p = realloc(ptr, nsize);
+  if (p != nullptr) m->used = m->used - osize + nsize;
+  return p;
+}
+
+int Panic(lua_State* L) {
+  fprintf(stderr, "kiwi: unprotected error in a Lua script state: %s\n", lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+  return 0;
+}
+
+StateMemoryCounter* CounterOf(lua_State* L) {
+  void* ud = nullptr;
+  lua_getallocf(L, &ud);
+  return static_cast<StateMemoryCounter*>(ud);
+}
+
+}  // namespace
+
+lua_State* NewState() {
+  auto* m = new StateMemoryCounter();
+  lua_State* L = lua_newstate(CountingAlloc, m);
+  if (L == nullptr) {
+    delete m;
+    return nullptr;
+  }
+  lua_atpanic(L, Panic);
+  return L;
+}
+
+void CloseState(lua_State* L) {
+  StateMemoryCounter* m = CounterOf(L);
+  lua_close(L);
+  delete m;
+}
+
 std::string Invoke(lua_State* L, int nargs, std::string_view name, int caller_resp, LuaEngine::RunState* rs) {
+  StateMemoryCounter* memory = CounterOf(L);
+  // Garbage of earlier scripts is not this script's: collect it first when it takes
+  // half the limit.
+  if (memory->used > kScriptMemoryLimit / 2) lua_gc(L, LUA_GCCOLLECT, 0);
+  memory->enforce = true;
   const int err = lua_pcall(L, nargs, 1, -(nargs + 2));
+  memory->enforce = false;
 
   std::string reply;
   if (err) {
