@@ -226,16 +226,7 @@ std::string FunctionEngine::Load(std::string_view code, bool replace) {
   if (code.substr(0, 2) != "#!") return Error("ERR Missing library metadata");
   const size_t end = code.find('\n');
   if (end == std::string_view::npos) return Error("ERR Invalid library metadata");
-  std::vector<std::string> parts;
-  std::string cur;
-  for (char c : code.substr(0, end)) {
-    if (c == ' ' || c == '\t' || c == '\r') {
-      if (!cur.empty()) parts.push_back(std::move(cur)), cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) parts.push_back(std::move(cur));
+  const std::vector<std::string> parts = ShebangWords(code.substr(0, end));
   const std::string engine = parts.empty() ? "" : parts[0].substr(2);
   if (strcasecmp(engine.c_str(), "lua") != 0) return Error("ERR Engine '" + engine + "' not found");
   std::string name;

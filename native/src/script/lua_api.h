@@ -30,6 +30,10 @@ inline constexpr size_t kScriptMemoryLimit = size_t{1} << 30;  // 1 GiB
 lua_State* NewState();
 void CloseState(lua_State* L);
 
+// The words of a `#!` line (EVAL's shebang, FUNCTION LOAD's library header), split at
+// spaces, tabs and CRs.
+std::vector<std::string> ShebangWords(std::string_view line);
+
 // Libraries (allow-listed globals only), Lua's pcall replaced, the redis table, math.random.
 void OpenRedisApi(lua_State* L);
 // eval: the global __redis__err__handler; else the registry's kErrorHandlerKey.

@@ -661,16 +661,7 @@ bool ParseShebang(std::string_view body, uint32_t* flags, size_t* shebang_len, s
     return false;
   }
   *shebang_len = end;
-  std::vector<std::string> parts;
-  std::string cur;
-  for (char c : body.substr(0, end)) {
-    if (c == ' ' || c == '\t' || c == '\r') {
-      if (!cur.empty()) parts.push_back(std::move(cur)), cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) parts.push_back(std::move(cur));
+  const std::vector<std::string> parts = luaapi::ShebangWords(body.substr(0, end));
   if (parts.empty()) {
     *error = "Invalid engine in script shebang";
     return false;
@@ -871,6 +862,20 @@ bool LuaEngine::Load(std::string_view body, std::string* sha, std::string* error
 }
 
 namespace luaapi {
+
+std::vector<std::string> ShebangWords(std::string_view line) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (char c : line) {
+    if (c == ' ' || c == '\t' || c == '\r') {
+      if (!cur.empty()) words.push_back(std::move(cur)), cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) words.push_back(std::move(cur));
+  return words;
+}
 
 namespace {
 
