@@ -81,6 +81,16 @@ export const RedisError = {
   lcsMemoryFailed: 'ERR Insufficient memory, failed allocating transient memory for LCS',
   notHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
   invalidHll: 'INVALIDOBJ Corrupted HLL object detected',
+  // GEO (geo.c).
+  geoUnit: 'ERR unsupported unit provided. please use M, KM, FT, MI',
+  geoNoMember: 'ERR could not decode requested zset member',
+  geoRadiusNotNumber: 'ERR need numeric radius',
+  geoRadiusNegative: 'ERR radius cannot be negative',
+  geoWidthNotNumber: 'ERR need numeric width',
+  geoHeightNotNumber: 'ERR need numeric height',
+  geoBoxNegative: 'ERR height or width cannot be negative',
+  geoCountNotPositive: 'ERR COUNT must be > 0',
+  geoAnyWithoutCount: 'ERR the ANY argument requires COUNT argument',
 
   // Protocol errors (networking.c). Redis closes the connection after sending them.
   protocolTooBigInline: 'ERR Protocol error: too big inline request',
@@ -142,6 +152,11 @@ export function valueOutOfRange(min: number | bigint, max: number | bigint): str
 /** Redis zunionInterDiffGenericCommand: "at least 1 input key is needed for '%s' command". */
 export function inputKeyNeeded(command: string): string {
   return `ERR at least 1 input key is needed for '${command}' command`;
+}
+
+/** Redis extractLongLatOrReply: the pair as C's "%f" prints it (cFixed). */
+export function geoInvalidPair(lon: string, lat: string): string {
+  return `ERR invalid longitude,latitude pair ${lon},${lat}`;
 }
 
 /** Redis: "invalid expire time in '%s' command". */

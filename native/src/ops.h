@@ -135,6 +135,12 @@ namespace kiwi {
   X(ZUNIONSTORE, 117, M, KB, ZAlgebraStoreCmd)                \
   X(ZINTERSTORE, 118, M, KB, ZAlgebraStoreCmd)                \
   X(ZDIFFSTORE, 119, M, KB, ZAlgebraStoreCmd)                 \
+  X(GEOADD, 120, M, K1, GeoAddCmd)                            \
+  X(GEOPOS, 121, V, K1, GeoPosCmd)                            \
+  X(GEODIST, 122, V, K1, GeoDistCmd)                          \
+  X(GEOHASH, 123, V, K1, GeoHashCmd)                          \
+  X(GEOSEARCH, 124, V, K1, GeoSearchCmd)                      \
+  X(GEOSEARCHSTORE, 125, M, K2, GeoSearchStoreCmd)            \
   X(SETBIT, 150, W, K1, SetBitCmd)                            \
   X(GETBIT, 151, R, K1, GetBitCmd)                            \
   X(BITCOUNT, 152, R, K1, BitCountCmd)                        \
@@ -210,6 +216,17 @@ enum Op : uint8_t {
   X(ZSET_CHECK_ONLY, 16)           \
   X(ZPOP_MAX, 2)                   \
   X(ZPOP_EMIT_KEY, 4)              \
+  X(GEO_FROMMEMBER, 1)             \
+  X(GEO_BYBOX, 2)                  \
+  X(GEO_WITHDIST, 4)               \
+  X(GEO_WITHHASH, 8)               \
+  X(GEO_WITHCOORD, 16)             \
+  X(GEO_ASC, 32)                   \
+  X(GEO_DESC, 64)                  \
+  X(GEO_ANY, 128)                  \
+  X(GEO_STOREDIST, 256)            \
+  X(GEO_DEFERRED_ERROR, 512)       \
+  X(GEO_ERROR_IF_EXISTS, 1024)     \
   X(BIT_RANGE, 1)                  \
   X(BIT_UNIT, 2)                   \
   X(BIT_SET, 4)                    \
@@ -249,7 +266,8 @@ enum ReplyKind : uint8_t {
 };
 
 // Error codes carried by ERROR replies. 1-19: the command's own (Redis) errors, mapped to
-// Redis' texts in TS. 20 and up: storage failures, from StatusCode() in status.cc.
+// Redis' texts in TS. 20-32: storage failures, from StatusCode() in status.cc. 33 and up:
+// command errors again, in ranges per family (the breaker counts only 20-32).
 #define KIWI_ERRORS(X)          \
   X(WRONGTYPE, 1)               \
   X(NOT_INTEGER, 2)             \
@@ -283,7 +301,9 @@ enum ReplyKind : uint8_t {
   X(INVALID_HLL, 34)            \
   X(LCS_NOT_STRING, 35)         \
   X(LCS_TOO_LONG, 36)           \
-  X(LCS_MEMORY, 37)
+  X(LCS_MEMORY, 37)             \
+  X(GEO_NO_MEMBER, 60)          \
+  X(GEO_DEFERRED, 61)
 
 enum ErrorCode : uint8_t {
 #define KIWI_X(name, code) kErr_##name = code,

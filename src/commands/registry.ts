@@ -3,6 +3,7 @@ import { adminCommands } from './admin.js';
 import { bitmapCommands } from './bitmap.js';
 import { commandCommands } from './command.js';
 import { connectionCommands } from './connection.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hash.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { keyspaceCommands } from './keyspace.js';
@@ -28,6 +29,7 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...sortCommands,
   ...pubsubCommands,
   ...zsetCommands,
+  ...geoCommands,
   ...connectionCommands,
   ...serverCommands,
   ...adminCommands,

@@ -412,10 +412,13 @@ rocksdb::Status ZEdit::Save() {
 // CH), or with INCR the new score, nil when the options left the member alone.
 void ZAddCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
   if (c.argc < 3 || req.arg(c, 1).size() != kScoreSize * (c.argc - 2)) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  ZAdd(req, c, g, w, req.arg(c, 1));
+}
+
+void ZAdd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w, std::string_view scores) {
   const bool nx = c.flags & kFlag_ZADD_NX, xx = c.flags & kFlag_ZADD_XX;
   const bool gt = c.flags & kFlag_ZADD_GT, lt = c.flags & kFlag_ZADD_LT;
   const bool incr = c.flags & kFlag_ZADD_INCR;
-  const std::string_view scores = req.arg(c, 1);
   const std::string_view key = req.arg(c, 0);
   ZEdit z(g, c.db, key);
   const Found f = z.Open(w);

@@ -95,6 +95,10 @@ struct RangeSpec {
 using EntryFn = std::function<void(std::string_view member, double score, std::string_view suffix)>;
 rocksdb::Status Select(const ZIndex& z, const RangeSpec& spec, const EntryFn& fn);
 
+// ZADD's work once the scores are known: arguments [key, (ignored), member...], `scores`
+// one f64 LE per member, options in the command's ZADD_* flags. GEOADD shares it.
+void ZAdd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w, std::string_view scores);
+
 // A sorted set as a write handler changes it: both families, the count and the hints.
 class ZEdit {
  public:
