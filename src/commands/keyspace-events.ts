@@ -8,6 +8,7 @@
 // (a container emptied by a removal, which of several DEL keys existed, GETEX PERSIST on
 // a key without a TTL), the event is not raised: README's known differences list them.
 import { Notify, parseNotifyFlags } from '../config/notify-events.js';
+import { radiusStoreKey } from './geo.js';
 import type { Reply } from './reply.js';
 import type { ServerContext } from './types.js';
 
@@ -175,6 +176,12 @@ const EVENTS: Record<string, Events> = {
   zinterstore: on(Z, 'zinterstore', positive),
   zdiffstore: on(Z, 'zdiffstore', positive),
   zrangestore: on(Z, 'zrangestore', positive),
+  // GEOADD is ZADD underneath (geo.c calls zaddCommand): "zadd". The STORE forms raise
+  // their own event on the destination when they stored something.
+  geoadd: on(Z, 'zadd', positive),
+  geosearchstore: on(Z, 'geosearchstore', positive),
+  georadius: (argv, r) => geoRadiusStore(argv, r),
+  georadiusbymember: (argv, r) => geoRadiusStore(argv, r),
   // Redis 7.0 announces SETBIT only when the bit changed: the reply is the old bit.
   setbit: (argv, r) => (r !== Number(argv[3].toString('latin1')) ? [[S, 'setbit', argv[1]]] : none),
   bitop: (argv, r) => (positive(r) ? [[S, 'set', argv[2]]] : none),
@@ -185,6 +192,12 @@ const EVENTS: Record<string, Events> = {
     return none;
   },
 };
+
+/** GEORADIUS[BYMEMBER] ... STORE|STOREDIST key: "georadiusstore" on the destination. */
+function geoRadiusStore(argv: Buffer[], r: Reply): KeyEvent[] {
+  const store = positive(r) ? radiusStoreKey(argv) : null;
+  return store ? [[Z, 'georadiusstore', store]] : none;
+}
 
 /** Whether `command` raises keyspace events (the dispatcher keeps its arguments then). */
 export function raisesEvents(command: string): boolean {
