@@ -470,6 +470,7 @@ describe.skipIf(!HAVE_REDIS)(title('Redis differential'), () => {
       return out;
     });
     same('COMMAND DOCS since, group and deprecation of the string commands', [docsHead(['COMMAND', 'DOCS', 'get', 'set', 'setnx', 'setex', 'psetex', 'mset', 'msetnx', 'mget', 'getset', 'getdel', 'getex', 'append', 'strlen', 'getrange', 'setrange', 'substr', 'incr', 'incrby', 'incrbyfloat', 'decr', 'decrby'])]);
+    same('COMMAND DOCS since, group and deprecation of the GEO commands', [docsHead(['COMMAND', 'DOCS', 'geoadd', 'geopos', 'geodist', 'geohash', 'georadius', 'georadius_ro', 'georadiusbymember', 'georadiusbymember_ro', 'geosearch', 'geosearchstore'])]);
     same('COMMAND DOCS since, group and deprecation of the keyspace commands', [docsHead(['COMMAND', 'DOCS', 'del', 'unlink', 'exists', 'expire', 'pexpire', 'expireat', 'pexpireat', 'expiretime', 'pexpiretime', 'ttl', 'pttl', 'persist', 'type', 'keys', 'scan', 'randomkey', 'rename', 'renamenx'])]);
     same('COMMAND DOCS since, group and deprecation of the server and connection commands', [docsHead(['COMMAND', 'DOCS', 'dbsize', 'flushdb', 'flushall', 'ping', 'echo', 'quit', 'select', 'hello', 'auth', 'reset', 'time', 'client', 'command'])]);
     same('COMMAND DOCS of an unknown command is empty', [['COMMAND', 'DOCS', 'nosuchcommand']]);
