@@ -81,3 +81,17 @@ describe('circuit breaker', () => {
     expect(b.state).toBe('closed');
   });
 });
+
+describe('which replies are storage failures', () => {
+  it('only the StatusCode() range (IO_ERROR..UNKNOWN); command errors of any family are not', async () => {
+    const { failureCode } = await import('../../src/storage/batch-outcome.js');
+    const { OpError } = await import('../../src/storage/codec.js');
+    const { ErrorCode } = await import('../../src/storage/ops.js');
+    expect(failureCode(new OpError(ErrorCode.IO_ERROR, ''))).toBe(ErrorCode.IO_ERROR);
+    expect(failureCode(new OpError(ErrorCode.UNKNOWN, ''))).toBe(ErrorCode.UNKNOWN);
+    for (const code of [ErrorCode.WRONGTYPE, ErrorCode.NOT_HLL, ErrorCode.LCS_NOT_STRING, ErrorCode.GEO_NO_MEMBER, ErrorCode.GEO_DEFERRED]) {
+      expect(failureCode(new OpError(code, '')), `code ${code}`).toBe(0);
+    }
+    expect(failureCode([null, new OpError(ErrorCode.GEO_NO_MEMBER, ''), new OpError(ErrorCode.CORRUPTION, '')])).toBe(ErrorCode.CORRUPTION);
+  });
+});
