@@ -84,6 +84,16 @@ differential('GEO: Redis differential', (same, targets) => {
       ['GEOSEARCH', 'c', 'FROMLONLAT', '180', '0', 'BYRADIUS', '5000', 'km', 'ASC'], ['GEOSEARCH', 'c', 'FROMLONLAT', '-180', '-85.05112878', 'BYBOX', '30000', '30000', 'km', 'ASC'],
       ['GEOSEARCH', 'c', 'FROMMEMBER', 'sf', 'BYRADIUS', '600', 'km', 'COUNT', '9223372036854775807', 'DESC', 'WITHCOORD'],
     ]);
+    // Members at one position tie on distance: which ones COUNT returns, and their order,
+    // is what Redis' partial quicksort (pqsort) leaves, and qsort's for full sorts.
+    const tied: Arg[] = ['GEOADD', 't', ...Array.from({ length: 60 }, (_, i) => [i % 3 === 0 ? '10' : '10.001', i % 2 === 0 ? '20' : '20.001', `m${String(i).padStart(2, '0')}`]).flat()];
+    same('GEOSEARCH COUNT over tied distances', [
+      tied, ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'COUNT', '5'], ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'COUNT', '5', 'DESC'],
+      ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'COUNT', '23', 'WITHDIST'], ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'COUNT', '59', 'DESC'],
+      ['GEOSEARCH', 't', 'FROMLONLAT', '10.0005', '20.0005', 'BYRADIUS', '10', 'km', 'COUNT', '7', 'ASC'], ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'ASC'],
+      ['GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'DESC', 'WITHDIST'], ['GEOSEARCHSTORE', 'td', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '10', 'km', 'COUNT', '11', 'STOREDIST'],
+      ['ZRANGE', 'td', '0', '-1', 'WITHSCORES'], ['GEORADIUS', 't', '10', '20', '10', 'km', 'COUNT', '3', 'DESC'],
+    ]);
     same('GEOSEARCH errors come in Redis order', [
       SICILY, ['GEOSEARCH', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '-1', 'km'], ['GEOSEARCH', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', 'x', 'km'],
       ['GEOSEARCH', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '1', 'yd'], ['GEOSEARCH', 'Sicily', 'FROMLONLAT', '15', '37', 'BYBOX', 'x', '1', 'km'],

@@ -92,6 +92,83 @@ struct Search {
   bool Has(uint16_t f) const { return flags & f; }
 };
 
+// Redis' pqsort (the NetBSD qsort of Bentley & McIlroy, sorting only what reaches the
+// index range [lrange, rrange]), on indices instead of bytes. Which of several points at
+// the same distance a COUNT returns, and in which order, is whatever this algorithm
+// leaves: a different partial sort would pick others.
+template <typename Cmp>
+void PqSort(std::vector<Point>& v, std::ptrdiff_t lo, std::ptrdiff_t n, const Cmp& cmp, std::ptrdiff_t lrange, std::ptrdiff_t rrange) {
+  auto swap = [&](std::ptrdiff_t i, std::ptrdiff_t j) { std::swap(v[i], v[j]); };
+  auto vecswap = [&](std::ptrdiff_t i, std::ptrdiff_t j, std::ptrdiff_t k) {
+    for (std::ptrdiff_t x = 0; x < k; x++) swap(i + x, j + x);
+  };
+  auto med3 = [&](std::ptrdiff_t a, std::ptrdiff_t b, std::ptrdiff_t c) {
+    return cmp(v[a], v[b]) < 0 ? (cmp(v[b], v[c]) < 0 ? b : (cmp(v[a], v[c]) < 0 ? c : a))
+                               : (cmp(v[b], v[c]) > 0 ? b : (cmp(v[a], v[c]) < 0 ? a : c));
+  };
+  auto insertion = [&]() {
+    for (std::ptrdiff_t pm = lo + 1; pm < lo + n; pm++)
+      for (std::ptrdiff_t pl = pm; pl > lo && cmp(v[pl - 1], v[pl]) > 0; pl--) swap(pl, pl - 1);
+  };
+  // Whether [first, first + count) reaches the wanted range.
+  auto wanted = [&](std::ptrdiff_t first, std::ptrdiff_t count) {
+    const std::ptrdiff_t last = first + count - 1;
+    return !((lrange < first && rrange < first) || (lrange > last && rrange > last));
+  };
+  for (;;) {
+    if (n < 7) return insertion();
+    std::ptrdiff_t pm = lo + n / 2;
+    if (n > 7) {
+      std::ptrdiff_t pl = lo, pn = lo + n - 1;
+      if (n > 40) {
+        const std::ptrdiff_t d = n / 8;
+        pl = med3(pl, pl + d, pl + 2 * d);
+        pm = med3(pm - d, pm, pm + d);
+        pn = med3(pn - 2 * d, pn - d, pn);
+      }
+      pm = med3(pl, pm, pn);
+    }
+    swap(lo, pm);
+    std::ptrdiff_t pa = lo + 1, pb = lo + 1, pc = lo + n - 1, pd = lo + n - 1;
+    bool swapped = false;
+    for (;;) {
+      int r;
+      while (pb <= pc && (r = cmp(v[pb], v[lo])) <= 0) {
+        if (r == 0) {
+          swapped = true;
+          swap(pa, pb);
+          pa++;
+        }
+        pb++;
+      }
+      while (pb <= pc && (r = cmp(v[pc], v[lo])) >= 0) {
+        if (r == 0) {
+          swapped = true;
+          swap(pc, pd);
+          pd--;
+        }
+        pc--;
+      }
+      if (pb > pc) break;
+      swap(pb, pc);
+      swapped = true;
+      pb++;
+      pc--;
+    }
+    if (!swapped) return insertion();
+    const std::ptrdiff_t pn = lo + n;
+    std::ptrdiff_t r = std::min(pa - lo, pb - pa);
+    vecswap(lo, pb - r, r);
+    r = std::min(pd - pc, pn - pd - 1);
+    vecswap(pb, pn - r, r);
+    if ((r = pb - pa) > 1 && wanted(lo, r)) PqSort(v, lo, r, cmp, lrange, rrange);
+    if ((r = pd - pc) <= 1) return;
+    lo = pn - r;
+    n = r;
+    if (!wanted(lo, n)) return;
+  }
+}
+
 // Redis georadiusGeneric up to the point where it replies or stores: the member's
 // position, the deferred argument error, the cells, the filtering, the sort. Returns
 // false when it already replied (an error); *missing when the source does not exist.
@@ -160,11 +237,16 @@ bool RunSearch(Search& q, const KeyView& src, Reader& r, ReplyWriter& w, std::ve
   if (q.count != 0 && !asc && !desc && !any) asc = true;
   const size_t returned = (q.count == 0 || out->size() < static_cast<size_t>(q.count)) ? out->size() : static_cast<size_t>(q.count);
   if (asc || desc) {
-    auto cmp = [desc](const Point& a, const Point& b) { return desc ? a.dist > b.dist : a.dist < b.dist; };
+    // Redis sort_gp_asc / sort_gp_desc.
+    auto cmp = [desc](const Point& a, const Point& b) {
+      const int c = a.dist > b.dist ? 1 : (a.dist == b.dist ? 0 : -1);
+      return desc ? -c : c;
+    };
     if (returned == out->size()) {
-      std::stable_sort(out->begin(), out->end(), cmp);
-    } else {
-      std::partial_sort(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(returned), out->end(), cmp);
+      // Redis calls qsort(), which glibc implements as a merge sort: stable.
+      std::stable_sort(out->begin(), out->end(), [&](const Point& a, const Point& b) { return cmp(a, b) < 0; });
+    } else if (returned > 0) {
+      PqSort(*out, 0, static_cast<std::ptrdiff_t>(out->size()), cmp, 0, static_cast<std::ptrdiff_t>(returned) - 1);
     }
   }
   out->resize(returned);
