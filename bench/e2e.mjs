@@ -27,7 +27,7 @@ import { median } from './lib/stats.mjs';
 
 export const E2E_DEFAULTS = {
   rounds: 3, seconds: 5, keyspace: 1_000_000, clients: 50, dataSize: 16, pipelines: [1, 16],
-  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount', 'publish_1', 'publish_100'],
+  tests: ['set', 'get', 'incr', 'mset', 'hset', 'sadd', 'spop', 'hgetall_100', 'smembers_100', 'lpush', 'rpush', 'lpop', 'rpop', 'lrange_100', 'zadd', 'zpopmin', 'zrange100', 'geoadd', 'geosearch_10', 'setbit', 'getbit', 'bitcount', 'pfadd', 'pfcount', 'publish_1', 'publish_100'],
 };
 export const E2E_QUICK = { ...E2E_DEFAULTS, rounds: 1, seconds: 1, keyspace: 100_000 };
 export const TEST_LABELS = {
@@ -35,6 +35,7 @@ export const TEST_LABELS = {
   hgetall_100: 'HGETALL (100 fields)', smembers_100: 'SMEMBERS (100 members)',
   lpush: 'LPUSH', rpush: 'RPUSH', lpop: 'LPOP', rpop: 'RPOP', lrange_100: 'LRANGE_100',
   zadd: 'ZADD', zpopmin: 'ZPOPMIN', zrange100: 'ZRANGE 0 99 WITHSCORES',
+  geoadd: 'GEOADD', geosearch_10: 'GEOSEARCH (~10 results)',
   evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
   setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
   publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
@@ -49,6 +50,7 @@ const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
   smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
   zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
+  geosearch_10: (port) => cli(port, 'GEOADD', 'geo:grid', ...Array.from({ length: 1024 }, (_, i) => [(13 + (i % 32) * 0.01).toFixed(2), (38 + Math.floor(i / 32) * 0.01).toFixed(2), `p:${i}`]).flat()),
   evalsha_get: (port) => cli(port, 'SCRIPT', 'LOAD', GET_SCRIPT),
   evalsha_ratelimit: (port) => cli(port, 'SCRIPT', 'LOAD', RATE_LIMIT_SCRIPT),
   // Pops drain one key: fill it before each trial with more than the trial pops.

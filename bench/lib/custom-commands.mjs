@@ -16,6 +16,10 @@ export const CUSTOM = {
   hgetall_100: ['HGETALL', 'bench:hash100'],
   smembers_100: ['SMEMBERS', 'bench:set100'],
   zrange100: ['ZRANGE', 'zset:100', '0', '99', 'WITHSCORES'],
+  // GEO (issue 17): GEOADD of one random point (all near 13,38) to one key, as ZADD does;
+  // a GEOSEARCH that finds ~10 of the 32x32 grid (0.01 degree apart) loaded before.
+  geoadd: ['GEOADD', 'geo:pts', '13.__rand_int__', '38.__rand_int__', 'm:__rand_int__'],
+  geosearch_10: ['GEOSEARCH', 'geo:grid', 'FROMLONLAT', '13.155', '38.155', 'BYRADIUS', '1.8', 'km', 'ASC'],
   setbit: ['SETBIT', 'bit:__rand_int__', '7', '1'],
   getbit: ['GETBIT', 'bit:__rand_int__', '7'],
   bitcount: ['BITCOUNT', 'bit:__rand_int__'],
