@@ -283,18 +283,32 @@ function searchCall(name: string, a: SearchArgs, ctx: ExecContext): StorageCall 
   });
 }
 
-/** GEORADIUS[BYMEMBER]'s STORE/STOREDIST destination, the last one given (Redis georadiusGetKeys). */
-export function radiusStoreKey(argv: Buffer[]): Buffer | null {
-  for (let i = argv.length - 2; i >= 5; i--) {
-    if (is(argv[i], 'store') || is(argv[i], 'storedist')) return argv[i + 1];
+/**
+ * GEORADIUS[BYMEMBER]'s destination: the last STORE/STOREDIST key, as georadiusGeneric
+ * parses the options from `first` (6, or 5 for BYMEMBER). Null without one.
+ */
+export function radiusStoreKey(argv: Buffer[], first: number): Buffer | null {
+  let store: Buffer | null = null;
+  for (let i = first; i < argv.length; i++) {
+    if (is(argv[i], 'count') && i + 1 < argv.length) i++;
+    else if ((is(argv[i], 'store') || is(argv[i], 'storedist')) && i + 1 < argv.length) store = argv[++i];
   }
-  return null;
+  return store;
 }
 
-function radiusKeys(argv: Buffer[]): Buffer[] {
-  const store = radiusStoreKey(argv);
-  return store ? [argv[1], store] : [argv[1]];
-}
+/** COMMAND GETKEYS as Redis' key specs give it: the key, then the first STORE and the first STOREDIST key from `first` on. */
+const radiusKeys = (first: number) => (argv: Buffer[]): Buffer[] => {
+  const keys = [argv[1]];
+  for (const word of ['store', 'storedist']) {
+    for (let i = first; i < argv.length - 1; i++) {
+      if (is(argv[i], word)) {
+        keys.push(argv[i + 1]);
+        break;
+      }
+    }
+  }
+  return keys;
+};
 
 // ---------------------------------------------------------------------------------------
 // The table
@@ -313,7 +327,7 @@ const searchRow = (name: string, v: Variant, since: string, summary: string, ext
     name, since, summary, arity: v === Variant.Radius || v === Variant.RadiusRo ? -6 : -5,
     flags: v === Variant.Radius || v === Variant.ByMember ? ['write', 'denyoom', 'movablekeys'] : RO,
     complexity: RADIUS_COMPLEXITY,
-    ...(v === Variant.Radius || v === Variant.ByMember ? { keys: radiusKeys } : {}),
+    ...(v === Variant.Radius || v === Variant.ByMember ? { keys: radiusKeys(v === Variant.Radius ? 6 : 5) } : {}),
     deprecated: {
       since: '6.2.0',
       replacedBy: `\`GEOSEARCH\`${v === Variant.Radius || v === Variant.ByMember ? ' and `GEOSEARCHSTORE`' : ''} with the \`BYRADIUS\`${v === Variant.Radius || v === Variant.RadiusRo ? ' argument' : ' and `FROMMEMBER` arguments'}`,

@@ -180,8 +180,8 @@ const EVENTS: Record<string, Events> = {
   // their own event on the destination when they stored something.
   geoadd: on(Z, 'zadd', positive),
   geosearchstore: on(Z, 'geosearchstore', positive),
-  georadius: (argv, r) => geoRadiusStore(argv, r),
-  georadiusbymember: (argv, r) => geoRadiusStore(argv, r),
+  georadius: (argv, r) => geoRadiusStore(argv, r, 6),
+  georadiusbymember: (argv, r) => geoRadiusStore(argv, r, 5),
   // Redis 7.0 announces SETBIT only when the bit changed: the reply is the old bit.
   setbit: (argv, r) => (r !== Number(argv[3].toString('latin1')) ? [[S, 'setbit', argv[1]]] : none),
   bitop: (argv, r) => (positive(r) ? [[S, 'set', argv[2]]] : none),
@@ -194,8 +194,8 @@ const EVENTS: Record<string, Events> = {
 };
 
 /** GEORADIUS[BYMEMBER] ... STORE|STOREDIST key: "georadiusstore" on the destination. */
-function geoRadiusStore(argv: Buffer[], r: Reply): KeyEvent[] {
-  const store = positive(r) ? radiusStoreKey(argv) : null;
+function geoRadiusStore(argv: Buffer[], r: Reply, first: number): KeyEvent[] {
+  const store = positive(r) ? radiusStoreKey(argv, first) : null;
   return store ? [[Z, 'georadiusstore', store]] : none;
 }
 

@@ -159,6 +159,16 @@ differential('GEO: Redis differential', (same, targets) => {
     ]);
   });
 
+  describe('COMMAND GETKEYS', () => {
+    same('keys of the GEO commands, STORE and STOREDIST destinations included', [
+      ['COMMAND', 'GETKEYS', 'GEORADIUS', 'k', '1', '1', '1', 'km', 'STORE', 'd', 'STOREDIST', 'e'], ['COMMAND', 'GETKEYS', 'GEORADIUS', 'k', '1', '1', '1', 'km', 'storedist', 'e', 'store', 'd'],
+      ['COMMAND', 'GETKEYS', 'GEORADIUSBYMEMBER', 'k', 'm', '1', 'km', 'STORE', 'd', 'STORE', 'x'], ['COMMAND', 'GETKEYS', 'GEORADIUSBYMEMBER', 'k', 'store', '1', 'km'],
+      ['COMMAND', 'GETKEYS', 'GEORADIUS', 'k', '1', '1', '1', 'store', 'store', 'd'], ['COMMAND', 'GETKEYS', 'GEORADIUS', 'k', '1', '1', '1', 'km', 'COUNT', 'STORE'],
+      ['COMMAND', 'GETKEYS', 'GEOSEARCHSTORE', 'd', 's', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'], ['COMMAND', 'GETKEYS', 'GEOADD', 'k', '1', '1', 'm'],
+      ['COMMAND', 'GETKEYS', 'GEOSEARCH', 'k', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'], ['COMMAND', 'GETKEYS', 'GEORADIUS_RO', 'k', '1', '1', '1', 'km'],
+    ]);
+  });
+
   describe('A GEO key is a sorted set', () => {
     same('sorted-set commands on GEO keys and GEO commands on sorted sets', [
       SICILY, ['ZCARD', 'Sicily'], ['ZSCORE', 'Sicily', 'Palermo'], ['ZREM', 'Sicily', 'edge1'], ['ZRANGEBYSCORE', 'Sicily', '-inf', '+inf', 'WITHSCORES'],

@@ -75,8 +75,10 @@ describe('GEO on the wire', () => {
     await r.geoadd('ev', 13.361389, 38.115556, 'Palermo');
     await r.call('GEOSEARCHSTORE', 'evd', 'ev', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km');
     await r.call('GEORADIUS', 'ev', '15', '37', '200', 'km', 'STOREDIST', 'evr');
+    // The last destination is the one written (a key named "store" is no keyword there).
+    await r.call('GEORADIUSBYMEMBER', 'ev', 'Palermo', '500', 'km', 'STORE', 'x', 'STORE', 'store', 'COUNT', '5');
     await new Promise((res) => setTimeout(res, 200));
-    expect(events).toEqual(['zadd ev', 'geosearchstore evd', 'georadiusstore evr']);
+    expect(events).toEqual(['zadd ev', 'geosearchstore evd', 'georadiusstore evr', 'georadiusstore store']);
     await r.config('SET', 'notify-keyspace-events', '');
     r.disconnect();
     sub.disconnect();

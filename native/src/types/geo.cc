@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -264,8 +265,12 @@ void GeoAddCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
   ZAdd(req, c, g, w, scores);
 }
 
-// GEOPOS key member...: [lon, lat] per member, nil for a missing one.
-void GeoPosCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
+namespace {
+
+// GEOPOS and GEOHASH: an array with, for each member, what `fn` replies for its
+// position, or nil when the member (or the key) is missing.
+void ReplyPositions(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w,
+                    const std::function<void(const double* xy)>& fn) {
   if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   KeyView z(r, c.db, req.arg(c, 0), kFamilyZSet);
   if (z.Load(v[0], kTypeZSet, w) == Found::kFailed) return;
@@ -282,10 +287,19 @@ void GeoPosCmd(const Request& req, const Command& c, const Lookup* v, Reader& r,
       w.Nil();
       continue;
     }
+    fn(xy);
+  }
+}
+
+}  // namespace
+
+// GEOPOS key member...: [lon, lat] per member, nil for a missing one.
+void GeoPosCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
+  ReplyPositions(req, c, v, r, w, [&](const double* xy) {
     w.Array(2);
     w.Bulk(FormatCoordinate(xy[0]));
     w.Bulk(FormatCoordinate(xy[1]));
-  }
+  });
 }
 
 // GEODIST key member1 member2 unit-in-metres (f64 LE): the distance, nil when either
@@ -311,28 +325,13 @@ void GeoDistCmd(const Request& req, const Command& c, const Lookup* v, Reader& r
 // (re-encoded on the -90..90 latitude range; the 11th character is always '0').
 void GeoHashCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
   static constexpr char kAlphabet[] = "0123456789bcdefghjkmnpqrstuvwxyz";
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView z(r, c.db, req.arg(c, 0), kFamilyZSet);
-  if (z.Load(v[0], kTypeZSet, w) == Found::kFailed) return;
-  const size_t mark = w.size();
-  w.Array(c.argc - 1);
-  for (uint32_t i = 1; i < c.argc; i++) {
-    double score = 0, xy[2];
-    const rocksdb::Status s = ScoreOf(z, req.arg(c, i), &score);
-    if (!s.ok() && !s.IsNotFound()) {
-      w.Truncate(mark);
-      return ReplyStatus(w, s);
-    }
-    if (!s.ok() || !geo::DecodeScore(score, xy)) {
-      w.Nil();
-      continue;
-    }
+  ReplyPositions(req, c, v, r, w, [&](const double* xy) {
     geo::Bits hash;
     geo::Encode({-180, 180}, {-90, 90}, xy[0], xy[1], 26, &hash);
     char buf[11];
     for (int j = 0; j < 11; j++) buf[j] = kAlphabet[j == 10 ? 0 : (hash.bits >> (52 - (j + 1) * 5)) & 0x1f];
     w.Bulk(std::string_view(buf, 11));
-  }
+  });
 }
 
 // GEOSEARCH and GEORADIUS*: key shape [member] (Search): members, or

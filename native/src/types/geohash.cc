@@ -46,36 +46,25 @@ void CoordRange(Range* lon, Range* lat) {
   *lat = {kLatMin, kLatMax};
 }
 
-// Moves a cell one step east/west (x: odd bits) or north/south (y: even bits).
-void MoveX(Bits* h, int d) {
+// Moves a cell one step along one axis: east/west moves the odd (longitude) bits, north/
+// south the even (latitude) bits; `moving` selects them (Redis geohash_move_x/_y).
+void Move(Bits* h, int d, uint64_t moving) {
   if (d == 0) return;
-  uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
-  const uint64_t y = h->bits & 0x5555555555555555ULL;
-  const uint64_t zz = 0x5555555555555555ULL >> (64 - h->step * 2);
+  const uint64_t kept = ~moving;
+  uint64_t m = h->bits & moving;
+  const uint64_t other = h->bits & kept;
+  const uint64_t zz = kept >> (64 - h->step * 2);
   if (d > 0) {
-    x = x + (zz + 1);
+    m = m + (zz + 1);
   } else {
-    x = x | zz;
-    x = x - (zz + 1);
+    m = m | zz;
+    m = m - (zz + 1);
   }
-  x &= (0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2));
-  h->bits = x | y;
+  m &= (moving >> (64 - h->step * 2));
+  h->bits = m | other;
 }
 
-void MoveY(Bits* h, int d) {
-  if (d == 0) return;
-  const uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
-  uint64_t y = h->bits & 0x5555555555555555ULL;
-  const uint64_t zz = 0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2);
-  if (d > 0) {
-    y = y + (zz + 1);
-  } else {
-    y = y | zz;
-    y = y - (zz + 1);
-  }
-  y &= (0x5555555555555555ULL >> (64 - h->step * 2));
-  h->bits = x | y;
-}
+constexpr uint64_t kLongitudeBits = 0xaaaaaaaaaaaaaaaaULL, kLatitudeBits = 0x5555555555555555ULL;
 
 struct Neighbors {
   Bits north, south, east, west, north_east, north_west, south_east, south_west;
@@ -85,8 +74,8 @@ Neighbors NeighborsOf(const Bits& h) {
   Neighbors n;
   auto moved = [&](int dx, int dy) {
     Bits b = h;
-    MoveX(&b, dx);
-    MoveY(&b, dy);
+    Move(&b, dx, kLongitudeBits);
+    Move(&b, dy, kLatitudeBits);
     return b;
   };
   n.east = moved(1, 0);
