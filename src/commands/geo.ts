@@ -150,22 +150,21 @@ function parseSearch(argv: Buffer[], v: Variant): SearchArgs {
     a.error ??= e;
     if (always) a.errorAlways ??= e;
   };
+  // A parsed argument group: its values applied, or its error recorded.
+  const use = <T>(parsed: T | ReplyError, apply: (v: T) => void, always = true) => (parsed instanceof ReplyError ? fail(parsed, always) : apply(parsed));
   let base: number;
   if (v === Variant.Radius || v === Variant.RadiusRo) {
     base = 6;
-    const xy = lonLat(argv[2], argv[3]);
-    const d = xy instanceof ReplyError ? null : distance(argv[4], argv[5]);
-    if (xy instanceof ReplyError) fail(xy);
-    else if (d instanceof ReplyError) fail(d);
-    else if (d) [lon, lat, size, conversion] = [xy[0], xy[1], d[0], d[1]];
+    use(lonLat(argv[2], argv[3]), (xy) => {
+      [lon, lat] = xy;
+      use(distance(argv[4], argv[5]), (d) => ([size, conversion] = d));
+    });
   } else if (v === Variant.ByMember || v === Variant.ByMemberRo) {
     // Redis reads the member first, and reads no radius at all when the key is missing.
     base = 5;
     a.members.push(argv[2]);
     a.flags |= Flag.GEO_FROMMEMBER;
-    const d = distance(argv[3], argv[4]);
-    if (d instanceof ReplyError) fail(d, false);
-    else [size, conversion] = d;
+    use(distance(argv[3], argv[4]), (d) => ([size, conversion] = d), false);
   } else {
     base = v === Variant.SearchStore ? 3 : 2;
     if (v === Variant.SearchStore) {
@@ -210,21 +209,15 @@ function parseSearch(argv: Buffer[], v: Variant): SearchArgs {
       frommember = true;
       i++;
     } else if (is(arg, 'fromlonlat') && i + 2 < remaining && search && !frommember) {
-      const xy = lonLat(next(1), next(2));
-      if (xy instanceof ReplyError) fail(xy);
-      else [lon, lat] = xy;
+      use(lonLat(next(1), next(2)), (xy) => ([lon, lat] = xy));
       fromloc = true;
       i += 2;
     } else if (is(arg, 'byradius') && i + 2 < remaining && search && !bybox) {
-      const d = distance(next(1), next(2));
-      if (d instanceof ReplyError) fail(d);
-      else [size, conversion] = d;
+      use(distance(next(1), next(2)), (d) => ([size, conversion] = d));
       byradius = true;
       i += 2;
     } else if (is(arg, 'bybox') && i + 3 < remaining && search && !byradius) {
-      const b = box(next(1), next(2), next(3));
-      if (b instanceof ReplyError) fail(b);
-      else [size, height, conversion] = b;
+      use(box(next(1), next(2), next(3)), (b) => ([size, height, conversion] = b));
       bybox = true;
       i += 3;
     } else {

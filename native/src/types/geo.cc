@@ -267,28 +267,14 @@ void GeoAddCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter&
 
 namespace {
 
-// GEOPOS and GEOHASH: an array with, for each member, what `fn` replies for its
-// position, or nil when the member (or the key) is missing.
+// GEOPOS and GEOHASH: ZMSCORE's shape, with what `fn` replies for each found position.
 void ReplyPositions(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w,
                     const std::function<void(const double* xy)>& fn) {
-  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
-  KeyView z(r, c.db, req.arg(c, 0), kFamilyZSet);
-  if (z.Load(v[0], kTypeZSet, w) == Found::kFailed) return;
-  const size_t mark = w.size();
-  w.Array(c.argc - 1);
-  for (uint32_t i = 1; i < c.argc; i++) {
-    double score = 0, xy[2];
-    const rocksdb::Status s = ScoreOf(z, req.arg(c, i), &score);
-    if (!s.ok() && !s.IsNotFound()) {
-      w.Truncate(mark);
-      return ReplyStatus(w, s);
-    }
-    if (!s.ok() || !geo::DecodeScore(score, xy)) {
-      w.Nil();
-      continue;
-    }
+  ReplyMemberScores(req, c, v, r, w, [&](double score) {
+    double xy[2];
+    if (!geo::DecodeScore(score, xy)) return w.Nil();
     fn(xy);
-  }
+  });
 }
 
 }  // namespace

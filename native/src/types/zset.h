@@ -95,6 +95,11 @@ struct RangeSpec {
 using EntryFn = std::function<void(std::string_view member, double score, std::string_view suffix)>;
 rocksdb::Status Select(const ZIndex& z, const RangeSpec& spec, const EntryFn& fn);
 
+// ZMSCORE's reply shape, shared with GEOPOS and GEOHASH: key member...: an array with,
+// per member, nil when it (or the key) is missing, else what `found` replies for its score.
+void ReplyMemberScores(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w,
+                       const std::function<void(double)>& found);
+
 // ZADD's work once the scores are known: arguments [key, (ignored), member...], `scores`
 // one f64 LE per member, options in the command's ZADD_* flags. GEOADD shares it.
 void ZAdd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w, std::string_view scores);

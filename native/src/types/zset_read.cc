@@ -29,8 +29,9 @@ void ZScoreCmd(const Request& req, const Command& c, const Lookup* v, Reader& r,
   ReplyScore(w, score);
 }
 
-void ZMScoreCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
-  if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+void ReplyMemberScores(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w,
+                       const std::function<void(double)>& found) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
   KeyView z(r, c.db, req.arg(c, 0), kFamilyZSet);
   if (z.Load(v[0], kTypeZSet, w) == Found::kFailed) return;
   const size_t mark = w.size();
@@ -44,9 +45,14 @@ void ZMScoreCmd(const Request& req, const Command& c, const Lookup* v, Reader& r
       w.Truncate(mark);
       return ReplyStatus(w, s);
     } else {
-      ReplyScore(w, score);
+      found(score);
     }
   }
+}
+
+void ZMScoreCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
+  if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  ReplyMemberScores(req, c, v, r, w, [&](double score) { ReplyScore(w, score); });
 }
 
 void ZCardCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
