@@ -15,6 +15,12 @@ afterAll(async () => {
   await server.destroy();
 });
 
+async function client(): Promise<Redis> {
+  const r = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+  await r.connect();
+  return r;
+}
+
 describe('cFixed (C printf "%.Nf")', () => {
   it('rounds exact ties to even as glibc does, and prints inf and -0 as C', () => {
     expect(cFixed(0.0078125, 6)).toBe('0.007812');
@@ -50,8 +56,7 @@ describe('GEO on the wire', () => {
   });
 
   it('errors: invalid pair with C formatting, unit, missing member', async () => {
-    const r = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    await r.connect();
+    const r = await client();
     await expect(r.geoadd('e', 0.0078125, 100, 'a')).rejects.toThrow('ERR invalid longitude,latitude pair 0.007812,100.000000');
     await expect(r.call('GEODIST', 'e', 'a', 'b', 'yd')).rejects.toThrow('ERR unsupported unit provided. please use M, KM, FT, MI');
     await r.geoadd('e', 1, 1, 'a');
@@ -64,9 +69,7 @@ describe('GEO on the wire', () => {
   });
 
   it('keyspace events: GEOADD raises zadd, GEOSEARCHSTORE geosearchstore, GEORADIUS STORE georadiusstore', async () => {
-    const r = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    const sub = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    await Promise.all([r.connect(), sub.connect()]);
+    const [r, sub] = await Promise.all([client(), client()]);
     await r.config('SET', 'notify-keyspace-events', 'Ez');
     const events: string[] = [];
     sub.on('pmessage', (_p, channel, key) => events.push(`${channel.split(':')[1]} ${key}`));
@@ -85,9 +88,7 @@ describe('GEO on the wire', () => {
   });
 
   it('WATCH sees a GEOSEARCHSTORE destination change', async () => {
-    const a = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    const b = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    await Promise.all([a.connect(), b.connect()]);
+    const [a, b] = await Promise.all([client(), client()]);
     await a.geoadd('wsrc', 1, 1, 'x');
     await a.watch('wdst');
     expect(await b.call('GEOSEARCHSTORE', 'wdst', 'wsrc', 'FROMLONLAT', '1', '1', 'BYRADIUS', '10', 'km')).toBe(1);
@@ -97,9 +98,7 @@ describe('GEO on the wire', () => {
   });
 
   it('GEOSEARCHSTORE stores one consistent search while GEOADDs move members', async () => {
-    const w = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    const s = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    await Promise.all([w.connect(), s.connect()]);
+    const [w, s] = await Promise.all([client(), client()]);
     // Pairs of members always move together (one GEOADD): inside or outside the circle.
     const N = 20;
     await w.geoadd('cs', ...Array.from({ length: N }, (_, i) => [1, 1, `a${i}`, 1, 1, `b${i}`]).flat());
