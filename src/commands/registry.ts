@@ -12,6 +12,8 @@ import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
+import { streamGroupCommands } from './stream-group.js';
+import { streamCommands } from './stream.js';
 import { stringCommands } from './string.js';
 import { transactionCommands } from './transaction.js';
 import { zsetCommands } from './zset.js';
@@ -28,6 +30,8 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...sortCommands,
   ...pubsubCommands,
   ...zsetCommands,
+  ...streamCommands,
+  ...streamGroupCommands,
   ...connectionCommands,
   ...serverCommands,
   ...adminCommands,

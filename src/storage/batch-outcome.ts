@@ -23,9 +23,13 @@ export function flatten(requests: ReadonlyArray<StorageCommand | StorageCommand[
   return out;
 }
 
-/** A storage failure's code in a reply (0 for success or a command error like WRONGTYPE). */
+/**
+ * A storage failure's code in a reply (0 for success or a command error like WRONGTYPE).
+ * Failures are the codes StatusCode() gives (IO_ERROR..UNKNOWN); the codes after them are
+ * command errors (NOT_HLL, LCS_*, the stream errors...), which must not trip the breaker.
+ */
 export function failureCode(r: StorageReply): number {
-  if (r instanceof OpError) return r.code >= ErrorCode.IO_ERROR ? r.code : 0;
+  if (r instanceof OpError) return r.code >= ErrorCode.IO_ERROR && r.code <= ErrorCode.UNKNOWN ? r.code : 0;
   // An atomic group fails as a whole: any storage failure inside is the group's.
   if (Array.isArray(r)) {
     for (const item of r) {
