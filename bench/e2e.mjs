@@ -38,6 +38,7 @@ export const TEST_LABELS = {
   evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
   setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
   publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
+  xadd: 'XADD (one stream)', xrange_10: 'XRANGE COUNT 10',
 };
 
 
@@ -48,6 +49,7 @@ const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
 const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
   smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
+  xrange_10: (port) => cli(port, 'EVAL', "for i = 1, 100 do redis.call('XADD', KEYS[1], '*', 'field', 'value-' .. i) end", '1', 'bench:stream100'),
   zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
   evalsha_get: (port) => cli(port, 'SCRIPT', 'LOAD', GET_SCRIPT),
   evalsha_ratelimit: (port) => cli(port, 'SCRIPT', 'LOAD', RATE_LIMIT_SCRIPT),

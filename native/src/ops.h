@@ -161,6 +161,9 @@ namespace kiwi {
   X(XREADGROUP, 173, M, KB, XReadGroupCmd)                    \
   X(XACK, 174, M, K1, XAckCmd)                                \
   X(XPENDING, 175, V, K1, XPendingCmd)                        \
+  X(XCLAIM, 176, M, K1, XClaimCmd)                            \
+  X(XAUTOCLAIM, 177, M, K1, XAutoClaimCmd)                    \
+  X(XINFO, 178, V, K1, XInfoCmd)                              \
   X(EXEC, 200, S, K0, ExecCmd)                                \
   X(WATCH, 201, S, K0, WatchCmd)                              \
   X(UNWATCH, 202, S, K0, UnwatchCmd)                          \
@@ -236,7 +239,9 @@ enum Op : uint8_t {
   X(XREAD_LAST_IDS, 1)             \
   X(XGROUP_MKSTREAM, 1)            \
   X(XREADGROUP_NOACK, 1)           \
-  X(XPENDING_CONSUMER, 1)
+  X(XPENDING_CONSUMER, 1)          \
+  X(XCLAIM_ERROR, 1)               \
+  X(XAUTOCLAIM_JUSTID, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,

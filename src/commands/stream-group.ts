@@ -66,7 +66,7 @@ const XGROUP_HELP = [
 
 const consumerRow = (sub: Sub, name: string, summary: string) =>
   row({
-    name: `xgroup|${name}`, arity: 5, flags: ['write', 'denyoom'], ...KEY2, since: sub === Sub.createconsumer ? '6.2.0' : '5.0.0', summary, complexity: 'O(1)',
+    name: `xgroup|${name}`, arity: 5, flags: sub === Sub.createconsumer ? ['write', 'denyoom'] : ['write'], ...KEY2, since: sub === Sub.createconsumer ? '6.2.0' : '5.0.0', summary, complexity: 'O(1)',
     parse: (argv): GroupArgs => ({ sub, args: [argv[2], argv[3], argv[4]], mkstream: false, entriesRead: -1 }),
     exec: (a, ctx) => groupCall(a, ctx, `xgroup|${name}`),
   });
@@ -162,12 +162,166 @@ const mapPending = (r: StorageReply, ctx: ExecContext): Reply => {
   return generic('xpending')(r);
 };
 
+interface ClaimArgs {
+  args: Buffer[];
+  /** An argument error Redis reports after finding the key and group. */
+  error: string | null;
+}
+
+/** Redis xclaimCommand's parsing: min idle, the IDs while they parse, then options. */
+function parseClaim(argv: Buffer[]): ClaimArgs {
+  const spec = Buffer.alloc(43);
+  const done = (ids: Buffer[], error: string | null): ClaimArgs => ({ args: [argv[1], argv[2], argv[3], spec, ...ids, ...(error === null ? [] : [Buffer.from(error)])], error });
+  const minIdle = int64Arg(argv[4]);
+  if (minIdle instanceof ReplyError) return done([], RedisError.streamClaimMinIdle);
+  spec.writeBigInt64BE(BigInt(minIdle < 0 ? 0 : minIdle), 0);
+  spec.writeBigInt64BE(-1n, 17);
+  const ids: Buffer[] = [];
+  let j = 5;
+  for (; j < argv.length; j++) {
+    const id = parseStreamId(argv[j], 0n, true);
+    if (id === undefined) break;
+    ids.push(encodeId(id));
+  }
+  for (; j < argv.length; j++) {
+    const more = j + 1 < argv.length;
+    if (is(argv[j], 'force')) {
+      spec[25] = 1;
+    } else if (is(argv[j], 'justid')) {
+      spec[26] = 1;
+    } else if ((is(argv[j], 'idle') || is(argv[j], 'time')) && more) {
+      const idle = is(argv[j], 'idle');
+      const n = int64Arg(argv[++j]);
+      if (n instanceof ReplyError) return done(ids, idle ? RedisError.streamClaimIdle : RedisError.streamClaimTime);
+      spec.writeBigInt64BE(BigInt(n), 8);
+      spec[16] = idle ? 1 : 2;
+    } else if (is(argv[j], 'retrycount') && more) {
+      const n = int64Arg(argv[++j]);
+      if (n instanceof ReplyError) return done(ids, RedisError.streamClaimRetryCount);
+      spec.writeBigInt64BE(BigInt(n), 17);
+    } else if (is(argv[j], 'lastid') && more) {
+      const id = parseStreamId(argv[++j], 0n, true);
+      if (id === undefined) return done(ids, RedisError.streamInvalidId);
+      encodeId(id).copy(spec, 27);
+    } else {
+      return done(ids, `ERR Unrecognized XCLAIM option '${argv[j].toString('latin1')}'`);
+    }
+  }
+  return done(ids, null);
+}
+
+interface AutoClaim {
+  args: Buffer[];
+  minIdle: number | bigint;
+  count: number | bigint;
+  justid: boolean;
+}
+
+/** Redis xautoclaimCommand's parsing, all before the key is looked at. */
+function parseAutoClaim(argv: Buffer[]): AutoClaim | ReplyError {
+  const minIdle = int64Arg(argv[4]);
+  if (minIdle instanceof ReplyError) return new ReplyError(RedisError.streamAutoClaimMinIdle);
+  const s = intervalId(argv[5], 0n);
+  if (s === undefined) return invalidId();
+  const start = s.exclusive ? nextId(s.id) : s.id;
+  if (start === undefined) return new ReplyError(RedisError.streamInvalidStart);
+  const a: AutoClaim = { args: [argv[1], argv[2], argv[3], encodeId(start)], minIdle: minIdle < 0 ? 0 : minIdle, count: 100, justid: false };
+  for (let j = 6; j < argv.length; j++) {
+    if (is(argv[j], 'count') && j + 1 < argv.length) {
+      const n = int64Arg(argv[++j]);
+      // Redis: 1 .. LONG_MAX / 16 (the attempts factor times the count must fit).
+      if (n instanceof ReplyError || n < 1 || BigInt(n) > (2n ** 63n - 1n) / 16n) return new ReplyError(RedisError.streamCountPositive);
+      a.count = n;
+    } else if (is(argv[j], 'justid')) {
+      a.justid = true;
+    } else {
+      return new ReplyError(RedisError.syntax);
+    }
+  }
+  return a;
+}
+
+/** [name, value, ...] as a RESP3 map (a flat array in RESP2). */
+const asMap = (flat: Reply): Reply => {
+  if (!Array.isArray(flat)) return flat;
+  const entries: Array<[Reply, Reply]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i], flat[i + 1]]);
+  return new MapReply(entries);
+};
+
+/**
+ * XINFO's replies are maps in Redis: the stream (and, with FULL, each group and each of
+ * its consumers), every group of GROUPS, every consumer of CONSUMERS.
+ */
+const mapInfo = (sub: 'stream' | 'full' | 'list') => (r: StorageReply, ctx: ExecContext): Reply => {
+  const plain = generic('xinfo')(r);
+  if (ctx.client.resp === 2 || !Array.isArray(plain)) return plain;
+  if (sub === 'list') return plain.map(asMap);
+  if (sub === 'stream') return asMap(plain);
+  const top = [...plain];
+  const at = top.findIndex((v, i) => i % 2 === 0 && Buffer.isBuffer(v) && v.toString() === 'groups');
+  if (at >= 0 && Array.isArray(top[at + 1])) {
+    top[at + 1] = (top[at + 1] as Reply[]).map((g) => {
+      if (!Array.isArray(g)) return g;
+      const group = [...g];
+      const c = group.findIndex((v, i) => i % 2 === 0 && Buffer.isBuffer(v) && v.toString() === 'consumers');
+      if (c >= 0 && Array.isArray(group[c + 1])) group[c + 1] = (group[c + 1] as Reply[]).map(asMap);
+      return asMap(group);
+    });
+  }
+  return asMap(top);
+};
+
+const XINFO_HELP = [
+  'XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'CONSUMERS <key> <groupname>', '    Show consumers of <groupname>.', 'GROUPS <key>',
+  '    Show the stream consumer groups.', 'STREAM <key> [FULL [COUNT <count>]', '    Show information about the stream.', 'HELP', '    Prints this help.',
+];
+
+const xinfoSubcommands: readonly CommandRow<any>[] = [
+  row({
+    name: 'xinfo|stream', arity: -3, flags: ['readonly'], ...KEY2, since: '5.0.0', summary: 'Returns information about a stream.', complexity: 'O(1)',
+    parse: (argv) => {
+      // Redis: STREAM key [FULL [COUNT n]]; COUNT 0 means all, the default is 10.
+      if (argv.length === 3) return { key: argv[2], full: false, count: 0 };
+      // As Redis: FULL with one more argument ignores it.
+      if (!is(argv[3], 'full') || argv.length > 6 || (argv.length === 6 && !is(argv[4], 'count'))) return new ReplyError(subcommandSyntax(argv));
+      if (argv.length < 6) return { key: argv[2], full: true, count: 10 };
+      const n = int64Arg(argv[5]);
+      if (n instanceof ReplyError) return n;
+      return { key: argv[2], full: true, count: n < 0 ? 0 : n };
+    },
+    exec: (a: { key: Buffer; full: boolean; count: number | bigint }, ctx) =>
+      new StorageCall(storageCommand(Op.XINFO, ctx.client.db, [a.key], 0, a.full ? 3 : 0, a.count), mapInfo(a.full ? 'full' : 'stream')),
+  }),
+  row({
+    name: 'xinfo|groups', arity: 3, flags: ['readonly'], ...KEY2, since: '5.0.0', summary: 'Returns a list of the consumer groups of a stream.', complexity: 'O(1)',
+    parse: (argv) => argv[2],
+    exec: (key: Buffer, ctx) => new StorageCall(storageCommand(Op.XINFO, ctx.client.db, [key], 0, 1), mapInfo('list')),
+  }),
+  row({
+    name: 'xinfo|consumers', arity: 4, flags: ['readonly'], ...KEY2, since: '5.0.0', summary: 'Returns a list of the consumers in a consumer group.', complexity: 'O(1)',
+    parse: (argv) => [argv[2], argv[3]],
+    exec: (args: Buffer[], ctx) => new StorageCall(storageCommand(Op.XINFO, ctx.client.db, args, 0, 2), mapInfo('list')),
+  }),
+  row({
+    name: 'xinfo|help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, since: '5.0.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',
+    parse: () => null,
+    exec: () => XINFO_HELP.map((l) => new StatusReply(l)),
+  }),
+];
+
 export const streamGroupCommands: readonly CommandRow<any>[] = [
   row({
     name: 'xgroup', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, since: '5.0.0', summary: 'A container for consumer groups commands.', complexity: 'Depends on subcommand.',
     parse: (argv) => new ReplyError(unknownSubcommand(argv[1].toString(), 'xgroup')),
     exec: () => null,
     subcommands: xgroupSubcommands,
+  }),
+  row({
+    name: 'xinfo', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, since: '5.0.0', summary: 'A container for stream introspection commands.', complexity: 'Depends on subcommand.',
+    parse: (argv) => new ReplyError(unknownSubcommand(argv[1].toString(), 'xinfo')),
+    exec: () => null,
+    subcommands: xinfoSubcommands,
   }),
   row({
     name: 'xreadgroup', arity: -7, flags: ['write', 'blocking', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, since: '5.0.0',
@@ -201,5 +355,17 @@ export const streamGroupCommands: readonly CommandRow<any>[] = [
       const args = a.spec === null ? [a.key, a.group] : a.consumer === null ? [a.key, a.group, a.spec] : [a.key, a.group, a.spec, a.consumer];
       return new StorageCall(storageCommand(Op.XPENDING, ctx.client.db, args, a.consumer === null ? 0 : Flag.XPENDING_CONSUMER, a.count, a.minIdle), mapPending);
     },
+  }),
+  row({
+    name: 'xclaim', arity: -6, flags: ['write', 'fast'], ...KEY1, since: '5.0.0', summary: 'Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.',
+    complexity: 'O(log N) with N being the number of messages in the PEL of the consumer group.',
+    parse: parseClaim,
+    exec: (a, ctx) => new StorageCall(storageCommand(Op.XCLAIM, ctx.client.db, a.args, a.error === null ? 0 : Flag.XCLAIM_ERROR), generic('xclaim')),
+  }),
+  row({
+    name: 'xautoclaim', arity: -6, flags: ['write', 'fast'], ...KEY1, since: '6.2.0', summary: 'Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.',
+    complexity: 'O(1) if COUNT is small.',
+    parse: parseAutoClaim,
+    exec: (a, ctx) => new StorageCall(storageCommand(Op.XAUTOCLAIM, ctx.client.db, a.args, a.justid ? Flag.XAUTOCLAIM_JUSTID : 0, a.minIdle, a.count), generic('xautoclaim')),
   }),
 ];

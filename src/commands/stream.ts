@@ -304,6 +304,18 @@ export function streamsAt(argv: Buffer[], group = false): { at: number; n: numbe
   return syntaxError();
 }
 
+/** Whether XREAD/XREADGROUP `argv` has a BLOCK option (Redis refuses it from scripts). */
+export function readBlocks(argv: Buffer[]): boolean {
+  for (let i = 1; i < argv.length; i++) {
+    const more = argv.length - i - 1;
+    if (is(argv[i], 'block') && more) return true;
+    if (is(argv[i], 'streams')) return false;
+    if (is(argv[i], 'count') && more) i++;
+    else if (is(argv[i], 'group') && more >= 2) i += 2;
+  }
+  return false;
+}
+
 /** XREAD/XREADGROUP's arguments; the IDs as the storage runtime takes them. */
 export interface Read {
   keys: Buffer[];

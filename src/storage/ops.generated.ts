@@ -128,6 +128,9 @@ export const Op = {
   XREADGROUP: 173,
   XACK: 174,
   XPENDING: 175,
+  XCLAIM: 176,
+  XAUTOCLAIM: 177,
+  XINFO: 178,
   EXEC: 200,
   WATCH: 201,
   UNWATCH: 202,
@@ -263,6 +266,9 @@ export const OpClass = {
   XREADGROUP: 'M',
   XACK: 'M',
   XPENDING: 'V',
+  XCLAIM: 'M',
+  XAUTOCLAIM: 'M',
+  XINFO: 'V',
   EXEC: 'S',
   WATCH: 'S',
   UNWATCH: 'S',
@@ -332,6 +338,8 @@ export const Flag = {
   XGROUP_MKSTREAM: 1,
   XREADGROUP_NOACK: 1,
   XPENDING_CONSUMER: 1,
+  XCLAIM_ERROR: 1,
+  XAUTOCLAIM_JUSTID: 1,
 } as const;
 
 /** Reply kinds of the result wire format. */

@@ -10,6 +10,21 @@ const adds = (key: string, from: number, n: number): Arg[][] => Array.from({ len
 const maskIdle = (v: RespValue): unknown => (Array.isArray(v) ? v.map((e) => (Array.isArray(e) && e.length === 4 ? [e[0], e[1], '<idle>', e[3]] : e)) : v);
 const pending = (argv: Arg[]): Step => norm(argv, maskIdle);
 
+/** XINFO with times masked (idle, seen-time, delivery times) and Redis' radix tree sizes. */
+const TIMES = new Set(['$idle', '$seen-time', '$radix-tree-keys', '$radix-tree-nodes']);
+function maskInfo(v: RespValue): unknown {
+  if (Array.isArray(v)) {
+    // A pending entry: [id, consumer, delivery time, count] or [id, delivery time, count].
+    if ((v.length === 4 || v.length === 3) && typeof v[0] === 'string' && /^\$\d+-\d+$/.test(v[0]) && typeof v[v.length - 2] === 'string' && /^:\d+$/.test(v[v.length - 2] as string)) {
+      return v.map((x, i) => (i === v.length - 2 ? '<time>' : x));
+    }
+    return v.map((x, i) => (i > 0 && typeof v[i - 1] === 'string' && TIMES.has(v[i - 1] as string) ? '<masked>' : maskInfo(x)));
+  }
+  if (v !== null && typeof v === 'object' && 'map' in v) return { map: v.map.map(([k, x]) => [k, typeof k === 'string' && TIMES.has(k) ? '<masked>' : maskInfo(x)]) };
+  return v;
+}
+const info = (argv: Arg[]): Step => norm(argv, maskInfo);
+
 differential('Stream consumer group differential', (same) => {
   same('XGROUP CREATE, MKSTREAM, ENTRIESREAD and errors', [
     ['XGROUP', 'CREATE', 's', 'g', '$'], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['EXISTS', 's'], ['XLEN', 's'], ['TYPE', 's'], ['XGROUP', 'CREATE', 's', 'g', '$'],
@@ -56,6 +71,49 @@ differential('Stream consumer group differential', (same) => {
     ['XPENDING', 's', 'g', '-'], ['XPENDING', 's', 'g', '-', '+'], ['XPENDING', 's', 'g', '-', '+', 'x'], ['XPENDING', 's', 'g', 'x', '+', '1'], ['XPENDING', 's', 'g', '-', 'x', '1'],
     ['XPENDING', 's', 'g', 'IDLE', 'x', '-', '+', '1'], ['XPENDING', 's', 'g', 'IDLE', '10', '-', '+'], ['XPENDING', 's', 'g', '(18446744073709551615-18446744073709551615', '+', '1'],
     ['XPENDING', 's', 'g', '-', '(0-0', '1'], ['XPENDING', 'nokey', 'g', 'x', '+', '1'], ['XPENDING', 's', 'g', '-', '+', '1', 'c', 'extra', 'more', 'x'],
+  ]);
+  same('XCLAIM', [
+    ...adds('s', 1, 4), ['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'], ['XCLAIM', 's', 'g', 'c2', '0', '1-1'], ['XCLAIM', 's', 'g', 'c2', '0', '1-1', 'JUSTID'],
+    ['XCLAIM', 's', 'g', 'c3', '0', '9-9', '2-1', 'FORCE', 'JUSTID'], ['XCLAIM', 's', 'g', 'c3', '3600000', '3-1'], ['XDEL', 's', '4-1'], ['XCLAIM', 's', 'g', 'c2', '0', '4-1'],
+    pending(['XPENDING', 's', 'g', '-', '+', '10']), ['XCLAIM', 's', 'g', 'c2', '0', '1-1', 'IDLE', '5000', 'RETRYCOUNT', '7', 'JUSTID'], ['XPENDING', 's', 'g', 'IDLE', '4000', '-', '+', '10', 'c9'],
+    pending(['XPENDING', 's', 'g', 'IDLE', '4000', '-', '+', '10']), ['XCLAIM', 's', 'g', 'c4', '0', '3-1', 'TIME', '1000', 'RETRYCOUNT', '-1'], pending(['XPENDING', 's', 'g', '-', '+', '10', 'c4']),
+    ['XCLAIM', 's', 'g', 'c4', '0', '2-1', 'LASTID', '50-1'], ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'], ['XADD', 's', '51-1', 'a', '1'], ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'],
+    ['XCLAIM', 's', 'g', 'c5', '0', '3-1', 'FORCE'], ['XPENDING', 's', 'g'],
+  ]);
+  same('XCLAIM errors', [
+    ['XADD', 's', '1-1', 'a', '1'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['SET', 'str', 'v'], ['XCLAIM', 's', 'g', 'c', '0', 'x'], ['XCLAIM', 's', 'g', 'c', 'x', '1-1'],
+    ['XCLAIM', 's', 'nog', 'c', 'x', '1-1'], ['XCLAIM', 'nokey', 'g', 'c', '0', '1-1'], ['XCLAIM', 'str', 'g', 'c', '0', '1-1'], ['XCLAIM', 's', 'g', 'c', '0', '1-1', 'IDLE', 'x'],
+    ['XCLAIM', 's', 'g', 'c', '0', '1-1', 'TIME', 'x'], ['XCLAIM', 's', 'g', 'c', '0', '1-1', 'RETRYCOUNT', 'x'], ['XCLAIM', 's', 'g', 'c', '0', '1-1', 'LASTID', 'x'],
+    ['XCLAIM', 's', 'g', 'c', '0', '1-1', 'IDLE'], ['XCLAIM', 's', 'g', 'c', '-5', '1-1'], ['XCLAIM', 's', 'g', 'c', '0'], ['XPENDING', 's', 'g'],
+  ]);
+  same('XAUTOCLAIM with the deleted-IDs reply of 7.0', [
+    ...adds('s', 1, 6), ['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'], ['XDEL', 's', '2-1', '5-1'], ['XAUTOCLAIM', 's', 'g', 'c2', '0', '0', 'COUNT', '2'],
+    ['XAUTOCLAIM', 's', 'g', 'c2', '0', '3-1', 'COUNT', '2', 'JUSTID'], ['XAUTOCLAIM', 's', 'g', 'c2', '3600000', '0'], ['XAUTOCLAIM', 's', 'g', 'c3', '0', '(3-1'], ['XPENDING', 's', 'g'],
+    pending(['XPENDING', 's', 'g', '-', '+', '10']), ['XAUTOCLAIM', 's', 'g', 'c3', '0', '-', 'COUNT', '1'], ['XAUTOCLAIM', 's', 'g', 'c3', '0', '+'],
+  ]);
+  same('XAUTOCLAIM errors', [
+    ['XADD', 's', '1-1', 'a', '1'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['SET', 'str', 'v'], ['XAUTOCLAIM', 's', 'g', 'c', 'x', '0'], ['XAUTOCLAIM', 's', 'g', 'c', '0', 'x'],
+    ['XAUTOCLAIM', 's', 'g', 'c', '0', '0', 'COUNT', '0'], ['XAUTOCLAIM', 's', 'g', 'c', '0', '0', 'COUNT', 'x'], ['XAUTOCLAIM', 's', 'g', 'c', '0', '0', 'COUNT', '1152921504606846976'],
+    ['XAUTOCLAIM', 's', 'g', 'c', '0', '0', 'FOO'], ['XAUTOCLAIM', 's', 'nog', 'c', '0', '0'], ['XAUTOCLAIM', 'nokey', 'g', 'c', '0', '0'], ['XAUTOCLAIM', 'str', 'g', 'c', '0', '0'],
+    ['XAUTOCLAIM', 'nokey', 'g', 'c', 'x', '0'], ['XAUTOCLAIM', 's', 'g', 'c', '0', '(18446744073709551615-18446744073709551615'], ['XAUTOCLAIM', 's', 'g', 'c', '0'],
+  ]);
+  same('XINFO STREAM, GROUPS and CONSUMERS', [
+    ['XADD', 's', '1-1', 'a', '1', 'b', '2'], ['XADD', 's', '2-1', 'a', '1'], ['XADD', 's', '3-1', 'c', '3'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['XGROUP', 'CREATE', 's', 'a', '$'],
+    ['XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '2', 'STREAMS', 's', '>'], ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c0'], info(['XINFO', 'STREAM', 's']), info(['XINFO', 'STREAM', 's', 'FULL']),
+    info(['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '1']), info(['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '0']), info(['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '-1']), info(['XINFO', 'GROUPS', 's']),
+    info(['XINFO', 'CONSUMERS', 's', 'g']), info(['XINFO', 'CONSUMERS', 's', 'a']), ['XDEL', 's', '3-1'], info(['XINFO', 'GROUPS', 's']), ['XDEL', 's', '1-1', '2-1'], info(['XINFO', 'STREAM', 's']),
+    info(['XINFO', 'GROUPS', 's']),
+  ]);
+  same('XINFO lag and entries-read as Redis 7.0 computes them', [
+    ...adds('s', 1, 5), ['XGROUP', 'CREATE', 's', 'g1', '0'], ['XGROUP', 'CREATE', 's', 'g2', '$'], ['XGROUP', 'CREATE', 's', 'g3', '2-1', 'ENTRIESREAD', '2'], ['XGROUP', 'CREATE', 's', 'g4', '3-1'],
+    info(['XINFO', 'GROUPS', 's']), ['XREADGROUP', 'GROUP', 'g1', 'c', 'COUNT', '2', 'STREAMS', 's', '>'], ['XREADGROUP', 'GROUP', 'g4', 'c', 'COUNT', '1', 'STREAMS', 's', '>'], info(['XINFO', 'GROUPS', 's']),
+    ['XDEL', 's', '4-1'], info(['XINFO', 'GROUPS', 's']), ['XREADGROUP', 'GROUP', 'g1', 'c', 'STREAMS', 's', '>'], info(['XINFO', 'GROUPS', 's']), ['XTRIM', 's', 'MAXLEN', '0'], info(['XINFO', 'GROUPS', 's']),
+    ['XADD', 's', '9-1', 'a', '1'], ['XSETID', 's', '9-1', 'ENTRIESADDED', '20', 'MAXDELETEDID', '8-1'], info(['XINFO', 'GROUPS', 's']), info(['XINFO', 'STREAM', 's']),
+  ]);
+  same('XINFO errors', [
+    ['XADD', 's', '1-1', 'a', '1'], ['SET', 'str', 'v'], ['XINFO', 'STREAM', 'nokey'], ['XINFO', 'GROUPS', 'nokey'], ['XINFO', 'CONSUMERS', 's', 'nog'], ['XINFO', 'CONSUMERS', 'nokey', 'g'],
+    ['XINFO', 'STREAM', 's', 'foo'], ['XINFO', 'STREAM', 's', 'FULL', 'COUNT', 'x'], ['XINFO', 'STREAM', 's', 'FULL', 'FOO', '1'], ['XINFO'], ['XINFO', 'FOO'], ['XINFO', 'HELP'], ['XINFO', 'STREAM', 'str'],
+    ['XINFO', 'GROUPS', 'str'], ['XINFO', 'GROUPS', 's', 'x'], ['XINFO', 'STREAM'],
   ]);
   same('a consumer group survives RENAME and COPY and goes with DEL', [
     ...adds('s', 1, 2), ['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], ['RENAME', 's', 't'], ['XPENDING', 't', 'g'], ['COPY', 't', 'u'],

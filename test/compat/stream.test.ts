@@ -112,6 +112,10 @@ differential('Stream differential', (same) => {
     ['XREAD', 'BLOCK', 'x', 'STREAMS', 's', '0'], ['XREAD', 'COUNT', '1', 'BLOCK'], ['XREAD', 'COUNT', '1'], ['XREAD', 's', '0', 'STREAMS'], ['XREAD', 'BLOCK', '1.5', 'STREAMS', 's', '0'],
     ['XREAD', 'STREAMS', 'str', '$'], ['XREAD', 'BLOCK', '10', 'STREAMS', 'str', '$'],
   ]);
+  same('XREAD from scripts, where BLOCK is refused', [
+    ['XADD', 's', '1-1', 'a', '1'], ['EVAL', "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", '1', 's'], ['EVAL', "return redis.pcall('xread', 'block', '0', 'streams', KEYS[1], '0')", '1', 's'],
+    ['EVAL', "return redis.pcall('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', KEYS[1], '>')", '1', 's'], ['EVAL', "return redis.call('XADD', KEYS[1], '2-1', 'b', '2')", '1', 's'],
+  ]);
   same('XREAD inside MULTI does not block', [['XADD', 's', '1-1', 'a', '1'], ['MULTI'], ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'], ['EXEC']]);
   same('seeded random XADD/XDEL/XTRIM/XRANGE sequence', randomSequence(17, 400));
 });

@@ -149,6 +149,7 @@ int64_t EstimateEntriesRead(const StreamMeta& m, uint64_t length, const StreamId
 // Redis streamRangeHasTombstones from `start` to the end.
 bool TombstonesFrom(const StreamMeta& m, uint64_t length, const StreamId& start) {
   if (length == 0 || m.max_deleted.zero()) return false;
+  if (m.max_deleted < m.first) return false;  // the latest tombstone is before the first entry
   return start <= m.max_deleted;
 }
 
@@ -559,6 +560,479 @@ void XPendingCmd(const Request& req, const Command& c, const Lookup* v, Reader& 
     return ReplyStatus(w, st);
   }
   w.PatchArray(at, n);
+}
+
+namespace {
+
+// Moves pending entry `id` (its record `nack`) to `consumer` as XCLAIM and XAUTOCLAIM do.
+void Claim(WriteGroup& g, const Groups& gs, std::string_view group, std::string_view consumer, const std::string& id,
+           Nack* nack, int64_t delivery_time, int64_t retrycount, bool justid, bool* consumer_made) {
+  if (!*consumer_made) {
+    std::string seen;
+    PutFixed64LE(&seen, static_cast<uint64_t>(g.now()));
+    Put(g, gs.ConsumerKey(group, consumer), seen);
+    *consumer_made = true;
+  }
+  if (nack->consumer != consumer && !nack->consumer.empty()) Del(g, gs.ConsumerPelPrefix(group, nack->consumer) + id);
+  nack->delivery_time = delivery_time;
+  if (retrycount >= 0) {
+    nack->delivery_count = static_cast<uint64_t>(retrycount);
+  } else if (!justid) {
+    nack->delivery_count++;
+  }
+  nack->consumer.assign(consumer);
+  Put(g, Scoped(gs.prefix(), 'P', group) + id, nack->Encode());
+  Put(g, gs.ConsumerPelPrefix(group, consumer) + id, std::string());
+}
+
+// A claimed entry: its ID (JUSTID) or [id, fields].
+rocksdb::Status ReplyClaimed(const KeyView& s, const std::string& id, bool justid, ReplyWriter& w) {
+  if (justid) {
+    w.Bulk(IdText(ReadId(id.data())));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status st = s.Get(id, &value);
+  if (st.IsNotFound()) {
+    w.Nil();
+    return rocksdb::Status::OK();
+  }
+  if (st.ok()) ReplyEntry(w, id, std::string_view(value.data(), value.size()));
+  return st;
+}
+
+// Key and group of XCLAIM/XAUTOCLAIM: NOGROUP when either is missing.
+Found OpenGroup(KeyEdit& s, WriteGroup& g, std::string_view key, std::string_view group, Group* gr, ReplyWriter& w) {
+  StreamMeta m;
+  const Found f = OpenStream(s, w, &m);
+  if (f == Found::kFailed) return f;
+  bool exists = false;
+  if (f == Found::kFound) {
+    Groups gs(g, s.prefix());
+    const rocksdb::Status st = gs.LoadGroup(group, gr, &exists);
+    if (!st.ok()) {
+      ReplyStatus(w, st);
+      return Found::kFailed;
+    }
+  }
+  if (!exists) {
+    w.Error(kErr_STREAM, "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) + "'");
+    return Found::kFailed;
+  }
+  return Found::kFound;
+}
+
+}  // namespace
+
+// XCLAIM key group consumer spec id... [error]: spec = i64 BE min idle, i64 BE IDLE or
+// TIME value, u8 0 none / 1 IDLE / 2 TIME, i64 BE retry count (-1: not given), u8 FORCE,
+// u8 JUSTID, 16 bytes LASTID. XCLAIM_ERROR: the last argument is an argument error Redis
+// reports only once key and group are found.
+void XClaimCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 4 || req.arg(c, 3).size() != 43) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const std::string_view key = req.arg(c, 0);
+  const std::string_view group = req.arg(c, 1);
+  const std::string_view consumer = req.arg(c, 2);
+  KeyEdit s(g, c.db, key, kFamilyStream);
+  Group gr;
+  if (OpenGroup(s, g, key, group, &gr, w) == Found::kFailed) return;
+  uint32_t end = c.argc;
+  if (c.flags & kFlag_XCLAIM_ERROR) return w.Error(kErr_STREAM, req.arg(c, --end));
+  const char* p = req.arg(c, 3).data();
+  const int64_t min_idle = static_cast<int64_t>(GetFixed64BE(p));
+  const int64_t time_value = static_cast<int64_t>(GetFixed64BE(p + 8));
+  const uint8_t time_mode = static_cast<uint8_t>(p[16]);
+  const int64_t retrycount = static_cast<int64_t>(GetFixed64BE(p + 17));
+  const bool force = p[25] != 0;
+  const bool justid = p[26] != 0;
+  const StreamId last_id = ReadId(p + 27);
+  const int64_t now = g.now();
+  Groups gs(g, s.prefix());
+  if (gr.last < last_id) {
+    gr.last = last_id;
+    Put(g, gs.GroupKey(group), gr.Encode());
+  }
+  int64_t delivery = time_mode == 1 ? now - time_value : time_mode == 2 ? time_value : now;
+  if (delivery < 0 || delivery > now) delivery = now;
+  const size_t at = w.ArrayPlaceholder();
+  uint32_t n = 0;
+  bool consumer_made = false;
+  rocksdb::Status st;
+  for (uint32_t i = 4; i < end && st.ok(); i++) {
+    const std::string id(req.arg(c, i));
+    const std::string pk = Scoped(s.prefix(), 'P', group) + id;
+    std::string nv;
+    st = gs.Get(pk, &nv);
+    if (!st.ok() && !st.IsNotFound()) break;
+    const bool pending = st.ok();
+    rocksdb::PinnableSlice entry;
+    st = s.Get(id, &entry);
+    if (st.IsNotFound()) {
+      // The entry is gone: its pending record goes too.
+      st = rocksdb::Status::OK();
+      if (pending) {
+        const Nack gone = Nack::Decode(nv);
+        Del(g, pk);
+        Del(g, gs.ConsumerPelPrefix(group, gone.consumer) + id);
+      }
+      continue;
+    }
+    if (!st.ok()) break;
+    Nack nack;
+    if (pending) {
+      nack = Nack::Decode(nv);
+      if (min_idle > 0 && now - nack.delivery_time < min_idle) continue;
+    } else if (!force) {
+      continue;
+    }
+    Claim(g, gs, group, consumer, id, &nack, delivery, retrycount, justid, &consumer_made);
+    st = ReplyClaimed(s, id, justid, w);
+    n++;
+  }
+  if (!st.ok()) {
+    w.Truncate(at - 1);
+    return ReplyStatus(w, st);
+  }
+  g.Touched(c.db, key);
+  w.PatchArray(at, n);
+}
+
+// XAUTOCLAIM key group consumer start(16): `a` min idle, `b` count, XAUTOCLAIM_JUSTID.
+// Replies [next cursor, claimed, deleted IDs].
+void XAutoClaimCmd(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w) {
+  if (c.argc < 4 || req.arg(c, 3).size() != 16) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const std::string_view key = req.arg(c, 0);
+  const std::string_view group = req.arg(c, 1);
+  const std::string_view consumer = req.arg(c, 2);
+  KeyEdit s(g, c.db, key, kFamilyStream);
+  Group gr;
+  if (OpenGroup(s, g, key, group, &gr, w) == Found::kFailed) return;
+  const bool justid = c.flags & kFlag_XAUTOCLAIM_JUSTID;
+  int64_t count = c.b;
+  int64_t attempts = count * 10;
+  const int64_t now = g.now();
+  Groups gs(g, s.prefix());
+  const std::string pel = Scoped(s.prefix(), 'P', group);
+  // Collect what to examine first (writes must not happen during the walk): at most
+  // `attempts` records, and one more for the cursor.
+  std::vector<std::pair<std::string, std::string>> records;
+  rocksdb::Status st = gs.Walk(pel, [&](std::string_view id, std::string_view v) {
+    records.emplace_back(std::string(id), std::string(v));
+    return static_cast<int64_t>(records.size()) <= attempts;
+  }, pel + std::string(req.arg(c, 3)));
+  if (!st.ok()) return ReplyStatus(w, st);
+  // Decide first (the cursor comes before the claimed entries in the reply), then write.
+  enum Action { kSkip, kClaim, kGone };
+  std::vector<Action> actions;
+  size_t i = 0;
+  for (; i < records.size() && attempts > 0 && count > 0; i++) {
+    attempts--;
+    rocksdb::PinnableSlice entry;
+    st = s.Get(records[i].first, &entry);
+    if (st.IsNotFound()) {
+      st = rocksdb::Status::OK();
+      actions.push_back(kGone);
+      count--;
+      continue;
+    }
+    if (!st.ok()) return ReplyStatus(w, st);
+    const Nack nack = Nack::Decode(records[i].second);
+    if (c.a > 0 && now - nack.delivery_time < c.a) {
+      actions.push_back(kSkip);
+      continue;
+    }
+    actions.push_back(kClaim);
+    count--;
+  }
+  // The cursor: the next pending entry after the last one examined, or 0-0.
+  const size_t mark = w.size();
+  w.Array(3);
+  w.Bulk(i < records.size() ? IdText(ReadId(records[i].first.data())) : "0-0");
+  const size_t claimed_at = w.ArrayPlaceholder();
+  uint32_t claimed = 0;
+  std::vector<std::string> deleted;
+  bool consumer_made = false;
+  for (size_t k = 0; k < actions.size(); k++) {
+    const std::string& id = records[k].first;
+    Nack nack = Nack::Decode(records[k].second);
+    if (actions[k] == kGone) {
+      Del(g, pel + id);
+      Del(g, gs.ConsumerPelPrefix(group, nack.consumer) + id);
+      deleted.push_back(id);
+    } else if (actions[k] == kClaim) {
+      Claim(g, gs, group, consumer, id, &nack, now, -1, justid, &consumer_made);
+      st = ReplyClaimed(s, id, justid, w);
+      if (!st.ok()) {
+        w.Truncate(mark);
+        return ReplyStatus(w, st);
+      }
+      claimed++;
+    }
+  }
+  w.PatchArray(claimed_at, claimed);
+  w.Array(static_cast<uint32_t>(deleted.size()));
+  for (const auto& id : deleted) w.Bulk(IdText(ReadId(id.data())));
+  g.Touched(c.db, key);
+}
+
+namespace {
+
+// Redis streamReplyWithCGLag: the group's lag, or nil when it cannot be known.
+void ReplyLag(ReplyWriter& w, const StreamMeta& m, uint64_t length, const Group& gr) {
+  if (m.entries_added == 0) return w.Int(0);
+  if (gr.entries_read != kInvalidEntriesRead && !TombstonesFrom(m, length, gr.last)) {
+    return w.Int(static_cast<int64_t>(m.entries_added) - gr.entries_read);
+  }
+  const int64_t read = EstimateEntriesRead(m, length, gr.last);
+  if (read == kInvalidEntriesRead) return w.Nil();
+  w.Int(static_cast<int64_t>(m.entries_added) - read);
+}
+
+struct GroupInfo {
+  std::string name;
+  Group group;
+};
+
+struct ConsumerInfo {
+  std::string name;
+  int64_t seen = 0;
+  uint64_t pending = 0;
+};
+
+rocksdb::Status ListGroups(const Groups& gs, std::vector<GroupInfo>* out) {
+  const std::string gp = gs.prefix() + 'G';
+  return gs.Walk(gp, [&](std::string_view name, std::string_view v) {
+    out->push_back({std::string(name), Group::Decode(v)});
+    return true;
+  });
+}
+
+rocksdb::Status ListConsumers(const Groups& gs, std::string_view group, std::vector<ConsumerInfo>* out) {
+  const std::string cp = Scoped(gs.prefix(), 'C', group);
+  rocksdb::Status st = gs.Walk(cp, [&](std::string_view name, std::string_view v) {
+    out->push_back({std::string(name), v.size() >= 8 ? static_cast<int64_t>(GetFixed64LE(v.data())) : 0, 0});
+    return true;
+  });
+  if (!st.ok()) return st;
+  for (auto& c : *out) {
+    st = gs.Walk(gs.ConsumerPelPrefix(group, c.name), [&](std::string_view, std::string_view) {
+      c.pending++;
+      return true;
+    });
+    if (!st.ok()) return st;
+  }
+  return st;
+}
+
+uint64_t CountPel(const Groups& gs, std::string_view group, rocksdb::Status* st) {
+  uint64_t n = 0;
+  *st = gs.Walk(Scoped(gs.prefix(), 'P', group), [&](std::string_view, std::string_view) {
+    n++;
+    return true;
+  });
+  return n;
+}
+
+}  // namespace
+
+// XINFO: `a` 0 STREAM, 1 GROUPS, 2 CONSUMERS (argument 1 the group), 3 STREAM FULL with
+// count `b` (0: all). Replies flat [name, value, ...] arrays where Redis replies maps; the
+// TS side makes RESP3 maps of them.
+void XInfoCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, ReplyWriter& w) {
+  if (c.argc < 1) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+  const std::string_view key = req.arg(c, 0);
+  KeyView s(r, c.db, key, kFamilyStream);
+  const Found f = s.Load(v[0], kTypeStream, w);
+  if (f == Found::kFailed) return;
+  if (f == Found::kMissing) return w.Error(kErr_NO_SUCH_KEY);
+  const StreamMeta m = StreamMeta::Decode(s.meta().extra);
+  const uint64_t length = s.size();
+  Groups gs(r, s.prefix());
+  std::vector<GroupInfo> groups;
+  rocksdb::Status st;
+  const size_t mark = w.size();
+  auto fail = [&](const rocksdb::Status& e) {
+    w.Truncate(mark);
+    ReplyStatus(w, e);
+  };
+  if (c.a == 2) {
+    if (c.argc < 2) return w.Error(kErr_BAD_REQUEST, kMissingArgs);
+    const std::string_view group = req.arg(c, 1);
+    Group gr;
+    bool exists = false;
+    st = gs.LoadGroup(group, &gr, &exists);
+    if (!st.ok()) return fail(st);
+    if (!exists) return w.Error(kErr_STREAM, "NOGROUP No such consumer group '" + std::string(group) + "' for key name '" + std::string(key) + "'");
+    std::vector<ConsumerInfo> consumers;
+    st = ListConsumers(gs, group, &consumers);
+    if (!st.ok()) return fail(st);
+    w.Array(static_cast<uint32_t>(consumers.size()));
+    for (const auto& cs : consumers) {
+      w.Array(6);
+      w.Bulk("name");
+      w.Bulk(cs.name);
+      w.Bulk("pending");
+      w.Int(static_cast<int64_t>(cs.pending));
+      w.Bulk("idle");
+      w.Int(std::max<int64_t>(0, r.now() - cs.seen));
+    }
+    return;
+  }
+  st = ListGroups(gs, &groups);
+  if (!st.ok()) return fail(st);
+  if (c.a == 1) {
+    w.Array(static_cast<uint32_t>(groups.size()));
+    for (const auto& g : groups) {
+      std::vector<ConsumerInfo> consumers;
+      st = ListConsumers(gs, g.name, &consumers);
+      if (!st.ok()) return fail(st);
+      const uint64_t pel = CountPel(gs, g.name, &st);
+      if (!st.ok()) return fail(st);
+      w.Array(12);
+      w.Bulk("name");
+      w.Bulk(g.name);
+      w.Bulk("consumers");
+      w.Int(static_cast<int64_t>(consumers.size()));
+      w.Bulk("pending");
+      w.Int(static_cast<int64_t>(pel));
+      w.Bulk("last-delivered-id");
+      w.Bulk(IdText(g.group.last));
+      w.Bulk("entries-read");
+      if (g.group.entries_read == kInvalidEntriesRead) {
+        w.Nil();
+      } else {
+        w.Int(g.group.entries_read);
+      }
+      w.Bulk("lag");
+      ReplyLag(w, m, length, g.group);
+    }
+    return;
+  }
+  const bool full = c.a == 3;
+  const uint64_t count = full && c.b > 0 ? static_cast<uint64_t>(c.b) : kMax;
+  // kiwi keeps no radix tree: these two show Redis' figures for a stream built by appends
+  // of small entries (100 to a node), README says so.
+  const int64_t nodes = static_cast<int64_t>((length + 99) / 100);
+  w.Array(full ? 18 : 20);
+  w.Bulk("length");
+  w.Int(static_cast<int64_t>(length));
+  w.Bulk("radix-tree-keys");
+  w.Int(nodes);
+  w.Bulk("radix-tree-nodes");
+  w.Int(nodes + 1);
+  w.Bulk("last-generated-id");
+  w.Bulk(IdText(m.last));
+  w.Bulk("max-deleted-entry-id");
+  w.Bulk(IdText(m.max_deleted));
+  w.Bulk("entries-added");
+  w.Int(static_cast<int64_t>(m.entries_added));
+  w.Bulk("recorded-first-entry-id");
+  w.Bulk(IdText(m.first));
+  if (!full) {
+    w.Bulk("groups");
+    w.Int(static_cast<int64_t>(groups.size()));
+    for (const bool first : {true, false}) {
+      w.Bulk(first ? "first-entry" : "last-entry");
+      const std::string& p = s.prefix();
+      auto it = r.Members(kFamilyStream, p, PrefixEnd(p));
+      if (first) {
+        it->Seek(p + IdKey(m.first));
+      } else {
+        it->SeekBefore();
+      }
+      if (!it->status().ok()) return fail(it->status());
+      if (!it->Valid()) {
+        w.Nil();
+        continue;
+      }
+      ReplyEntry(w, std::string_view(it->key().data() + p.size(), it->key().size() - p.size()),
+                 std::string_view(it->value().data(), it->value().size()));
+    }
+    return;
+  }
+  w.Bulk("entries");
+  const size_t entries_at = w.ArrayPlaceholder();
+  uint32_t n = 0;
+  st = s.ForEach([&](std::string_view member, std::string_view value) {
+    if (n >= count) return false;
+    ReplyEntry(w, member, value);
+    n++;
+    return true;
+  });
+  if (!st.ok()) return fail(st);
+  w.PatchArray(entries_at, n);
+  w.Bulk("groups");
+  w.Array(static_cast<uint32_t>(groups.size()));
+  for (const auto& g : groups) {
+    const uint64_t pel_count = CountPel(gs, g.name, &st);
+    if (!st.ok()) return fail(st);
+    w.Array(14);
+    w.Bulk("name");
+    w.Bulk(g.name);
+    w.Bulk("last-delivered-id");
+    w.Bulk(IdText(g.group.last));
+    w.Bulk("entries-read");
+    if (g.group.entries_read == kInvalidEntriesRead) {
+      w.Nil();
+    } else {
+      w.Int(g.group.entries_read);
+    }
+    w.Bulk("lag");
+    ReplyLag(w, m, length, g.group);
+    w.Bulk("pel-count");
+    w.Int(static_cast<int64_t>(pel_count));
+    w.Bulk("pending");
+    const size_t pending_at = w.ArrayPlaceholder();
+    uint32_t k = 0;
+    st = gs.Walk(Scoped(gs.prefix(), 'P', g.name), [&](std::string_view id, std::string_view nv) {
+      if (k >= count) return false;
+      const Nack nack = Nack::Decode(nv);
+      w.Array(4);
+      w.Bulk(IdText(ReadId(id.data())));
+      w.Bulk(nack.consumer);
+      w.Int(nack.delivery_time);
+      w.Int(static_cast<int64_t>(nack.delivery_count));
+      k++;
+      return true;
+    });
+    if (!st.ok()) return fail(st);
+    w.PatchArray(pending_at, k);
+    std::vector<ConsumerInfo> consumers;
+    st = ListConsumers(gs, g.name, &consumers);
+    if (!st.ok()) return fail(st);
+    w.Bulk("consumers");
+    w.Array(static_cast<uint32_t>(consumers.size()));
+    for (const auto& cs : consumers) {
+      w.Array(8);
+      w.Bulk("name");
+      w.Bulk(cs.name);
+      w.Bulk("seen-time");
+      w.Int(cs.seen);
+      w.Bulk("pel-count");
+      w.Int(static_cast<int64_t>(cs.pending));
+      w.Bulk("pending");
+      const size_t cp_at = w.ArrayPlaceholder();
+      uint32_t j = 0;
+      const std::string cpel = gs.ConsumerPelPrefix(g.name, cs.name);
+      rocksdb::Status inner;
+      st = gs.Walk(cpel, [&](std::string_view id, std::string_view) {
+        if (j >= count) return false;
+        std::string nv;
+        inner = gs.Get(Scoped(gs.prefix(), 'P', g.name) + std::string(id), &nv);
+        if (!inner.ok()) return false;
+        const Nack nack = Nack::Decode(nv);
+        w.Array(3);
+        w.Bulk(IdText(ReadId(id.data())));
+        w.Int(nack.delivery_time);
+        w.Int(static_cast<int64_t>(nack.delivery_count));
+        j++;
+        return true;
+      });
+      if (st.ok()) st = inner;
+      if (!st.ok()) return fail(st);
+      w.PatchArray(cp_at, j);
+    }
+  }
 }
 
 }  // namespace kiwi
