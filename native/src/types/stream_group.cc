@@ -824,6 +824,20 @@ rocksdb::Status ListConsumers(const Groups& gs, std::string_view group, std::vec
   return st;
 }
 
+// XINFO's last-delivered-id, entries-read and lag fields of a group.
+void ReplyGroupPosition(ReplyWriter& w, const StreamMeta& m, uint64_t length, const Group& gr) {
+  w.Bulk("last-delivered-id");
+  w.Bulk(IdText(gr.last));
+  w.Bulk("entries-read");
+  if (gr.entries_read == kInvalidEntriesRead) {
+    w.Nil();
+  } else {
+    w.Int(gr.entries_read);
+  }
+  w.Bulk("lag");
+  ReplyLag(w, m, length, gr);
+}
+
 uint64_t CountPel(const Groups& gs, std::string_view group, rocksdb::Status* st) {
   uint64_t n = 0;
   *st = gs.Walk(Scoped(gs.prefix(), 'P', group), [&](std::string_view, std::string_view) {
@@ -895,16 +909,7 @@ void XInfoCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, 
       w.Int(static_cast<int64_t>(consumers.size()));
       w.Bulk("pending");
       w.Int(static_cast<int64_t>(pel));
-      w.Bulk("last-delivered-id");
-      w.Bulk(IdText(g.group.last));
-      w.Bulk("entries-read");
-      if (g.group.entries_read == kInvalidEntriesRead) {
-        w.Nil();
-      } else {
-        w.Int(g.group.entries_read);
-      }
-      w.Bulk("lag");
-      ReplyLag(w, m, length, g.group);
+      ReplyGroupPosition(w, m, length, g.group);
     }
     return;
   }
@@ -969,16 +974,7 @@ void XInfoCmd(const Request& req, const Command& c, const Lookup* v, Reader& r, 
     w.Array(14);
     w.Bulk("name");
     w.Bulk(g.name);
-    w.Bulk("last-delivered-id");
-    w.Bulk(IdText(g.group.last));
-    w.Bulk("entries-read");
-    if (g.group.entries_read == kInvalidEntriesRead) {
-      w.Nil();
-    } else {
-      w.Int(g.group.entries_read);
-    }
-    w.Bulk("lag");
-    ReplyLag(w, m, length, g.group);
+    ReplyGroupPosition(w, m, length, g.group);
     w.Bulk("pel-count");
     w.Int(static_cast<int64_t>(pel_count));
     w.Bulk("pending");
