@@ -39,6 +39,7 @@ export const TEST_LABELS = {
   evalsha_get: 'EVALSHA (GET)', evalsha_ratelimit: 'EVALSHA (INCR+EXPIRE rate limit)',
   setbit: 'SETBIT', getbit: 'GETBIT', bitcount: 'BITCOUNT', pfadd: 'PFADD', pfcount: 'PFCOUNT',
   publish_1: 'PUBLISH (1 subscriber)', publish_100: 'PUBLISH (100 subscribers)',
+  xadd: 'XADD (one stream)', xrange_10: 'XRANGE COUNT 10',
 };
 
 
@@ -49,6 +50,7 @@ const hundred = (f) => Array.from({ length: 100 }, (_, i) => f(i)).flat();
 const SETUP = {
   hgetall_100: (port) => cli(port, 'HSET', 'bench:hash100', ...hundred((i) => [`field:${i}`, `value:${i}`])),
   smembers_100: (port) => cli(port, 'SADD', 'bench:set100', ...hundred((i) => `member:${i}`)),
+  xrange_10: (port) => cli(port, 'EVAL', "for i = 1, 100 do redis.call('XADD', KEYS[1], '*', 'field', 'value-' .. i) end", '1', 'bench:stream100'),
   zrange100: (port) => cli(port, 'ZADD', 'zset:100', ...hundred((i) => [String(i * 1.5), `member:${i}`])),
   geosearch_10: (port) => cli(port, 'GEOADD', 'geo:grid', ...Array.from({ length: 1024 }, (_, i) => [(13 + (i % 32) * 0.01).toFixed(2), (38 + Math.floor(i / 32) * 0.01).toFixed(2), `p:${i}`]).flat()),
   evalsha_get: (port) => cli(port, 'SCRIPT', 'LOAD', GET_SCRIPT),

@@ -17,7 +17,7 @@ function renderCommands() {
     list.push(...names);
     byGroup.set(row.group, list);
   }
-  const title = { string: 'Strings', generic: 'Keyspace', hash: 'Hashes', set: 'Sets', list: 'Lists', 'sorted-set': 'Sorted sets', pubsub: 'Pub/sub', connection: 'Connection', server: 'Server', bitmap: 'Bitmaps', hyperloglog: 'HyperLogLog', transactions: 'Transactions', scripting: 'Scripting', geo: 'Geospatial' };
+  const title = { string: 'Strings', generic: 'Keyspace', hash: 'Hashes', set: 'Sets', list: 'Lists', 'sorted-set': 'Sorted sets', pubsub: 'Pub/sub', connection: 'Connection', server: 'Server', bitmap: 'Bitmaps', hyperloglog: 'HyperLogLog', transactions: 'Transactions', scripting: 'Scripting', geo: 'Geospatial', stream: 'Streams' };
   return [...byGroup.entries()].map(([group, names]) => `- **${title[group] ?? group}**: ${names.sort().join(', ')}`).join('\n');
 }
 

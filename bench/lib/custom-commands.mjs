@@ -28,6 +28,9 @@ export const CUSTOM = {
   // To the channel the run's subscribers listen on (1 or 100 of them).
   publish_1: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
   publish_100: ['PUBLISH', 'bench:chan', 'message-16-bytes'],
+  // One hot stream, as a queue or event log is; XRANGE reads 10 of a 100-entry stream.
+  xadd: ['XADD', 'bench:stream', '*', 'field', 'value-16-bytes..'],
+  xrange_10: ['XRANGE', 'bench:stream100', '-', '+', 'COUNT', '10'],
   evalsha_get: ['EVALSHA', sha1(GET_SCRIPT), '1', 'key:__rand_int__'],
   evalsha_ratelimit: ['EVALSHA', sha1(RATE_LIMIT_SCRIPT), '1', 'rl:__rand_int__', '60', '1000000'],
 };

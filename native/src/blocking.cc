@@ -9,7 +9,7 @@ std::vector<Wake>& PendingWakes() {
   return wakes;
 }
 
-void BlockTable::Add(uint64_t client, uint32_t seq, uint8_t runtime, std::vector<std::string> data_keys) {
+void BlockTable::Add(uint64_t client, uint32_t seq, uint8_t runtime, std::vector<std::string> data_keys, bool every) {
   std::lock_guard<std::mutex> lock(mu_);
   auto existing = clients_.find(client);
   if (existing != clients_.end()) {
@@ -26,7 +26,7 @@ void BlockTable::Add(uint64_t client, uint32_t seq, uint8_t runtime, std::vector
   std::sort(data_keys.begin(), data_keys.end());
   data_keys.erase(std::unique(data_keys.begin(), data_keys.end()), data_keys.end());
   for (const auto& k : data_keys) keys_[k].push_back(client);
-  clients_.emplace(client, Waiter{seq, runtime, false, std::move(data_keys)});
+  clients_.emplace(client, Waiter{seq, runtime, false, std::move(data_keys), every});
   waiters_.fetch_add(1, std::memory_order_release);
 }
 
@@ -70,7 +70,7 @@ void BlockTable::SignalFirst(const std::string& key, std::vector<Wake>* wakes) {
     if (w.signalled) continue;
     w.signalled = true;
     wakes->push_back({w.runtime, client, w.seq});
-    return;
+    if (!w.every) return;
   }
 }
 

@@ -35,8 +35,10 @@ class BlockTable {
  public:
   bool active() const { return waiters_.load(std::memory_order_acquire) > 0; }
 
-  // Client `client` waits (its seq-th blocking command) on these data keys.
-  void Add(uint64_t client, uint32_t seq, uint8_t runtime, std::vector<std::string> data_keys);
+  // Client `client` waits (its seq-th blocking command) on these data keys. `every`: a
+  // reader that takes nothing away (XREAD): every such waiter of a key is signalled at
+  // once, not just the first, and a served one passes nothing on.
+  void Add(uint64_t client, uint32_t seq, uint8_t runtime, std::vector<std::string> data_keys, bool every = false);
   bool Waiting(uint64_t client, uint32_t seq);
   // The client no longer waits (served, timed out, unblocked, gone). `pass_on`: if it had
   // been signalled, the signal goes to the next waiter of each of its keys.
@@ -57,6 +59,7 @@ class BlockTable {
     uint8_t runtime;
     bool signalled;
     std::vector<std::string> keys;
+    bool every;
   };
   void SignalFirst(const std::string& key, std::vector<Wake>* wakes);  // holds mu_
 

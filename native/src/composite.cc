@@ -104,7 +104,7 @@ void KeyEdit::Delete(std::string_view member) { g_.DeleteMember(family_, MemberK
 
 void KeyEdit::Save() {
   if (!exists()) return;
-  if (meta_.size == 0) {
+  if (meta_.size == 0 && meta_.type != kTypeStream) {
     // An empty container does not exist (Redis deletes it); its members, if any are
     // left, belong to a version nothing points at any more.
     if (existed_) g_.Delete(db_, key_);
@@ -294,6 +294,7 @@ std::vector<MemberFamily> FamiliesOf(uint8_t type) {
     case kTypeSet: return {kFamilySet};
     case kTypeList: return {kFamilyList};
     case kTypeZSet: return {kFamilyZSet, kFamilyZScore};
+    case kTypeStream: return {kFamilyStream, kFamilyStreamGroup};
     default: return {};
   }
 }

@@ -395,6 +395,8 @@ rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w
   const uint64_t client = static_cast<uint64_t>(head.b);
   const uint32_t seq = static_cast<uint32_t>(head.a);
   const bool retry = head.flags & kFlag_BLOCK_RETRY;
+  // Stream readers take nothing away: a new entry wakes all of them (blocking.h).
+  const bool every = inner.op == kOp_XREAD || inner.op == kOp_XREADGROUP;
   BlockTable& blocks = db_->blocks();
   if (ClassOf(inner.op) != OpClass::kWrite) {
     w.Error(kErr_BAD_REQUEST, "BLOCK needs a write command");
@@ -414,9 +416,17 @@ rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w
     const size_t mark = w.size();
     s = RunWrites(req, at + 1, at + 2, /*atomic=*/false, w, /*locked=*/true);
     const uint8_t kind = w.KindAt(mark);
-    const bool served = s.ok() && kind != kReply_NIL && kind != kReply_ERROR;
+    // A blocked XREADGROUP whose group went away is answered with Redis' error.
+    const bool group_gone = retry && inner.op == kOp_XREADGROUP && kind == kReply_ERROR;
+    if (group_gone) {
+      w.Truncate(mark);
+      w.Error(kErr_STREAM, "NOGROUP the consumer group this client was blocked on no longer exists");
+    }
+    const bool served = s.ok() && kind != kReply_NIL && (kind != kReply_ERROR || group_gone);
     if (served) {
-      if (retry) {
+      if (retry && every) {
+        blocks.Remove(client, /*pass_on=*/false, &PendingWakes());
+      } else if (retry) {
         // Elements left: the next waiter of the key may have them.
         std::vector<std::string> waited = blocks.KeysOf(client);
         blocks.Remove(client, /*pass_on=*/false, &PendingWakes());
@@ -441,10 +451,10 @@ rocksdb::Status Executor::RunBlock(const Request& req, size_t at, ReplyWriter& w
         if (sorted == blocks.KeysOf(client)) {
           blocks.Unsignal(client);
         } else {
-          blocks.Add(client, seq, head.db, std::move(waited));
+          blocks.Add(client, seq, head.db, std::move(waited), every);
         }
       } else {
-        blocks.Add(client, seq, head.db, std::move(waited));
+        blocks.Add(client, seq, head.db, std::move(waited), every);
       }
     }
   }

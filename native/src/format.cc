@@ -9,6 +9,7 @@ const char* TypeName(uint8_t type) {
     case kTypeList: return "list";
     case kTypeSet: return "set";
     case kTypeZSet: return "zset";
+    case kTypeStream: return "stream";
     default: return "none";
   }
 }
@@ -17,7 +18,7 @@ bool DecodeValue(std::string_view raw, Value* out) {
   if (raw.size() < 2) return false;
   const uint8_t type = static_cast<uint8_t>(raw[0]);
   const uint8_t flags = static_cast<uint8_t>(raw[1]);
-  if (type == kTypeNone || type > kTypeZSet || (flags & ~kHeaderKnownBits) != 0) return false;
+  if (type == kTypeNone || type > kTypeStream || (flags & ~kHeaderKnownBits) != 0) return false;
   size_t pos = 2;
   int64_t expire = 0;
   if (flags & kHeaderHasExpiry) {

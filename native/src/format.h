@@ -40,6 +40,7 @@ enum TypeTag : uint8_t {
   kTypeList = 3,
   kTypeSet = 4,
   kTypeZSet = 5,
+  kTypeStream = 6,
 };
 
 // Header flag bits: persisted, never renumber. Unknown bits mean a newer format.
@@ -66,6 +67,10 @@ constexpr const char* kBackupDir = "backup";
 //           new list starts with head = tail = 2^63, so it grows both ways (list.cc)
 //   zset    [prefix][member]                -> score (8 bytes, see the zset family)
 //   zscore  [prefix][order-preserving score][member] -> empty (the score index)
+//   stream  [prefix][u64 BE ms][u64 BE seq] -> the entry's fields and values, each as
+//           [u32 LE length][bytes]; see "Streams" below for the metadata
+//   streamgroup [prefix][tag]...            -> consumer groups, consumers and pending
+//           entries of a stream (layout in types/stream_group.cc)
 // where prefix = MemberPrefix(db, key, version). Sorted sets: see "Sorted sets" below.
 enum MemberFamily : uint8_t {
   kFamilyHash = 0,
@@ -73,11 +78,14 @@ enum MemberFamily : uint8_t {
   kFamilyList = 2,
   kFamilyZSet = 3,
   kFamilyZScore = 4,
-  kMemberFamilyCount = 5,
+  kFamilyStream = 5,
+  kFamilyStreamGroup = 6,
+  kMemberFamilyCount = 7,
 };
-constexpr const char* kMemberFamilyNames[kMemberFamilyCount] = {"hash", "set", "list", "zset", "zscore"};
+constexpr const char* kMemberFamilyNames[kMemberFamilyCount] = {"hash", "set", "list", "zset", "zscore", "stream",
+                                                                "streamgroup"};
 
-inline bool IsComposite(uint8_t type) { return type == kTypeHash || type == kTypeSet || type == kTypeList || type == kTypeZSet; }
+inline bool IsComposite(uint8_t type) { return type >= kTypeHash && type <= kTypeStream; }
 
 const char* TypeName(uint8_t type);
 
@@ -232,6 +240,13 @@ inline double GetScoreValue(const char* p) {
   std::memcpy(&score, &bits, 8);
   return score;
 }
+
+// Streams (persisted). Metadata size = entry count; extra = seven u64 LE:
+//   [last id ms][last id seq][first id ms][first id seq][max deleted id ms][max deleted
+//   id seq][entries added]; the first id is 0-0 when the stream is empty. An empty
+//   stream still exists (Redis keeps it), unlike the other composite types.
+//   Entry keys end in the id as two u64 BE, so key order is id order.
+constexpr size_t kStreamMetaExtraSize = 56;
 
 // The first key after every key that starts with `prefix`.
 inline std::string PrefixEnd(std::string prefix) {

@@ -156,6 +156,20 @@ namespace kiwi {
   X(SAVE, 162, S, K0, SaveCmd)                                \
   X(SAVE_INFO, 163, S, K0, SaveInfoCmd)                       \
   X(ACTIVE_EXPIRE, 164, S, K0, ActiveExpireCmd)               \
+  X(XADD, 165, M, K1, XAddCmd)                                \
+  X(XTRIM, 166, M, K1, XTrimCmd)                              \
+  X(XLEN, 167, R, K1, XLenCmd)                                \
+  X(XRANGE, 168, V, K1, XRangeCmd)                            \
+  X(XDEL, 169, M, K1, XDelCmd)                                \
+  X(XSETID, 170, M, K1, XSetIdCmd)                            \
+  X(XREAD, 171, M, KB, XReadCmd)                              \
+  X(XGROUP, 172, M, K1, XGroupCmd)                            \
+  X(XREADGROUP, 173, M, KB, XReadGroupCmd)                    \
+  X(XACK, 174, M, K1, XAckCmd)                                \
+  X(XPENDING, 175, V, K1, XPendingCmd)                        \
+  X(XCLAIM, 176, M, K1, XClaimCmd)                            \
+  X(XAUTOCLAIM, 177, M, K1, XAutoClaimCmd)                    \
+  X(XINFO, 178, V, K1, XInfoCmd)                              \
   X(EXEC, 200, S, K0, ExecCmd)                                \
   X(WATCH, 201, S, K0, WatchCmd)                              \
   X(UNWATCH, 202, S, K0, UnwatchCmd)                          \
@@ -238,7 +252,13 @@ enum Op : uint8_t {
   X(OBJECT_DEBUG, 1)               \
   X(CHECK_ONLY, 0x8000)            \
   X(EXEC_WATCHED, 1)               \
-  X(BLOCK_RETRY, 1)
+  X(BLOCK_RETRY, 1)                \
+  X(XREAD_LAST_IDS, 1)             \
+  X(XGROUP_MKSTREAM, 1)            \
+  X(XREADGROUP_NOACK, 1)           \
+  X(XPENDING_CONSUMER, 1)          \
+  X(XCLAIM_ERROR, 1)               \
+  X(XAUTOCLAIM_JUSTID, 1)
 
 enum Flag : uint16_t {
 #define KIWI_X(name, bit) kFlag_##name = bit,
@@ -303,7 +323,8 @@ enum ReplyKind : uint8_t {
   X(LCS_TOO_LONG, 36)           \
   X(LCS_MEMORY, 37)             \
   X(GEO_NO_MEMBER, 60)          \
-  X(GEO_DEFERRED, 61)
+  X(GEO_DEFERRED, 61)           \
+  X(STREAM, 40)
 
 enum ErrorCode : uint8_t {
 #define KIWI_X(name, code) kErr_##name = code,

@@ -8,7 +8,7 @@ import { defineCommand, type CommandFlag, type CommandRow, type ExecContext } fr
 const row = <A>(r: Omit<CommandRow<A>, 'group' | 'firstKey' | 'lastKey' | 'step'>): CommandRow<A> =>
   defineCommand({ group: 'server', firstKey: 0, lastKey: 0, step: 0, ...r });
 
-const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', hash: '@hash', set: '@set', list: '@list', 'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog', transactions: '@transaction', geo: '@geo' };
+const GROUP_CATEGORY: Record<string, string> = { string: '@string', generic: '@keyspace', connection: '@connection', hash: '@hash', set: '@set', list: '@list', 'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog', transactions: '@transaction', geo: '@geo', stream: '@stream' };
 
 // The orders Redis lists them in: addReplyCommandFlags() and ACLCommandCategories[].
 const FLAG_ORDER: readonly CommandFlag[] = [

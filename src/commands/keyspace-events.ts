@@ -42,6 +42,7 @@ const L = Notify.list;
 const SET = Notify.set;
 const H = Notify.hash;
 const Z = Notify.zset;
+const T = Notify.stream;
 
 /** One event on argv[1] when `when` holds for the reply. */
 const on = (cls: number, event: string, when: (r: Reply) => boolean = () => true): Events => (argv, r) => (when(r) ? [[cls, event, argv[1]]] : none);
@@ -191,6 +192,11 @@ const EVENTS: Record<string, Events> = {
     for (let i = 2; i < argv.length - 1; i++) if (is(argv[i], 'store')) return positive(r) ? [[L, 'sortstore', argv[i + 1]]] : none;
     return none;
   },
+  // XADD's "xtrim" (when its MAXLEN/MINID removed entries) is not raised: the reply is the ID.
+  xadd: on(T, 'xadd', (r) => Buffer.isBuffer(r)),
+  xdel: on(T, 'xdel', positive),
+  xtrim: on(T, 'xtrim', positive),
+  xsetid: on(T, 'xsetid'),
 };
 
 /** GEORADIUS[BYMEMBER] ... STORE|STOREDIST key: "georadiusstore" on the destination. */

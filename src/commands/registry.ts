@@ -13,6 +13,8 @@ import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
+import { streamGroupCommands } from './stream-group.js';
+import { streamCommands } from './stream.js';
 import { stringCommands } from './string.js';
 import { transactionCommands } from './transaction.js';
 import { zsetCommands } from './zset.js';
@@ -30,6 +32,8 @@ export const ALL_COMMANDS: readonly CommandRow<any>[] = [
   ...pubsubCommands,
   ...zsetCommands,
   ...geoCommands,
+  ...streamCommands,
+  ...streamGroupCommands,
   ...connectionCommands,
   ...serverCommands,
   ...adminCommands,

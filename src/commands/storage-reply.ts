@@ -25,6 +25,7 @@ export function storageErrorReply(e: OpError, command: string): ReplyError {
     case ErrorCode.LCS_NOT_STRING: return new ReplyError(RedisError.lcsNotString);
     case ErrorCode.LCS_TOO_LONG: return new ReplyError(RedisError.lcsTooLong);
     case ErrorCode.LCS_MEMORY: return new ReplyError(e.message === 'failed' ? RedisError.lcsMemoryFailed : RedisError.lcsMemoryLimit);
+    case ErrorCode.STREAM: return new ReplyError(e.message);
     case ErrorCode.BAD_REQUEST: return new ReplyError('ERR internal error: malformed storage request');
     default: return new ReplyError(sanitize(`ERR storage error: ${e.message || e.codeName}`));
   }

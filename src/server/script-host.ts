@@ -7,6 +7,7 @@ import { errorReplyText, ReplyError } from '../errors.js';
 import { EncodedReply, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ScriptGateway, type ScriptTaskOp } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
+import { readBlocks } from '../commands/stream.js';
 import { ScriptClient, type ScriptRunning } from '../storage/script-client.js';
 import { RespWriter } from './resp-writer.js';
 
@@ -68,6 +69,8 @@ export class ScriptHost implements ScriptGateway {
     if (row === undefined) return fail(SCRIPT_CALL_ERRORS.unknown);
     if (row.arity > 0 ? argv.length !== row.arity : argv.length < -row.arity) return fail(SCRIPT_CALL_ERRORS.arity);
     if (row.flags.includes('noscript')) return fail(SCRIPT_CALL_ERRORS.noscript);
+    // Redis xreadCommand keeps refusing BLOCK from scripts (7.0, for compatibility).
+    if ((row.name === 'xread' || row.name === 'xreadgroup') && readBlocks(argv)) return fail(`ERR ${argv[0].toString('latin1')} command is not allowed with BLOCK option from scripts`);
     const write = row.flags.includes('write');
     if (write && readOnly) return fail(SCRIPT_CALL_ERRORS.readOnly);
     const args = row.parse(argv, ctx);
@@ -78,7 +81,8 @@ export class ScriptHost implements ScriptGateway {
       const commands = Array.isArray(outcome.commands) ? outcome.commands : [outcome.commands];
       const replies = this.#client.runNow(commands);
       const r: StorageReply = Array.isArray(outcome.commands) && replies.length !== 1 ? replies : replies[0];
-      reply = outcome.map(r, ctx);
+      // Mappers shape replies by protocol (XREAD's map, HRANDFIELD's pairs): the script's, not its caller's.
+      reply = outcome.map(r, resp === ctx.client.resp ? ctx : { ...ctx, client: { ...ctx.client, resp } });
     } else {
       reply = await outcome;
     }

@@ -26,8 +26,8 @@ export function flatten(requests: ReadonlyArray<StorageCommand | StorageCommand[
 /**
  * A storage failure's code in a reply (0 for success or a command error like WRONGTYPE).
  * Failures are the codes StatusCode() gives (IO_ERROR..UNKNOWN); the codes after them
- * are command errors of later families (HLL, LCS, GEO...), which must not count against
- * the circuit breaker.
+ * are command errors of later families (HLL, LCS, streams, GEO...), which must not
+ * count against the circuit breaker.
  */
 export function failureCode(r: StorageReply): number {
   if (r instanceof OpError) return r.code >= ErrorCode.IO_ERROR && r.code <= ErrorCode.UNKNOWN ? r.code : 0;

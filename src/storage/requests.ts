@@ -6,7 +6,7 @@ import { Flag, Op, type OpCode } from './ops.js';
 export type Bytes = Buffer | string;
 
 /** The type tags of format.h, for SCAN ... TYPE. */
-export const TypeTag = { none: 0, string: 1, hash: 2, list: 3, set: 4, zset: 5 } as const;
+export const TypeTag = { none: 0, string: 1, hash: 2, list: 3, set: 4, zset: 5, stream: 6 } as const;
 export type TypeName = keyof typeof TypeTag;
 
 function buf(b: Bytes): Buffer {

@@ -3,7 +3,7 @@
 // every runtime one at a time in submission order; while an EVAL runs, each redis.call
 // comes back here as `onCall` and is answered with answer(). A call's storage work runs on
 // this thread through runNow(): the script already holds the keyspace exclusively.
-import { decodeReplies, encodeBatch, type StorageCommand, type StorageReply } from './codec.js';
+import { decodeReplies, encodeBatch, type StorageCommand, type StorageReply, type Wake } from './codec.js';
 import type { StorageServer } from './storage-server.js';
 
 /** Script thread operations (ScriptOp in native/src/script/script_runner.h). */
@@ -89,6 +89,11 @@ export class ScriptClient {
     const batch = encodeBatch(commands);
     const out = this.#storage.native.runNow(batch.buffer, batch.blobs);
     if (out === null) throw new Error('storage is closed');
-    return decodeReplies(out);
+    // A script's push or XADD may serve blocked clients: their wakes follow the replies
+    // and are routed as a batch's are (native/src/blocking.h).
+    const wakes: Wake[] = [];
+    const replies = decodeReplies(out, wakes);
+    if (wakes.length > 0) this.#storage.onWakes?.(wakes);
+    return replies;
   }
 }

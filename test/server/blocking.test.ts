@@ -1,9 +1,11 @@
-// Blocking list pops (BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP) over TCP with one and with
+// Blocking list pops (BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP) and XREAD BLOCK over TCP with one and with
 // three network runtimes: served at once when a list has elements, otherwise woken by a
 // push from any client on any runtime (also inside EXEC, by LMOVE, RENAME and SORT STORE),
 // first come first served, each element to exactly one client; timeouts, CLIENT UNBLOCK,
 // INFO blocked_clients, CLIENT LIST flags, disconnects, MULTI, and a producer/consumer
-// queue.
+// queue. XREAD BLOCK: every blocked reader of a stream gets a new entry (readers take
+// nothing away), `$` is the last ID when the command ran, and a reader waiting for a later
+// ID does not hold up the others.
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,5 +269,79 @@ describe.each([1, 3])('blocking commands, network_threads = %i', (threads) => {
         c.destroy();
       }
     }
+  });
+
+  it('XREAD BLOCK answers at once when entries follow the ID', async () => {
+    const r = await connect();
+    await r.xadd('xr:now', '1-1', 'a', '1');
+    expect(await r.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:now', '0')).toEqual([['xr:now', [['1-1', ['a', '1']]]]]);
+  });
+
+  it('XREAD BLOCK: XADD wakes every reader blocked on the stream with the new entry, from a writer on any runtime', async () => {
+    const readers = [await connect(), await connect(), await connect()];
+    const writer = await connect();
+    await writer.xadd('xr:s1', '5-1', 'old', 'x');
+    const pending = readers.map((r) => r.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:s1', '$'));
+    await blocked(3);
+    expect(await admin.call('CLIENT', 'LIST')).toMatch(/flags=b .*cmd=xread/);
+    await writer.xadd('xr:s1', '6-1', 'new', 'y');
+    for (const p of pending) expect(await p).toEqual([['xr:s1', [['6-1', ['new', 'y']]]]]);
+    await blocked(0);
+  });
+
+  it('XREAD BLOCK: a reader waiting for a later ID does not hold up the readers behind it', async () => {
+    const far = await connect();
+    const near = await connect();
+    const writer = await connect();
+    const farRead = far.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:s2', '100-0');
+    await blocked(1);
+    const nearRead = near.call('XREAD', 'BLOCK', '0', 'COUNT', '5', 'STREAMS', 'xr:s2', '0');
+    await blocked(2);
+    await writer.xadd('xr:s2', '50-1', 'a', '1');
+    expect(await nearRead).toEqual([['xr:s2', [['50-1', ['a', '1']]]]]);
+    await blocked(1);
+    await writer.xadd('xr:s2', '100-1', 'b', '2');
+    expect(await farRead).toEqual([['xr:s2', [['100-1', ['b', '2']]]]]);
+    await blocked(0);
+  });
+
+  it('XREAD BLOCK: "$" is the last ID when the command ran: an entry added before it is not returned', async () => {
+    const r = await connect();
+    const writer = await connect();
+    await writer.xadd('xr:s3', '1-1', 'a', '1');
+    const read = r.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:other', 'xr:s3', '$', '$');
+    await blocked(1);
+    await writer.xadd('xr:s3', '2-1', 'b', '2');
+    expect(await read).toEqual([['xr:s3', [['2-1', ['b', '2']]]]]);
+  });
+
+  it('XREAD BLOCK times out with a null reply; CLIENT UNBLOCK ends it', async () => {
+    const r = await connect();
+    const t0 = Date.now();
+    expect(await r.call('XREAD', 'BLOCK', '150', 'STREAMS', 'xr:never', '$')).toBeNull();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    const id = await r.client('ID');
+    const read = r.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:never', '0');
+    await blocked(1);
+    expect(await admin.call('CLIENT', 'UNBLOCK', String(id))).toBe(1);
+    expect(await read).toBeNull();
+    const read2 = r.call('XREAD', 'BLOCK', '0', 'STREAMS', 'xr:never', '0');
+    await blocked(1);
+    expect(await admin.call('CLIENT', 'UNBLOCK', String(id), 'ERROR')).toBe(1);
+    await expect(read2).rejects.toThrow('UNBLOCKED');
+    await blocked(0);
+  });
+
+  it('scripts: LPUSH and XADD in a script serve blocked clients (its wakes are routed too)', async () => {
+    const popper = await connect();
+    const reader = await connect();
+    const runner = await connect();
+    const popped = popper.blpop('script:list', 0);
+    const read = reader.call('XREAD', 'BLOCK', '0', 'STREAMS', 'script:stream', '$');
+    await blocked(2);
+    expect(await runner.eval("redis.call('LPUSH', KEYS[1], 'v') return redis.call('XADD', KEYS[2], '7-1', 'f', 'x')", 2, 'script:list', 'script:stream')).toBe('7-1');
+    expect(await popped).toEqual(['script:list', 'v']);
+    expect(await read).toEqual([['script:stream', [['7-1', ['f', 'x']]]]]);
+    await blocked(0);
   });
 });

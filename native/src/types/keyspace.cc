@@ -248,6 +248,7 @@ void ObjectCmd(const Request& req, const Command& c, const Lookup* v, Reader& r,
     case kTypeSet: encoding = "hashtable"; break;
     case kTypeList: encoding = "quicklist"; break;
     case kTypeZSet: encoding = "skiplist"; break;
+    case kTypeStream: encoding = "stream"; break;
     default: break;
   }
   const bool debug = c.flags & kFlag_OBJECT_DEBUG;
