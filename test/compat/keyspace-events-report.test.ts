@@ -56,6 +56,12 @@ const SCRIPTS: Record<string, EventStep[]> = {
     ['SET', 'i', '1', 'PX', '20'], ['SLEEP', '60'], ['INCR', 'i'],
     ['SET', 'w', 'x', 'PX', '20'], ['SLEEP', '60'], ['LPUSH', 'w', 'x'],
   ],
+  'reads that find their key expired': [
+    ['SET', 'a', '1', 'PX', '20'], ['HSET', 'h', 'f', 'v'], ['PEXPIRE', 'h', '20'], ['RPUSH', 'l', 'a'], ['PEXPIRE', 'l', '20'], ['SLEEP', '60'],
+    ['GET', 'a'], ['GET', 'a'], ['HGET', 'h', 'f'], ['LRANGE', 'l', '0', '-1'], ['SET', 'a', '2'],
+    ['SADD', 's', 'a'], ['PEXPIRE', 's', '20'], ['ZADD', 'z', '1', 'a'], ['PEXPIRE', 'z', '20'], ['SET', 'b', '1', 'PX', '20'], ['SLEEP', '60'],
+    ['SMEMBERS', 's'], ['EXISTS', 'z'], ['TTL', 'b'], ['MGET', 'b', 'none'], ['TYPE', 'b'], ['SADD', 's', 'x'],
+  ],
 };
 
 const FLAGS = 'KEAn';
