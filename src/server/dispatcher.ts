@@ -203,6 +203,8 @@ export class Dispatcher {
   /** Inside MULTI: the command waits for EXEC, which runs it through #outcome. */
   #queue(conn: Connection, tx: Transaction, p: Prepared, argv: Buffer[]): void {
     const ctx = this.#context(conn);
+    // The database when EXEC runs it (a queued SELECT may change it), for its keyspace events.
+    let db = -1;
     tx.queue({
       argv,
       run: () => {
@@ -210,9 +212,14 @@ export class Dispatcher {
           const reason = this.#server.storageReadOnly();
           if (reason !== null) return new ReplyError(errorReplyText(new StorageReadOnlyError(reason)));
         }
+        db = conn.db;
         return this.#outcome(conn, p, argv, ctx);
       },
-      done: (r) => p.stat.record(0, r instanceof ReplyError),
+      done: (r) => {
+        p.stat.record(0, r instanceof ReplyError);
+        // Derived from the arguments and reply only: EXEC does not ask for the key report.
+        if (p.events && db >= 0 && notificationsOn(this.#server)) this.#notify(p.row.name, argv, db, r);
+      },
     });
     conn.reply(QUEUED);
   }

@@ -47,6 +47,11 @@ const SCRIPTS: Record<string, string[][]> = {
     ['ZADD', 'y', '1', 'f', '2', 'q'], ['ZUNIONSTORE', 'u', '2', 'z', 'y'], ['ZINTERSTORE', 'i', '2', 'z', 'y'], ['ZDIFFSTORE', 'd', '2', 'y', 'z'],
     ['ZRANGESTORE', 'r', 'y', '0', '-1'],
   ],
+  // Commands run by EXEC raise their events as they run, before EXEC's reply.
+  transactions: [
+    ['SET', 'k', '0'], ['MULTI'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['LPUSH', 'l', 'x'], ['INCR', 'k'], ['EXPIRE', 'a', '100'],
+    ['SELECT', '2'], ['SET', 'b', '1'], ['SELECT', '0'], ['DEL', 'a', 'h'], ['EXEC'],
+  ],
   'bitmaps and HyperLogLog': [
     ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '7', '1'], ['SETBIT', 'c', '100', '1'], ['BITOP', 'AND', 'dst', 'b', 'c'], ['BITOP', 'OR', 'dst2', 'b', 'c'],
     ['PFADD', 'h', 'a', 'b'], ['PFADD', 'h', 'a'], ['PFADD', 'h2', 'z'], ['PFMERGE', 'h3', 'h', 'h2'], ['PFCOUNT', 'h3'],
