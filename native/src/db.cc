@@ -531,7 +531,7 @@ uint64_t Database::ExpireCycle(int64_t now_ms, size_t limit, bool* more) {
       one.Delete(expire_cf_, index_key);
       if (Write(&one).ok()) {
         deleted++;
-        if (expired_log_on_.load(std::memory_order_relaxed)) {
+        if (!ForgetExpired(data_key, when) && expired_log_on_.load(std::memory_order_relaxed)) {
           std::lock_guard<std::mutex> g(expired_log_mu_);
           if (expired_log_.size() < kExpiredLogMax) expired_log_.emplace_back(data_key);
           else expired_log_dropped_++;
@@ -552,7 +552,34 @@ void Database::SetExpiredLog(bool on) {
   if (!on) {
     std::lock_guard<std::mutex> g(expired_log_mu_);
     expired_log_.clear();
+    claimed_.clear();
+    claimed_count_.store(0, std::memory_order_relaxed);
   }
+}
+
+namespace {
+std::string ClaimKey(std::string_view data_key, int64_t expire_ms) {
+  std::string k(data_key);
+  k.append(reinterpret_cast<const char*>(&expire_ms), sizeof(expire_ms));
+  return k;
+}
+}  // namespace
+
+bool Database::ClaimExpired(std::string_view data_key, int64_t expire_ms) {
+  std::lock_guard<std::mutex> g(expired_log_mu_);
+  if (claimed_.size() >= kExpiredLogMax) claimed_.clear();
+  const bool fresh = claimed_.insert(ClaimKey(data_key, expire_ms)).second;
+  claimed_count_.store(claimed_.size(), std::memory_order_relaxed);
+  return fresh;
+}
+
+bool Database::ForgetExpired(std::string_view data_key, int64_t expire_ms) {
+  // The common case (no read has claimed anything) costs one atomic load.
+  if (claimed_count_.load(std::memory_order_relaxed) == 0) return false;
+  std::lock_guard<std::mutex> g(expired_log_mu_);
+  const bool was = claimed_.erase(ClaimKey(data_key, expire_ms)) > 0;
+  claimed_count_.store(claimed_.size(), std::memory_order_relaxed);
+  return was;
 }
 
 std::vector<std::string> Database::TakeExpired(uint64_t* dropped) {

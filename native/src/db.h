@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "format.h"
@@ -150,6 +151,14 @@ class Database {
   static constexpr size_t kExpiredLogMax = 100000;
   void SetExpiredLog(bool on);
   std::vector<std::string> TakeExpired(uint64_t* dropped);
+  // "expired" raised on access. A read finds a key expired but cannot delete it (reads
+  // take no locks): it claims the event (true for the first claim of that key and
+  // expiry) and leaves the delete to the expiry cycle or the next write of the key, which
+  // then forget the claim instead of raising the event again (ForgetExpired: true when
+  // it was claimed). At most kExpiredLogMax claims are kept (past that they are dropped:
+  // an event may then be raised twice, never lost).
+  bool ClaimExpired(std::string_view data_key, int64_t expire_ms);
+  bool ForgetExpired(std::string_view data_key, int64_t expire_ms);
 
  private:
   Database() = default;
@@ -192,6 +201,8 @@ class Database {
   std::mutex expired_log_mu_;
   std::vector<std::string> expired_log_;
   uint64_t expired_log_dropped_ = 0;
+  std::atomic<size_t> claimed_count_{0};
+  std::unordered_set<std::string> claimed_;  // data key + 8-byte expiry, under expired_log_mu_
 
   std::thread maintenance_;
   std::mutex maintenance_mu_;

@@ -76,6 +76,60 @@ int64_t GroupSize(const Command& c) {
   }
 }
 
+// A write sent with REPORT_KEYS (keyspace notifications on): its reply is prefixed with
+// what it did to each key (ops.h KeyReportBit), read before and after it runs, so the
+// events that depend on it ("del" when a removal empties the key, "new", "persist") are
+// raised exactly. A key found expired is deleted first, as Redis' expireIfNeeded does on
+// access, and reported for its "expired" event. Costs two reads of each key, and only
+// while notifications are on.
+void ReportedWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWriter& w,
+                   const std::vector<KeyRef>& keys) {
+  const size_t n = std::min<size_t>(keys.size(), 255);
+  std::vector<size_t> at(n);
+  w.KeysReportBegin(static_cast<uint8_t>(n));
+  Lookup l;
+  for (size_t i = 0; i < n; i++) {
+    g.Read(keys[i].db, keys[i].key, &l);
+    uint8_t bits = 0;
+    if (l.status.ok() && l.value.exists()) {
+      bits = kKey_EXISTED | (l.value.expire_ms != 0 ? kKey_HAD_TTL : 0);
+    } else if (l.status.ok() && l.pinned.size() > 0) {
+      // Deleted here, under the key's lock; the event unless a read raised it already.
+      Value old;
+      DecodeValue(std::string_view(l.pinned.data(), l.pinned.size()), &old);
+      std::string data_key(1, static_cast<char>(keys[i].db));
+      data_key.append(keys[i].key);
+      if (!g.db()->ForgetExpired(data_key, old.expire_ms)) bits = kKey_EXPIRED;
+      g.DeleteExpired(keys[i].db, keys[i].key);
+    }
+    at[i] = w.KeyReport(bits, keys[i].key);
+  }
+  Info(c.op).write(req, c, g, w);
+  for (size_t i = 0; i < n; i++) {
+    g.Read(keys[i].db, keys[i].key, &l);
+    if (l.status.ok() && l.value.exists()) w.OrByte(at[i], kKey_EXISTS | (l.value.expire_ms != 0 ? kKey_HAS_TTL : 0));
+  }
+}
+
+// A read sent with REPORT_KEYS ("expired" events on): the keys it found expired, as a
+// KEYS_REPORT prefix, for the ones whose event no other access raised yet.
+void ReportExpired(Database* db, const rocksdb::Slice* keys, Lookup* values, size_t n, ReplyWriter& w) {
+  std::vector<size_t> claimed;
+  for (size_t k = 0; k < n; k++) {
+    Lookup& l = values[k];
+    if (!l.status.ok() || l.value.exists() || l.pinned.size() == 0) continue;
+    Value old;
+    if (!DecodeValue(std::string_view(l.pinned.data(), l.pinned.size()), &old)) continue;
+    if (db->ClaimExpired(std::string_view(keys[k].data(), keys[k].size()), old.expire_ms)) claimed.push_back(k);
+  }
+  if (claimed.empty()) return;
+  w.KeysReportBegin(static_cast<uint8_t>(std::min<size_t>(claimed.size(), 255)));
+  for (size_t i = 0; i < claimed.size() && i < 255; i++) {
+    const rocksdb::Slice& k = keys[claimed[i]];
+    w.KeyReport(kKey_EXPIRED, std::string_view(k.data() + 1, k.size() - 1));
+  }
+}
+
 }  // namespace
 
 void ReplyStatus(ReplyWriter& w, const rocksdb::Status& s) {
@@ -293,6 +347,7 @@ bool Executor::RunReads(const Request& req, size_t begin, size_t end, ReplyWrite
   size_t at = 0;
   for (size_t i = begin; i < end; i++) {
     const Command& c = req.commands[i];
+    if ((c.flags & kFlag_REPORT_KEYS) != 0) ReportExpired(db_, slices.data() + at, values.data() + at, key_counts[i - begin], w);
     Info(c.op).read(req, c, values.data() + at, view, w);
     at += key_counts[i - begin];
   }
@@ -477,9 +532,11 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
   // Every (db, key) the group touches, for its locks and the repeat check below.
   std::vector<KeyRef> keys;
   bool members = false;
+  bool report = false;
   for (size_t i = begin; i < end; i++) {
     CommandKeys(req, req.commands[i], &keys);
     members = members || Info(req.commands[i].op).members;
+    report = report || (req.commands[i].flags & kFlag_REPORT_KEYS) != 0;
   }
   std::vector<size_t> stripes;
   std::shared_lock<std::shared_mutex> flush_guard(db_->flush_lock(), std::defer_lock);
@@ -494,7 +551,8 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
   // when members are written). Distinct stripes prove keys do not repeat; when stripes
   // collide (likely in big groups: 1,024 stripes), compare the keys themselves before
   // paying for an indexed batch.
-  bool indexed = atomic || members;
+  // A reported write reads its keys again after running: it must see its own writes.
+  bool indexed = atomic || members || report;
   if (!indexed && stripes.size() < keys.size()) {
     std::sort(keys.begin(), keys.end(), [](const KeyRef& a, const KeyRef& b) {
       return a.db != b.db ? a.db < b.db : a.key < b.key;
@@ -522,7 +580,13 @@ rocksdb::Status Executor::RunWrites(const Request& req, size_t begin, size_t end
     const OpInfo& info = Info(c.op);
     if (info.cls == OpClass::kWrite) {
       const uint64_t member_writes = g.member_writes();
-      info.write(req, c, g, w);
+      if ((c.flags & kFlag_REPORT_KEYS) != 0) {
+        own.clear();
+        CommandKeys(req, c, &own);
+        ReportedWrite(req, c, g, w, own);
+      } else {
+        info.write(req, c, g, w);
+      }
       // Member writes (HSET of a field, a list element) change the command's key even
       // when its metadata record stays as it was.
       if (g.member_writes() != member_writes) {

@@ -131,6 +131,9 @@ class WriteGroup : public Reader {
   void PutPieces(uint8_t db, std::string_view key, uint8_t type, int64_t expire_ms,
                  const std::vector<rocksdb::Slice>& pieces);
   void Delete(uint8_t db, std::string_view key);
+  // Deletes a key found expired on access. Not a modification for WATCH: WATCH already
+  // fails EXEC once a key it saw alive expires, and one it saw expired stays unchanged.
+  void DeleteExpired(uint8_t db, std::string_view key);
   void PutRaw(uint8_t db, std::string_view key, std::string_view raw);
 
   rocksdb::Status GetMember(MemberFamily cf, const rocksdb::Slice& key, rocksdb::PinnableSlice* out) override;

@@ -29,6 +29,9 @@ bool RangeIterator::Valid() const {
 void FinishLookup(Lookup* l, int64_t now) {
   l->value = Value();
   if (l->status.IsNotFound()) {
+    // RocksDB may leave a value covered by a range tombstone (FLUSHDB) in the slice:
+    // empty it, so a record left behind means "found expired" (exec.cc reports those).
+    l->pinned.Reset();
     l->status = rocksdb::Status::OK();
     return;
   }
@@ -223,6 +226,15 @@ void WriteGroup::PutPieces(uint8_t db, std::string_view key, uint8_t type, int64
 
 void WriteGroup::Delete(uint8_t db, std::string_view key) {
   Touched(db, key);
+  if (indexed_) {
+    overlay_[DataKey(db, key)] = std::nullopt;
+    return;
+  }
+  const KeyParts data_key(db, key);
+  plain_.Delete(db_->data(), data_key.slices()).PermitUncheckedError();
+}
+
+void WriteGroup::DeleteExpired(uint8_t db, std::string_view key) {
   if (indexed_) {
     overlay_[DataKey(db, key)] = std::nullopt;
     return;

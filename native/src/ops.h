@@ -251,6 +251,7 @@ enum Op : uint8_t {
   X(SAVE_BACKGROUND, 1)            \
   X(OBJECT_DEBUG, 1)               \
   X(CHECK_ONLY, 0x8000)            \
+  X(REPORT_KEYS, 0x4000)           \
   X(EXEC_WATCHED, 1)               \
   X(BLOCK_RETRY, 1)                \
   X(XREAD_LAST_IDS, 1)             \
@@ -266,7 +267,9 @@ enum Flag : uint16_t {
 #undef KIWI_X
 };
 
-// Reply kinds of the result wire format. RESP: u32 length, then bytes already encoded as
+// Reply kinds of the result wire format. KEYS_REPORT prefixes the reply of a write sent
+// with REPORT_KEYS (keyspace notifications on): u8 count, then per key u8 bits
+// (KeyReportBit), u32 length and the key, then the command's own reply. RESP: u32 length, then bytes already encoded as
 // RESP, the same in RESP2 and RESP3 (an array of bulk strings), written to the client as
 // they are: a long LRANGE then costs the JS side one view instead of one Buffer per element.
 #define KIWI_REPLY_KINDS(X) \
@@ -277,7 +280,18 @@ enum Flag : uint16_t {
   X(ERROR, 4)               \
   X(ARRAY, 5)               \
   X(STATUS, 6)              \
-  X(RESP, 7)
+  X(RESP, 7)                \
+  X(KEYS_REPORT, 8)
+
+// What a REPORT_KEYS write did to each of its keys (exec.cc), for the events that
+// depend on it: "del" when a removal empties a key, "new", "persist", "expired".
+enum KeyReportBit : uint8_t {
+  kKey_EXISTED = 1,      // the key existed (unexpired) before the command
+  kKey_EXISTS = 2,       // it exists after the command
+  kKey_HAD_TTL = 4,      // it had an expiry before
+  kKey_HAS_TTL = 8,      // it has one after
+  kKey_EXPIRED = 16,     // it had expired: deleted on access before the command ran
+};
 
 enum ReplyKind : uint8_t {
 #define KIWI_X(name, code) kReply_##name = code,

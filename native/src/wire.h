@@ -93,6 +93,21 @@ class ReplyWriter {
     std::memcpy(&(*out_)[at], &n, 4);
   }
 
+  // A KEYS_REPORT prefix (ops.h): the count, then one KeyReport per key.
+  void KeysReportBegin(uint8_t n) {
+    out_->push_back(static_cast<char>(kReply_KEYS_REPORT));
+    out_->push_back(static_cast<char>(n));
+  }
+  // Returns where the bits are, for OrByte once the command has run.
+  size_t KeyReport(uint8_t bits, std::string_view key) {
+    const size_t at = out_->size();
+    out_->push_back(static_cast<char>(bits));
+    PutU32(static_cast<uint32_t>(key.size()));
+    out_->append(key.data(), key.size());
+    return at;
+  }
+  void OrByte(size_t at, uint8_t bits) { (*out_)[at] = static_cast<char>(static_cast<uint8_t>((*out_)[at]) | bits); }
+
   size_t size() const { return out_->size(); }
   void Truncate(size_t n) { out_->resize(n); }
   // The kind of the reply written at `at` (a size() taken before writing it).

@@ -3,12 +3,15 @@
 // __keyevent@<db>__:<event> -> key.
 //
 // The events are derived from a command's arguments and its reply, once the reply is
-// known (the storage runtime does the write), so no extra read is needed and nothing is
-// computed while notifications are off. Where the reply does not say what happened
-// (a container emptied by a removal, which of several DEL keys existed, GETEX PERSIST on
-// a key without a TTL), the event is not raised: README's known differences list them.
+// known (the storage runtime does the write), so nothing is computed while notifications
+// are off. While they are on, the writes listed in REPORTED also carry the storage
+// runtime's report of what they did to each key (KeysReport: existed before, exists
+// after, TTL before and after, found expired), which adds what the reply cannot say:
+// "del" when a removal empties a key or a *STORE deletes its destination, which DEL keys
+// existed, "new", GETEX PERSIST's "persist", and "expired" for a key found expired.
 import { Notify, parseNotifyFlags } from '../config/notify-events.js';
 import { radiusStoreKey } from './geo.js';
+import { KeyBit, type KeysReport } from '../storage/codec.js';
 import type { Reply } from './reply.js';
 import type { ServerContext } from './types.js';
 
@@ -30,9 +33,15 @@ export function notificationsOn(server: ServerContext): boolean {
   return (f & (Notify.keyspace | Notify.keyevent)) !== 0 && (f & ~(Notify.keyspace | Notify.keyevent)) !== 0;
 }
 
+/** Whether "expired" events are on: reads then ask storage which keys they found expired. */
+export function expiredEventsOn(server: ServerContext): boolean {
+  const f = notifyFlags(server);
+  return (f & Notify.expired) !== 0 && (f & (Notify.keyspace | Notify.keyevent)) !== 0;
+}
+
 /** One event: its class, name, key, and the database when it is not the client's. */
 type KeyEvent = [cls: number, event: string, key: Buffer, db?: number];
-type Events = (argv: Buffer[], reply: Reply, db: number) => KeyEvent[];
+type Events = (argv: Buffer[], reply: Reply, db: number, report?: KeysReport) => KeyEvent[];
 
 const is = (b: Buffer | undefined, word: string) => b !== undefined && b.length === word.length && b.toString('latin1').toLowerCase() === word;
 const none: KeyEvent[] = [];
@@ -43,6 +52,15 @@ const SET = Notify.set;
 const H = Notify.hash;
 const Z = Notify.zset;
 const T = Notify.stream;
+const N = Notify.newKey;
+const X = Notify.expired;
+
+/** The report's bits for `key` (0 when not reported). */
+const bitsOf = (report: KeysReport | undefined, key: Buffer): number => {
+  if (report === undefined) return 0;
+  for (let i = 0; i < report.keys.length; i++) if (report.keys[i].equals(key)) return report.bits[i];
+  return 0;
+};
 
 /** One event on argv[1] when `when` holds for the reply. */
 const on = (cls: number, event: string, when: (r: Reply) => boolean = () => true): Events => (argv, r) => (when(r) ? [[cls, event, argv[1]]] : none);
@@ -77,10 +95,14 @@ const expireEvents = (unitMs: number, absolute: boolean): Events => (argv, r) =>
   return [[G, whenMs <= Date.now() ? 'del' : 'expire', argv[1]]];
 };
 
-/** DEL/UNLINK: "del" per key when the reply shows which existed (all or none of them). */
-const delEvents: Events = (argv, r) => {
+/**
+ * DEL/UNLINK: "del" per key that existed, in argument order: from the report, or without
+ * one (inside EXEC) when the reply shows all or none of them existed.
+ */
+const delEvents: Events = (argv, r, _db, report) => {
   const keys: Buffer[] = [];
   for (const k of argv.slice(1)) if (!keys.some((x) => x.equals(k))) keys.push(k);
+  if (report !== undefined) return keys.filter((k) => (bitsOf(report, k) & KeyBit.existed) !== 0).map((k) => [G, 'del', k] as KeyEvent);
   return r === keys.length ? keys.map((k) => [G, 'del', k] as KeyEvent) : none;
 };
 
@@ -93,10 +115,15 @@ const EVENTS: Record<string, Events> = {
   mset: (argv) => argv.filter((_, i) => i % 2 === 1).map((k) => [S, 'set', k] as KeyEvent),
   msetnx: (argv, r) => (r === 1 ? argv.filter((_, i) => i % 2 === 1).map((k) => [S, 'set', k] as KeyEvent) : none),
   getdel: on(G, 'del', notNil),
-  getex: (argv, r) => {
+  getex: (argv, r, _db, report) => {
     if (r === null) return none;
     const opt = argv[2];
-    if (opt === undefined || is(opt, 'persist')) return none;
+    if (opt === undefined) return none;
+    if (is(opt, 'persist')) {
+      // "persist" when it removed a TTL (Redis getexCommand: removeExpire succeeded).
+      const bits = bitsOf(report, argv[1]);
+      return (bits & KeyBit.hadTtl) !== 0 && (bits & KeyBit.hasTtl) === 0 ? [[G, 'persist', argv[1]]] : none;
+    }
     const n = Number(argv[3]?.toString('latin1'));
     const ms = is(opt, 'ex') ? Date.now() + n * 1000 : is(opt, 'px') ? Date.now() + n : is(opt, 'exat') ? n * 1000 : n;
     return [[G, ms <= Date.now() ? 'del' : 'expire', argv[1]]];
@@ -115,14 +142,20 @@ const EVENTS: Record<string, Events> = {
   expireat: expireEvents(1000, true),
   pexpireat: expireEvents(1, true),
   persist: on(G, 'persist', isOne),
-  rename: (argv) => (argv[1].equals(argv[2]) ? none : [[G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]]),
-  renamenx: (argv, r) => (r === 1 ? [[G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]] : none),
-  move: (argv, r, db) => (r === 1 ? [[G, 'move_from', argv[1], db], [G, 'move_to', argv[1], Number(argv[2].toString('latin1'))]] : none),
+  // RENAME, MOVE and COPY add the destination anew (Redis dbAdd: "new" even when it
+  // replaced a key), before their own events.
+  rename: (argv) => (argv[1].equals(argv[2]) ? none : [[N, 'new', argv[2]], [G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]]),
+  renamenx: (argv, r) => (r === 1 ? [[N, 'new', argv[2]], [G, 'rename_from', argv[1]], [G, 'rename_to', argv[2]]] : none),
+  move: (argv, r, db) => {
+    if (r !== 1) return none;
+    const to = Number(argv[2].toString('latin1'));
+    return [[N, 'new', argv[1], to], [G, 'move_from', argv[1], db], [G, 'move_to', argv[1], to]];
+  },
   copy: (argv, r, db) => {
     if (r !== 1) return none;
     let dst = db;
     for (let i = 3; i < argv.length - 1; i++) if (is(argv[i], 'db')) dst = Number(argv[i + 1].toString('latin1'));
-    return [[G, 'copy_to', argv[2], dst]];
+    return [[N, 'new', argv[2], dst], [G, 'copy_to', argv[2], dst]];
   },
   hset: on(H, 'hset'),
   hmset: on(H, 'hset'),
@@ -185,6 +218,23 @@ const EVENTS: Record<string, Events> = {
   georadiusbymember: (argv, r) => geoRadiusStore(argv, r, 5),
   // Redis 7.0 announces SETBIT only when the bit changed: the reply is the old bit.
   setbit: (argv, r) => (r !== Number(argv[3].toString('latin1')) ? [[S, 'setbit', argv[1]]] : none),
+  // Redis bitfieldGeneric: "setbit" once when a SET or INCRBY wrote (an overflow FAIL answers nil and writes nothing).
+  bitfield: (argv, r) => {
+    if (!Array.isArray(r)) return none;
+    let at = 0;
+    for (let i = 2; i < argv.length; i++) {
+      if (is(argv[i], 'get')) {
+        at++;
+        i += 2;
+      } else if (is(argv[i], 'set') || is(argv[i], 'incrby')) {
+        if (r[at++] !== null) return [[S, 'setbit', argv[1]]];
+        i += 3;
+      } else if (is(argv[i], 'overflow')) {
+        i += 1;
+      }
+    }
+    return none;
+  },
   bitop: (argv, r) => (positive(r) ? [[S, 'set', argv[2]]] : none),
   pfadd: on(S, 'pfadd', isOne),
   pfmerge: on(S, 'pfadd'),
@@ -210,15 +260,86 @@ export function raisesEvents(command: string): boolean {
   return EVENTS[command] !== undefined;
 }
 
+/**
+ * Whether the dispatcher asks storage for a KeysReport of `command` while notifications
+ * are on: every write with events but those whose keys change places (RENAME, MOVE, COPY:
+ * their "new" follows from the reply, and their source is not "del"eted in Redis).
+ */
+export function reportsKeys(command: string): boolean {
+  return EVENTS[command] !== undefined && command !== 'rename' && command !== 'renamenx' && command !== 'move' && command !== 'copy';
+}
+
+/**
+ * Adds what the report tells to a command's own events, where Redis raises them: "expired"
+ * for keys found expired first (on lookup), "new" just before the first event of a key
+ * the command created (dbAdd), "del" just after the last event of a key it emptied.
+ */
+function withReport(events: KeyEvent[], report: KeysReport): KeyEvent[] {
+  const out: KeyEvent[] = [];
+  const seen: Buffer[] = [];
+  for (let i = 0; i < report.keys.length; i++) {
+    const key = report.keys[i];
+    if (seen.some((k) => k.equals(key))) continue;
+    seen.push(key);
+    if (report.bits[i] & KeyBit.expired) out.push([X, 'expired', key]);
+  }
+  const list = events.slice();
+  for (let i = 0; i < seen.length; i++) {
+    const key = seen[i];
+    const bits = bitsOf(report, key);
+    const mine = (e: KeyEvent) => e[3] === undefined && e[2].equals(key);
+    if ((bits & KeyBit.existed) === 0 && (bits & KeyBit.exists) !== 0 && !list.some((e) => mine(e) && e[1] === 'new')) {
+      const first = list.findIndex(mine);
+      list.splice(first < 0 ? list.length : first, 0, [N, 'new', key]);
+    }
+    if ((bits & KeyBit.existed) !== 0 && (bits & KeyBit.exists) === 0 && !list.some((e) => mine(e) && e[1] === 'del')) {
+      let last = -1;
+      for (let j = 0; j < list.length; j++) if (mine(list[j])) last = j;
+      list.splice(last < 0 ? list.length : last + 1, 0, [G, 'del', key]);
+    }
+  }
+  return out.length === 0 ? list : out.concat(list);
+}
+
+/**
+ * Events Redis 7.0 raises after adding the command's reply (notifyKeyspaceEvent after
+ * addReply in t_*.c): a RESP3 client subscribed to its own keys gets the reply first and
+ * then these (and whatever follows them); the others come before the reply.
+ */
+const AFTER_REPLY: Record<string, readonly string[]> = {
+  hset: ['hset'], hmset: ['hset'], hsetnx: ['hset'], hincrby: ['hincrby'], hincrbyfloat: ['hincrbyfloat'],
+  lpush: ['lpush'], rpush: ['rpush'], lpushx: ['lpush'], rpushx: ['rpush'], lset: ['lset'],
+  lpop: ['lpop', 'del'], rpop: ['rpop', 'del'], lmpop: ['lpop', 'rpop', 'del'], lmove: ['lpop', 'rpop', 'del'], rpoplpush: ['rpop', 'del'],
+  spop: ['del'], sinterstore: ['sinterstore'], sunionstore: ['sunionstore'], sdiffstore: ['sdiffstore'],
+  zadd: ['zadd', 'zincr'], zincrby: ['zincr'], zrangestore: ['zrangestore'], zunionstore: ['zunionstore'], zinterstore: ['zinterstore'], zdiffstore: ['zdiffstore'],
+  // Redis 7.0 writes these in the middle of the popped array (fixed in 7.2): here after it.
+  zpopmin: ['zpopmin', 'del'], zpopmax: ['zpopmax', 'del'], zmpop: ['zpopmin', 'zpopmax', 'del'],
+  getset: ['new', 'set'], getex: ['persist', 'expire', 'del'], getdel: ['del'],
+  expire: ['expire'], pexpire: ['expire'], expireat: ['expire'], pexpireat: ['expire'], bitfield: ['setbit'],
+};
+
 const KEYSPACE = (db: number) => Buffer.from(`__keyspace@${db}__:`);
 const KEYEVENT = (db: number) => Buffer.from(`__keyevent@${db}__:`);
 
-/** Publishes the events a successful command raised (Redis notifyKeyspaceEvent). */
-export function publishKeyspaceEvents(server: ServerContext, command: string, argv: Buffer[], reply: Reply, db: number): void {
-  const events = EVENTS[command]?.(argv, reply, db);
-  if (!events || events.length === 0) return;
+/**
+ * Publishes the events a command raised (Redis notifyKeyspaceEvent); `failed`: only the
+ * "expired" of keys it found expired before it failed (WRONGTYPE...).
+ */
+export function publishKeyspaceEvents(
+  server: ServerContext, command: string, argv: Buffer[], reply: Reply, db: number, report?: KeysReport, failed = false, afterReply?: () => void,
+): void {
+  let events = failed ? none : (EVENTS[command]?.(argv, reply, db, report) ?? none);
+  if (report !== undefined) events = withReport(events, report);
+  if (failed) events = events.filter((e) => e[1] === 'expired');
+  if (events.length === 0) return;
   const flags = notifyFlags(server);
+  const after = afterReply === undefined ? undefined : AFTER_REPLY[command];
+  let replied = false;
   for (const [cls, event, key, eventDb = db] of events) {
+    if (!replied && after !== undefined && after.includes(event)) {
+      replied = true;
+      afterReply!();
+    }
     if ((flags & cls) === 0) continue;
     const name = Buffer.from(event);
     if (flags & Notify.keyspace) server.pubsub.publish('channel', Buffer.concat([KEYSPACE(eventDb), key]), name);

@@ -1,6 +1,6 @@
 // Storage replies to client replies: OpError codes become Redis' exact error texts.
 import { invalidExpireTime, RedisError, ReplyError, sanitize } from '../errors.js';
-import { EncodedReply, OpError, type StorageReply } from '../storage/codec.js';
+import { EncodedReply, KeysReport, OpError, type StorageReply } from '../storage/codec.js';
 import { ErrorCode } from '../storage/ops.js';
 import { OK, StatusReply, type Reply } from './reply.js';
 
@@ -37,6 +37,8 @@ export function toReply(r: StorageReply, command: string): Reply {
   if (r instanceof OpError) return storageErrorReply(r, command);
   if (r instanceof EncodedReply) return r;
   if (typeof r === 'string') return r === 'OK' ? OK : new StatusReply(r);
+  // The dispatcher takes a KeysReport apart before mapping; elsewhere its reply counts.
+  if (r instanceof KeysReport) return toReply(r.reply, command);
   return r.map((item) => toReply(item, command));
 }
 

@@ -42,7 +42,9 @@ export function parseNotifyFlags(text: string): number | null {
 /** Redis keyspaceEventsFlagsToString: the canonical form CONFIG GET shows. */
 export function formatNotifyFlags(flags: number): string {
   let out = '';
-  if ((flags & ALL) === ALL) out += 'A';
+  // Redis 7.0 leaves n out after A although the class stays on; the canonical form is
+  // also what the setting is read back from, so here it stays (README, known differences).
+  if ((flags & ALL) === ALL) out += flags & Notify.newKey ? 'An' : 'A';
   else for (const c of 'g$lshzxetdn') if (flags & CLASS_CHARS[c]) out += c;
   if (flags & Notify.keyspace) out += 'K';
   if (flags & Notify.keyevent) out += 'E';

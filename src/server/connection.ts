@@ -358,13 +358,35 @@ export class Connection implements ClientState {
    */
   push(r: Reply): void {
     if (this.#closed || this.#replyOff) return;
-    if (this.#head === this.#slots.length) this.#write(r);
+    const before = this.eventsSlot - this.#base;
+    if (before >= this.#head && before < this.#slots.length) {
+      // This client's own keyspace event: Redis adds it to the output while the command
+      // runs, so it goes out just before the command's reply, not after it.
+      this.#before ??= new Map();
+      const list = this.#before.get(this.eventsSlot);
+      if (list === undefined) this.#before.set(this.eventsSlot, [r]);
+      else list.push(r);
+    } else if (this.#head === this.#slots.length) this.#write(r);
     else this.#slots.push(r);
     pushed.add(this);
     if (!pushFlushQueued) {
       pushFlushQueued = true;
       setImmediate(flushPushed);
     }
+  }
+
+  /**
+   * The slot of the command whose keyspace events are being published (-1: none), set by
+   * the dispatcher around publishing: push() puts this client's own events before it.
+   */
+  eventsSlot = -1;
+  #before: Map<number, Reply[]> | null = null;
+
+  #writeBefore(slot: number): void {
+    const list = this.#before!.get(slot);
+    if (list === undefined) return;
+    this.#before!.delete(slot);
+    for (const r of list) this.#write(r);
   }
 
   /** Takes a slot for a reply that comes later; returns its number for fill(). */
@@ -382,6 +404,7 @@ export class Connection implements ClientState {
     let head = this.#head;
     const slots = this.#slots;
     while (head < slots.length && slots[head] !== PENDING) {
+      if (this.#before !== null && this.#before.size > 0) this.#writeBefore(this.#base + head);
       if (slots[head] !== NOTHING) this.#write(slots[head] as Reply);
       head++;
     }

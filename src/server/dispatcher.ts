@@ -4,9 +4,10 @@
 import { errorReplyText, RedisError, ReplyError, StorageReadOnlyError, subscribedOnly, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import { QUEUED, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ServerContext } from '../commands/types.js';
-import type { StorageReply } from '../storage/codec.js';
+import { KeysReport, type StorageReply } from '../storage/codec.js';
+import { Flag } from '../storage/ops.js';
 import { coarseNow, tick } from '../clock.js';
-import { notificationsOn, publishKeyspaceEvents, raisesEvents } from '../commands/keyspace-events.js';
+import { expiredEventsOn, notificationsOn, publishKeyspaceEvents, raisesEvents, reportsKeys } from '../commands/keyspace-events.js';
 import { CommandStats, type CommandStat } from './command-stats.js';
 import type { Connection } from './connection.js';
 import { Blocker } from './blocking.js';
@@ -38,6 +39,10 @@ interface Prepared {
   subscribedMode: boolean;
   /** Raises keyspace events (notify-keyspace-events). */
   events: boolean;
+  /** Asks storage what it did to each key while notifications are on (keyspace-events.ts). */
+  reportsKeys: boolean;
+  /** A read of keys: asks storage which it found expired while "expired" events are on. */
+  readsKeys: boolean;
   /** Runs while a script is busy (SCRIPT KILL, AUTH...): Redis' allow_busy. */
   allowBusy: boolean;
   /** Redis' 'fast' flag: the latency monitor's fast-command event, and no clock read at the end. */
@@ -77,6 +82,8 @@ export class Dispatcher {
       notQueued: NOT_QUEUED.has(row.name), noMulti: row.flags.includes('no_multi'),
       subscribedMode: SUBSCRIBED_MODE.has(row.name),
       events: raisesEvents(row.name),
+      reportsKeys: reportsKeys(row.name),
+      readsKeys: row.firstKey > 0 && !row.flags.includes('write') && !raisesEvents(row.name),
       allowBusy: row.flags.includes('allow_busy'),
     };
   }
@@ -196,6 +203,8 @@ export class Dispatcher {
   /** Inside MULTI: the command waits for EXEC, which runs it through #outcome. */
   #queue(conn: Connection, tx: Transaction, p: Prepared, argv: Buffer[]): void {
     const ctx = this.#context(conn);
+    // The database when EXEC runs it (a queued SELECT may change it), for its keyspace events.
+    let db = -1;
     tx.queue({
       argv,
       run: () => {
@@ -203,9 +212,14 @@ export class Dispatcher {
           const reason = this.#server.storageReadOnly();
           if (reason !== null) return new ReplyError(errorReplyText(new StorageReadOnlyError(reason)));
         }
+        db = conn.db;
         return this.#outcome(conn, p, argv, ctx);
       },
-      done: (r) => p.stat.record(0, r instanceof ReplyError),
+      done: (r) => {
+        p.stat.record(0, r instanceof ReplyError);
+        // Derived from the arguments and reply only: EXEC does not ask for the key report.
+        if (p.events && db >= 0 && notificationsOn(this.#server)) this.#notify(p.row.name, argv, db, r);
+      },
     });
     conn.reply(QUEUED);
   }
@@ -245,7 +259,7 @@ export class Dispatcher {
       return;
     }
     // Keyspace events come from the arguments and the reply, once the reply is known.
-    const notifyDb = p.events && notificationsOn(this.#server) ? conn.db : -1;
+    const notifyDb = (p.events || p.readsKeys) && notificationsOn(this.#server) ? conn.db : -1;
     if (outcome instanceof StorageCall) {
       outcome.slot = conn.reserve();
       outcome.owner = conn;
@@ -255,6 +269,10 @@ export class Dispatcher {
       outcome.origin = conn.id;
       outcome.priority = this.#priorities ? p.priority : PRIORITY.normal;
       outcome.notifyDb = notifyDb;
+      // The command object is the row's own: flag a copy (only while notifications are on).
+      if (notifyDb >= 0 && (p.reportsKeys || (p.readsKeys && expiredEventsOn(this.#server))) && !Array.isArray(outcome.commands)) {
+        (outcome as { commands: StorageCall['commands'] }).commands = { ...outcome.commands, flags: outcome.commands.flags | Flag.REPORT_KEYS };
+      }
       outcome.onDone = this.#onStorageDone;
       outcome.argv = argv;
       this.#server.storage.submit(outcome, undefined, started);
@@ -262,7 +280,7 @@ export class Dispatcher {
       const slot = conn.reserve();
       outcome.then(
         (r) => {
-          if (notifyDb >= 0) this.#notify(p.row.name, argv, notifyDb, r);
+          if (notifyDb >= 0) this.#notify(p.row.name, argv, notifyDb, r, undefined, conn, slot);
           this.#answer(conn, slot, p.stat, started, r);
           this.#finished(conn, p, argv, started, tick());
         },
@@ -282,12 +300,17 @@ export class Dispatcher {
     }
   }
 
-  #notify(command: string, argv: Buffer[], db: number, reply: Reply): void {
-    if (reply instanceof ReplyError) return;
+  /** `conn` and `slot`: the writer and its reply's slot, so its own events go before the reply. */
+  #notify(command: string, argv: Buffer[], db: number, reply: Reply, report?: KeysReport, conn?: Connection, slot = -1): void {
+    const failed = reply instanceof ReplyError;
+    if (failed && report === undefined) return;
+    if (conn !== undefined) conn.eventsSlot = slot;
     try {
-      publishKeyspaceEvents(this.#server, command, argv, reply, db);
+      publishKeyspaceEvents(this.#server, command, argv, reply, db, report, failed, conn === undefined ? undefined : () => (conn.eventsSlot = -1));
     } catch (err) {
       this.onError(err, command);
+    } finally {
+      if (conn !== undefined) conn.eventsSlot = -1;
     }
   }
 
@@ -299,8 +322,13 @@ export class Dispatcher {
   // One shared function for every storage completion: no closure per command.
   readonly #onStorageDone = (call: StorageCall, err: Error | null, r: StorageReply): void => {
     const p = call.stat as Prepared;
+    let report: KeysReport | undefined;
+    if (r instanceof KeysReport) {
+      report = r;
+      r = r.reply;
+    }
     const reply = err ? new ReplyError(errorReplyText(err)) : this.#map(call, r, call.ctx!, p.stat.name);
-    if (call.notifyDb >= 0) this.#notify(p.row.name, call.argv!, call.notifyDb, reply);
+    if (call.notifyDb >= 0) this.#notify(p.row.name, call.argv!, call.notifyDb, reply, report, call.owner as Connection, call.slot);
     this.#answer(call.owner as Connection, call.slot, p.stat, call.started, reply);
     this.#finished(call.owner as Connection, p, call.argv!, call.started, coarseNow());
   };

@@ -45,8 +45,26 @@ export class EncodedReply {
   }
 }
 
+/** What a REPORT_KEYS write did to each key (ops.h KeyReportBit). */
+export const KeyBit = { existed: 1, exists: 2, hadTtl: 4, hasTtl: 8, expired: 16 } as const;
+
+/**
+ * The reply of a write sent with REPORT_KEYS (keyspace notifications on): per key, in the
+ * storage command's key order, its name and KeyBit flags, then the command's own reply.
+ */
+export class KeysReport {
+  readonly keys: Buffer[];
+  readonly bits: number[];
+  readonly reply: StorageReply;
+  constructor(keys: Buffer[], bits: number[], reply: StorageReply) {
+    this.keys = keys;
+    this.bits = bits;
+    this.reply = reply;
+  }
+}
+
 /** null = nil; 'OK' and other strings = status replies; Buffer = bulk. */
-export type StorageReply = null | string | number | bigint | Buffer | OpError | EncodedReply | StorageReply[];
+export type StorageReply = null | string | number | bigint | Buffer | OpError | EncodedReply | KeysReport | StorageReply[];
 
 export interface EncodedBatch {
   buffer: Buffer;
@@ -177,6 +195,18 @@ function readReply(buf: Buffer): StorageReply {
       const value = new EncodedReply(buf.subarray(pos, pos + len));
       pos += len;
       return value;
+    }
+    case ReplyKind.KEYS_REPORT: {
+      const n = buf[pos++];
+      const keys: Buffer[] = new Array(n);
+      const bits: number[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        bits[i] = buf[pos];
+        const len = buf.readUInt32LE(pos + 1);
+        keys[i] = buf.subarray(pos + 5, pos + 5 + len);
+        pos += 5 + len;
+      }
+      return new KeysReport(keys, bits, readReply(buf));
     }
     case ReplyKind.ARRAY: {
       const n = buf.readUInt32LE(pos);

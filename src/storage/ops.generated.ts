@@ -355,6 +355,7 @@ export const Flag = {
   SAVE_BACKGROUND: 1,
   OBJECT_DEBUG: 1,
   CHECK_ONLY: 32768,
+  REPORT_KEYS: 16384,
   EXEC_WATCHED: 1,
   BLOCK_RETRY: 1,
   XREAD_LAST_IDS: 1,
@@ -375,6 +376,7 @@ export const ReplyKind = {
   ARRAY: 5,
   STATUS: 6,
   RESP: 7,
+  KEYS_REPORT: 8,
 } as const;
 
 /** Error codes of ERROR replies: 1-19 the command's own, 20+ storage failures. */

@@ -1,47 +1,12 @@
 // Keyspace notifications against Debian's redis-server, byte for byte: the events each
 // write command raises (__keyspace@<db>__ and __keyevent@<db>__ pmessages), in RESP2 and
-// RESP3, and notify-keyspace-events under CONFIG SET/GET. Cases README lists as known
-// differences (a container emptied by a removal, DEL of keys of which only some exist,
-// GETEX PERSIST, expired, keymiss, new) are left out of the scripts.
+// RESP3, and notify-keyspace-events under CONFIG SET/GET. The events that need the
+// storage runtime's key report ("del" of an emptied key, "new", "expired" on access...)
+// are in keyspace-events-report.test.ts.
 import { describe, expect, it } from 'vitest';
 import { RespConnection } from './harness.js';
+import { events } from './keyspace-harness.js';
 import { HAVE_REDIS, referenceAndKiwi } from './suite.js';
-
-const END = 'ks:end';
-
-/**
- * Runs `script` one command at a time on a writer while a subscriber listens to every
- * keyspace and keyevent channel; returns the writer's replies and the subscriber's
- * messages up to a closing PUBLISH on END.
- */
-async function events(port: number, resp3: boolean, script: string[][], flags = 'KEA'): Promise<string[]> {
-  const admin = await RespConnection.open(port);
-  await admin.command(['FLUSHALL']);
-  await admin.command(['CONFIG', 'SET', 'notify-keyspace-events', flags]);
-  const sub = await RespConnection.open(port);
-  const writer = await RespConnection.open(port);
-  const out: string[] = [];
-  try {
-    if (resp3) await sub.command(['HELLO', '3']);
-    await sub.command(['PSUBSCRIBE', '__key*__:*']);
-    await sub.command(['SUBSCRIBE', END]);
-    for (const argv of script) {
-      const reply = await writer.command(argv);
-      // SPOP's member is random: its events are compared, not the member.
-      out.push(`${argv.join(' ')} -> ${argv[0] === 'SPOP' ? reply.slice(0, 2) : reply}`);
-    }
-    await writer.command(['PUBLISH', END, 'x']);
-    for (;;) {
-      const m = await sub.next(2000);
-      if (m.includes(END) || m === '<timeout>') break;
-      out.push(m);
-    }
-  } finally {
-    await admin.command(['CONFIG', 'SET', 'notify-keyspace-events', '']);
-    for (const c of [admin, sub, writer]) c.close();
-  }
-  return out;
-}
 
 const SCRIPTS: Record<string, string[][]> = {
   strings: [
@@ -86,6 +51,11 @@ const SCRIPTS: Record<string, string[][]> = {
     ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZPOPMIN', 'nokey'], ['ZMPOP', '1', 'z', 'MIN'], ['ZMPOP', '1', 'z', 'MAX', 'COUNT', '1'],
     ['ZADD', 'y', '1', 'f', '2', 'q'], ['ZUNIONSTORE', 'u', '2', 'z', 'y'], ['ZINTERSTORE', 'i', '2', 'z', 'y'], ['ZDIFFSTORE', 'd', '2', 'y', 'z'],
     ['ZRANGESTORE', 'r', 'y', '0', '-1'],
+  ],
+  // Commands run by EXEC raise their events as they run, before EXEC's reply.
+  transactions: [
+    ['SET', 'k', '0'], ['MULTI'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['LPUSH', 'l', 'x'], ['INCR', 'k'], ['EXPIRE', 'a', '100'],
+    ['SELECT', '2'], ['SET', 'b', '1'], ['SELECT', '0'], ['DEL', 'a', 'h'], ['EXEC'],
   ],
   'bitmaps and HyperLogLog': [
     ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '7', '1'], ['SETBIT', 'c', '100', '1'], ['BITOP', 'AND', 'dst', 'b', 'c'], ['BITOP', 'OR', 'dst2', 'b', 'c'],

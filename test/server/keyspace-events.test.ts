@@ -1,6 +1,7 @@
 // Keyspace notifications over TCP with one and three network runtimes: a write on one
 // runtime reaches subscribers on the others, "expired" comes from the storage runtime's
-// expiry cycle for every type, and classes that are off stay silent.
+// expiry cycle for every type and from a read that finds the key expired (once), and
+// classes that are off stay silent.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -56,6 +57,34 @@ for (const threads of [1, 3]) {
       await writer.pexpire('l', 50);
       for (let i = 0; i < 150 && got.length < 4; i++) await sleep(20);
       expect(got.sort()).toEqual(['__keyevent@0__:expired h', '__keyevent@0__:expired l', '__keyevent@0__:expired s', '__keyevent@0__:expired set']);
+    });
+
+    it('a read that finds a key expired raises "expired" once; the cycle that deletes it later does not raise it again', async () => {
+      const { writer, got } = await setup('Ex');
+      await writer.debug('SET-ACTIVE-EXPIRE', '0');
+      await writer.set('a', 'v', 'PX', 20);
+      await writer.hset('h', 'f', 'v');
+      await writer.pexpire('h', 20);
+      await sleep(60);
+      expect(await writer.get('a')).toBe(null);
+      expect(await writer.get('a')).toBe(null);
+      expect(await writer.hget('h', 'f')).toBe(null);
+      expect(await writer.mget('a', 'h', 'none')).toEqual([null, null, null]);
+      for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);
+      expect(got.slice().sort()).toEqual(['__keyevent@0__:expired a', '__keyevent@0__:expired h']);
+      // The cycle now deletes both keys: no second event.
+      await writer.debug('SET-ACTIVE-EXPIRE', '1');
+      await sleep(400);
+      expect(await writer.exists('a', 'h')).toBe(0);
+      expect(got.length).toBe(2);
+      // A key read while expired and then written: the write deletes it without a second event.
+      await writer.debug('SET-ACTIVE-EXPIRE', '0');
+      await writer.set('b', 'v', 'PX', 20);
+      await sleep(60);
+      expect(await writer.get('b')).toBe(null);
+      await writer.set('b', 'w');
+      await sleep(200);
+      expect(got.slice(2)).toEqual(['__keyevent@0__:expired b']);
     });
 
     it('classes and targets that are off publish nothing; CONFIG SET turns them on everywhere', async () => {
