@@ -156,7 +156,7 @@ export interface StorageGateway {
  * Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH,
  * 5 FUNCTION LOAD, 6 FCALL, 7 FUNCTION LIST, 8 FUNCTION DELETE, 9 FUNCTION FLUSH.
  */
-export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 
 /** Scripting as commands reach it (src/server/script-host.ts). */
 export interface ScriptGateway {

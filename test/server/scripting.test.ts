@@ -162,6 +162,17 @@ describe('FUNCTION libraries persist', () => {
       server = await startServer({ port: 0, dir });
       c = new Redis({ port: server.port, host: '127.0.0.1' });
       await expect(c.fcall('hello', 0, 'x')).rejects.toThrow('ERR Function not found');
+      // FUNCTION RESTORE is persisted as LOAD is.
+      await c.function('LOAD', "#!lua name=dumped\nredis.register_function('back', function() return 'back' end)");
+      const dump = (await c.callBuffer('FUNCTION', 'DUMP')) as Buffer;
+      await c.function('FLUSH');
+      expect(await c.callBuffer('FUNCTION', 'RESTORE', dump)).toEqual(Buffer.from('OK'));
+      c.disconnect();
+      await server.close();
+
+      server = await startServer({ port: 0, dir });
+      c = new Redis({ port: server.port, host: '127.0.0.1' });
+      expect(await c.fcall('back', 0)).toBe('back');
       c.disconnect();
       await server.close();
     } finally {
