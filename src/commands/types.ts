@@ -61,6 +61,10 @@ export interface ClientState {
   readonly subscriptions: { channel: number; pattern: number; shard: number };
   /** A pub/sub message or confirmation, outside any command's reply order. */
   push(r: Reply): void;
+  /** Resolves once the replies owed now are filled (null: none owed). Scripts wait for it. */
+  earlierAnswered?(): Promise<void> | null;
+  /** Later commands of this client wait until the returned function is called. */
+  holdLater?(): () => void;
 }
 
 /** What CLIENT LIST shows of a connection: plain data, so it can cross threads. */
