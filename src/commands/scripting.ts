@@ -1,7 +1,7 @@
 // Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT. Scripts run on the storage
 // runtime's script thread with the keyspace held exclusively (native/src/script); the
 // commands they call come back to src/server/script-host.ts. See README, "Scripting".
-import { RedisError, ReplyError, unknownSubcommand } from '../errors.js';
+import { RedisError, ReplyError, subcommandSyntax, unknownSubcommand } from '../errors.js';
 import { int64Arg, is, lower } from './args.js';
 import { MapReply, StatusReply, type Reply } from './reply.js';
 import { defineCommand, type CommandFlag, type CommandRow, type ExecContext, type ScriptTaskOp } from './types.js';
@@ -17,6 +17,7 @@ export const SCRIPT_ERRORS = {
   flushMode: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
   functionFlushMode: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
   libraryNameMissing: 'ERR library name argument was not given',
+  restorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
   unavailable: 'ERR scripting is not available in this runtime',
 } as const;
 
@@ -191,6 +192,22 @@ const functionSubcommands: readonly CommandRow<any>[] = [
       return { withCode, pattern };
     },
     exec: (a: { withCode: boolean; pattern: Buffer | null }, ctx) => run(ctx, 7, null, [], a.pattern ? [Buffer.from(a.withCode ? '1' : '0'), a.pattern] : [Buffer.from(a.withCode ? '1' : '0')], false),
+  }),
+  row({
+    name: 'function|dump', arity: 2, flags: ['noscript'], since: '7.0.0', summary: 'Dumps all libraries into a serialized binary payload.', complexity: 'O(N) where N is the number of functions',
+    parse: () => null,
+    exec: (_a, ctx) => run(ctx, 10, null, [], [], false),
+  }),
+  row({
+    name: 'function|restore', arity: -3, flags: ['write', 'denyoom', 'noscript'], since: '7.0.0', summary: 'Restores all libraries from a payload.', complexity: 'O(N) where N is the number of functions on the payload',
+    // Redis' order of checks: argument count, then the policy, then the payload.
+    parse: (argv) => {
+      if (argv.length > 4) return new ReplyError(subcommandSyntax(argv));
+      if (argv.length === 3) return { payload: argv[2], policy: 'APPEND' };
+      const policy = ['append', 'replace', 'flush'].find((p) => is(argv[3], p));
+      return policy === undefined ? new ReplyError(SCRIPT_ERRORS.restorePolicy) : { payload: argv[2], policy: policy.toUpperCase() };
+    },
+    exec: (a: { payload: Buffer; policy: string }, ctx) => run(ctx, 11, a.payload, [], [Buffer.from(a.policy)], false),
   }),
   row({
     name: 'function|stats', arity: 2, flags: ['noscript', 'allow_busy'], since: '7.0.0', summary: 'Returns information about a function during execution.', complexity: 'O(1)',

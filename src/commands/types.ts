@@ -61,6 +61,10 @@ export interface ClientState {
   readonly subscriptions: { channel: number; pattern: number; shard: number };
   /** A pub/sub message or confirmation, outside any command's reply order. */
   push(r: Reply): void;
+  /** Resolves once the replies owed now are filled (null: none owed). Scripts wait for it. */
+  earlierAnswered?(): Promise<void> | null;
+  /** Later commands of this client wait until the returned function is called. */
+  holdLater?(): () => void;
 }
 
 /** What CLIENT LIST shows of a connection: plain data, so it can cross threads. */
@@ -156,7 +160,7 @@ export interface StorageGateway {
  * Script thread operations: 0 EVAL, 1 EVALSHA, 2 SCRIPT LOAD, 3 SCRIPT EXISTS, 4 SCRIPT FLUSH,
  * 5 FUNCTION LOAD, 6 FCALL, 7 FUNCTION LIST, 8 FUNCTION DELETE, 9 FUNCTION FLUSH.
  */
-export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+export type ScriptTaskOp = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 
 /** Scripting as commands reach it (src/server/script-host.ts). */
 export interface ScriptGateway {

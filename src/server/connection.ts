@@ -40,6 +40,8 @@ export const HoldReason = {
   OUTPUT_BUDGET: 2,
   /** A blocking command (BLPOP...) waits: later commands run once it is answered. */
   BLOCKED: 4,
+  /** A script runs (EVAL, FCALL...): later commands run once it is answered. */
+  SCRIPT: 8,
 } as const;
 
 /**
@@ -122,6 +124,7 @@ export class Connection implements ClientState {
   #paused = 0;
   #held: Held[] = [];
   #hold = 0;
+  #answeredWaiters: Array<{ at: number; resolve: () => void }> = [];
   /** CLIENT REPLY: OFF drops every reply; SKIP drops the next command's. */
   #replyOff = false;
   #skipNext = false;
@@ -389,6 +392,33 @@ export class Connection implements ClientState {
     for (const r of list) this.#write(r);
   }
 
+  /**
+   * Resolves once every reply owed now has been filled (null when none is owed): a script
+   * starts only after the commands sent before it have run, as Redis runs them in order.
+   */
+  earlierAnswered(): Promise<void> | null {
+    const at = this.#base + this.#slots.length;
+    if (this.#base + this.#head >= at || this.#closed) return null;
+    return new Promise<void>((resolve) => this.#answeredWaiters.push({ at, resolve }));
+  }
+
+  #wakeAnswered(all: boolean): void {
+    const head = this.#base + this.#head;
+    const waiting = this.#answeredWaiters;
+    this.#answeredWaiters = [];
+    for (const w of waiting) {
+      if (all || w.at <= head) w.resolve();
+      else this.#answeredWaiters.push(w);
+    }
+  }
+
+  /** Commands read after now wait until the returned function is called (a script runs). */
+  holdLater(): () => void {
+    this.#hold |= HoldReason.SCRIPT;
+    this.pause(PauseReason.HELD);
+    return () => this.release(HoldReason.SCRIPT);
+  }
+
   /** Takes a slot for a reply that comes later; returns its number for fill(). */
   reserve(): number {
     this.#slots.push(PENDING);
@@ -415,6 +445,7 @@ export class Connection implements ClientState {
     } else {
       this.#head = head;
     }
+    if (this.#answeredWaiters.length > 0) this.#wakeAnswered(false);
     if ((this.#hold & HoldReason.OUTPUT_BUDGET) !== 0 && !this.#overBudget()) {
       this.release(HoldReason.OUTPUT_BUDGET);
       return;
@@ -488,6 +519,7 @@ export class Connection implements ClientState {
   kill(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeAnswered(true);
     this.#socket.destroy();
   }
 
@@ -510,6 +542,7 @@ export class Connection implements ClientState {
 
   #onClose(): void {
     this.#closed = true;
+    this.#wakeAnswered(true);
     this.#host.onClose(this);
   }
 }

@@ -39,11 +39,17 @@ export class ScriptHost implements ScriptGateway {
         (err) => this.#client.answer(id, this.#encode(new ReplyError(errorReplyText(err)), resp), false),
       );
     } : null;
+    // One command to its client, as in Redis: it starts once the client's earlier commands
+    // have run, and its later ones wait for it (they are not read meanwhile).
+    const release = ctx.client.holdLater?.();
     try {
+      const earlier = ctx.client.earlierAnswered?.();
+      if (earlier) await earlier;
       return new EncodedReply(await this.#client.submit(op, body, keys, args, ctx.client.resp, readOnly, onCall));
     } finally {
       // SELECT inside a script is the script's own: the caller keeps its database.
       (ctx.client as { db: number }).db = db;
+      release?.();
     }
   }
 

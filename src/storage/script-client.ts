@@ -7,7 +7,7 @@ import { decodeReplies, encodeBatch, type StorageCommand, type StorageReply, typ
 import type { StorageServer } from './storage-server.js';
 
 /** Script thread operations (ScriptOp in native/src/script/script_runner.h). */
-export const enum ScriptOp { Eval = 0, EvalSha = 1, Load = 2, Exists = 3, Flush = 4, FunctionLoad = 5, Fcall = 6, FunctionList = 7, FunctionDelete = 8, FunctionFlush = 9 }
+export const enum ScriptOp { Eval = 0, EvalSha = 1, Load = 2, Exists = 3, Flush = 4, FunctionLoad = 5, Fcall = 6, FunctionList = 7, FunctionDelete = 8, FunctionFlush = 9, FunctionDump = 10, FunctionRestore = 11 }
 
 /** One redis.call of a running script: argv, the protocol it wants, the script's flags. */
 export type ScriptCallHandler = (id: number, argv: Buffer[], resp: 2 | 3, flags: number) => void;

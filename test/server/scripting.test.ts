@@ -80,6 +80,23 @@ for (const threads of [1, 3]) {
       expect(await writer.get('iso')).toBe(String(20 + 20 * others.length));
     });
 
+    it("a script runs in its client's order: after the commands sent before it, before those sent after", async () => {
+      const c = client();
+      const pipe = c.pipeline();
+      for (let i = 0; i < 50; i++) {
+        pipe.set(`ord${i}`, '1');
+        pipe.eval("return redis.call('incr', KEYS[1])", 1, `ord${i}`);
+        pipe.get(`ord${i}`);
+        // A slower one now and then: the order holds there too.
+        if (i % 10 === 0) pipe.eval("local x = 0; for i = 1, 3000000 do x = x + i end; return redis.call('incr', KEYS[1])", 1, `ord${i}`);
+        pipe.incr(`ord${i}`);
+      }
+      const out = ((await pipe.exec()) ?? []).map(([err, v]) => (err ? String(err) : v));
+      const expected: unknown[] = [];
+      for (let i = 0; i < 50; i++) expected.push('OK', 2, '2', ...(i % 10 === 0 ? [3, 4] : [3]));
+      expect(out).toEqual(expected);
+    }, 30000);
+
     it('an endless script gets BUSY for others after 5 s, SCRIPT KILL stops it, the server goes on', async () => {
       const runner = client();
       const other = client();
@@ -162,6 +179,17 @@ describe('FUNCTION libraries persist', () => {
       server = await startServer({ port: 0, dir });
       c = new Redis({ port: server.port, host: '127.0.0.1' });
       await expect(c.fcall('hello', 0, 'x')).rejects.toThrow('ERR Function not found');
+      // FUNCTION RESTORE is persisted as LOAD is.
+      await c.function('LOAD', "#!lua name=dumped\nredis.register_function('back', function() return 'back' end)");
+      const dump = (await c.callBuffer('FUNCTION', 'DUMP')) as Buffer;
+      await c.function('FLUSH');
+      expect(await c.callBuffer('FUNCTION', 'RESTORE', dump)).toEqual(Buffer.from('OK'));
+      c.disconnect();
+      await server.close();
+
+      server = await startServer({ port: 0, dir });
+      c = new Redis({ port: server.port, host: '127.0.0.1' });
+      expect(await c.fcall('back', 0)).toBe('back');
       c.disconnect();
       await server.close();
     } finally {

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "../glob.h"
+#include "function_dump.h"
 #include "lua_api.h"
 
 namespace kiwi {
@@ -372,6 +373,37 @@ std::vector<std::string> FunctionEngine::Codes() const {
   std::vector<std::string> out;
   for (const auto& [name, lib] : libraries_) out.push_back(lib.code);
   return out;
+}
+
+std::string FunctionEngine::Restore(std::unique_ptr<FunctionEngine>* current, std::string_view payload,
+                                    RestorePolicy policy) {
+  auto next = std::make_unique<FunctionEngine>();
+  std::string err;
+  // Duplicates inside the payload fail as Redis' functionsCreateWithLibraryCtx words them.
+  const bool parsed = ParseFunctionPayload(payload, [&](std::string_view code) -> std::string {
+    const std::string reply = next->Load(code, false);
+    return reply[0] == '-' ? reply.substr(1, reply.size() - 3) : "";
+  }, &err);
+  if (!parsed) return "-" + err + "\r\n";
+  if (policy != RestorePolicy::kFlush) {
+    // libraryJoin: library collisions first, then functions of libraries that stay.
+    const FunctionEngine& cur = **current;
+    for (const auto& [name, lib] : next->libraries_)
+      if (cur.HasLibrary(name) && policy == RestorePolicy::kAppend) return "-ERR Library " + name + " already exists\r\n";
+    for (const auto& [name, lib] : next->libraries_) {
+      for (const Function& f : lib.functions) {
+        auto it = cur.functions_.find(f.name);
+        if (it != cur.functions_.end() && !next->HasLibrary(it->second)) return "-ERR Function " + f.name + " already exists\r\n";
+      }
+    }
+    for (const auto& [name, lib] : cur.libraries_) {
+      if (next->HasLibrary(name)) continue;
+      const std::string reply = next->Load(lib.code, false);
+      if (reply[0] == '-') return reply;  // it loaded before; only a load timeout gets here
+    }
+  }
+  *current = std::move(next);
+  return "+OK\r\n";
 }
 
 }  // namespace kiwi

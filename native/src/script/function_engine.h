@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,8 +38,14 @@ class FunctionEngine {
                    int caller_resp, ScriptHost* host);
   size_t LibraryCount() const { return libraries_.size(); }
   size_t FunctionCount() const { return functions_.size(); }
-  // Every library's code, for persistence (in name order).
+  // Every library's code, for persistence and FUNCTION DUMP (in name order).
   std::vector<std::string> Codes() const;
+  bool HasLibrary(const std::string& name) const { return libraries_.count(name) != 0; }
+  // FUNCTION RESTORE payload [APPEND|REPLACE|FLUSH] (functions.c functionRestoreCommand):
+  // the libraries are loaded into a new engine which replaces *current only when all went
+  // well, so a failed RESTORE changes nothing. Returns +OK or the error as RESP.
+  enum class RestorePolicy { kAppend, kReplace, kFlush };
+  static std::string Restore(std::unique_ptr<FunctionEngine>* current, std::string_view payload, RestorePolicy policy);
 
   // Used by redis.register_function while a library loads.
   struct Function {

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "function_dump.h"
+
 namespace kiwi {
 
 void KeyspaceGate::EnterShared() {
@@ -223,7 +225,7 @@ void ScriptRunner::RunExclusive(ScriptTask* task, int kind, const std::string& n
   started_ms_.store(NowMs());
   Host host(this, task);
   task->reply = kind == 1 ? engine_.Run(name, task->keys, task->args, task->resp, &host)
-                          : functions_.Call(name, task->keys, task->args, task->resp, &host);
+                          : functions_->Call(name, task->keys, task->args, task->resp, &host);
   started_ms_.store(0);
   kill_.store(false);
   {
@@ -247,27 +249,41 @@ RunningInfo ScriptRunner::Running() const {
 void ScriptRunner::ExecuteFunction(ScriptTask* task) {
   switch (task->op) {
     case ScriptOp::kFunctionLoad:
-      task->reply = functions_.Load(task->body, !task->args.empty() && task->args[0] == "REPLACE");
+      task->reply = functions_->Load(task->body, !task->args.empty() && task->args[0] == "REPLACE");
       if (task->reply[0] != '-') Persist();
       break;
     case ScriptOp::kFunctionDelete:
-      task->reply = functions_.Delete(task->body);
+      task->reply = functions_->Delete(task->body);
       if (task->reply[0] != '-') Persist();
       break;
     case ScriptOp::kFunctionFlush:
-      functions_.Flush();
+      functions_->Flush();
       Persist();
       task->reply = "+OK\r\n";
       break;
+    case ScriptOp::kFunctionDump: {
+      const std::string payload = FunctionDumpPayload(functions_->Codes());
+      task->reply = "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
+      break;
+    }
+    case ScriptOp::kFunctionRestore: {
+      const std::string policy = task->args.empty() ? "APPEND" : task->args[0];
+      task->reply = FunctionEngine::Restore(&functions_, task->body,
+                                            policy == "FLUSH"     ? FunctionEngine::RestorePolicy::kFlush
+                                            : policy == "REPLACE" ? FunctionEngine::RestorePolicy::kReplace
+                                                                  : FunctionEngine::RestorePolicy::kAppend);
+      if (task->reply[0] != '-') Persist();
+      break;
+    }
     case ScriptOp::kFunctionList: {
       const bool with_code = !task->args.empty() && task->args[0] == "1";
       const std::string* pattern = task->args.size() > 1 ? &task->args[1] : nullptr;
-      task->reply = functions_.List(with_code, pattern, task->resp);
+      task->reply = functions_->List(with_code, pattern, task->resp);
       break;
     }
     case ScriptOp::kFcall: {
       uint32_t flags = 0;
-      if (!functions_.Find(task->body, &flags)) {
+      if (!functions_->Find(task->body, &flags)) {
         task->reply = "-ERR Function not found\r\n";
         break;
       }
@@ -282,8 +298,8 @@ void ScriptRunner::ExecuteFunction(ScriptTask* task) {
       task->reply = "-ERR kiwi: unknown script operation\r\n";
   }
   std::lock_guard<std::mutex> lock(info_mu_);
-  running_.libraries = functions_.LibraryCount();
-  running_.functions = functions_.FunctionCount();
+  running_.libraries = functions_->LibraryCount();
+  running_.functions = functions_->FunctionCount();
 }
 
 // FUNCTION libraries survive restarts in one file beside the database: "KIWIFN1\n", then
@@ -308,19 +324,19 @@ void ScriptRunner::LoadPersisted() {
     std::memcpy(&len, data.data() + p, 4);
     p += 4;
     if (p + len > data.size()) break;
-    const std::string reply = functions_.Load(std::string_view(data.data() + p, len), true);
+    const std::string reply = functions_->Load(std::string_view(data.data() + p, len), true);
     if (reply[0] == '-') std::fprintf(stderr, "kiwi: a saved function library failed to load: %s", reply.c_str() + 1);
     p += len;
   }
   std::lock_guard<std::mutex> lock(info_mu_);
-  running_.libraries = functions_.LibraryCount();
-  running_.functions = functions_.FunctionCount();
+  running_.libraries = functions_->LibraryCount();
+  running_.functions = functions_->FunctionCount();
 }
 
 void ScriptRunner::Persist() {
   if (persist_path_.empty()) return;
   std::string data = "KIWIFN1\n";
-  for (const std::string& code : functions_.Codes()) {
+  for (const std::string& code : functions_->Codes()) {
     const uint32_t len = static_cast<uint32_t>(code.size());
     data.append(reinterpret_cast<const char*>(&len), 4);
     data += code;

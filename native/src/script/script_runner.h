@@ -59,6 +59,9 @@ enum class ScriptOp : uint8_t {
   // FUNCTION: body is the code (LOAD; args[0] "REPLACE" or empty), the function (FCALL),
   // the library (DELETE); LIST takes args {withcode "1"|"0", pattern?}.
   kFunctionLoad = 5, kFcall = 6, kFunctionList = 7, kFunctionDelete = 8, kFunctionFlush = 9,
+  // FUNCTION DUMP; FUNCTION RESTORE: body is the payload, args[0] the policy
+  // ("APPEND", "REPLACE" or "FLUSH").
+  kFunctionDump = 10, kFunctionRestore = 11,
 };
 
 struct ScriptTask {
@@ -120,7 +123,7 @@ class ScriptRunner {
 
   KeyspaceGate* gate_;
   LuaEngine engine_;
-  FunctionEngine functions_;
+  std::unique_ptr<FunctionEngine> functions_ = std::make_unique<FunctionEngine>();
   std::string persist_path_;
   mutable std::mutex info_mu_;
   RunningInfo running_;  // kind/name/command under info_mu_
