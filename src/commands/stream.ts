@@ -112,6 +112,15 @@ interface AddTrim {
   fieldsAt: number;
 }
 
+/**
+ * XADD's or XTRIM's options as the storage op reads them, with where XADD's fields start
+ * (storage tests build requests with it).
+ */
+export function streamAddTrimSpec(argv: Buffer[], xadd: boolean): { spec: Buffer; fieldsAt: number } | ReplyError {
+  const a = parseAddTrim(argv, xadd);
+  return a instanceof ReplyError ? a : { spec: addSpec(a), fieldsAt: a.fieldsAt };
+}
+
 /** Redis streamParseAddOrTrimArgsOrReply, for XADD (`xadd`) and XTRIM. */
 function parseAddTrim(argv: Buffer[], xadd: boolean): AddTrim | ReplyError {
   const a: AddTrim = { idMode: IdMode.auto, id: MIN_ID, noMkStream: false, strategy: Strategy.none, approx: false, maxlen: 0n, minid: MIN_ID, limit: 0n, fieldsAt: argv.length };
