@@ -148,27 +148,21 @@ async function sessionStoreSteps(port: number): Promise<unknown[]> {
   return out;
 }
 
-describe('socket.io Redis adapter', () => {
-  it('rooms, fetchSockets, serverSideEmit acks and disconnectSockets across two servers (ioredis pub/sub)', async () => {
-    const got = await socketIoSteps(kiwi.port, classic);
-    expect(got).toEqual([
-      ['room broadcasts', ['0:from server 0', '0:from server 1', '1:from server 0', '1:from server 1']],
-      ['fetchSockets sees both servers', 2],
-      ['serverSideEmit acks', ['pong 1 7']],
-      ['disconnectSockets across servers', [false, false]],
-    ]);
-    if (redis) expect(await socketIoSteps(redis.port, classic)).toEqual(got);
-  }, 30_000);
+const SOCKET_IO_OUTCOMES = [
+  ['room broadcasts', ['0:from server 0', '0:from server 1', '1:from server 0', '1:from server 1']],
+  ['fetchSockets sees both servers', 2],
+  ['serverSideEmit acks', ['pong 1 7']],
+  ['disconnectSockets across servers', [false, false]],
+];
 
-  it('the sharded adapter (SSUBSCRIBE/SPUBLISH through node-redis) does the same', async () => {
-    const got = await socketIoSteps(kiwi.port, sharded);
-    expect(got).toEqual([
-      ['room broadcasts', ['0:from server 0', '0:from server 1', '1:from server 0', '1:from server 1']],
-      ['fetchSockets sees both servers', 2],
-      ['serverSideEmit acks', ['pong 1 7']],
-      ['disconnectSockets across servers', [false, false]],
-    ]);
-    if (redis) expect(await socketIoSteps(redis.port, sharded)).toEqual(got);
+describe.each([
+  ['ioredis pub/sub', classic],
+  ['the sharded adapter: SSUBSCRIBE/SPUBLISH through node-redis', sharded],
+] as const)('socket.io Redis adapter, %s', (_name, factory) => {
+  it('rooms, fetchSockets, serverSideEmit acks and disconnectSockets across two servers', async () => {
+    const got = await socketIoSteps(kiwi.port, factory);
+    expect(got).toEqual(SOCKET_IO_OUTCOMES);
+    if (redis) expect(await socketIoSteps(redis.port, factory)).toEqual(got);
   }, 30_000);
 });
 

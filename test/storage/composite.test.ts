@@ -7,15 +7,12 @@ import { OpError, type StorageReply } from '../../src/storage/codec.js';
 import { Flag, Op, type OpCode } from '../../src/storage/ops.js';
 import { Cmd, storageCommand } from '../../src/storage/requests.js';
 import { testStorage } from '../helpers/storage-mode.js';
-import { errorName, openStorage, removeDir, tempDir, type TestStorage } from './helpers.js';
+import { disposeStorage, errorName, openStorage, tempDir, type TestStorage } from './helpers.js';
 
 let s: TestStorage | undefined;
 afterEach(async () => {
-  if (s) {
-    await s.close();
-    if (s.dir !== ':memory:') removeDir(s.dir);
-    s = undefined;
-  }
+  await disposeStorage(s);
+  s = undefined;
 });
 
 const b = (x: string | number) => Buffer.from(String(x));

@@ -86,3 +86,10 @@ export function useFreshStorage(options: Partial<StorageOptions> = {}): () => Te
 
 /** A real hash of one field (HSET), as a key of another type for WRONGTYPE checks. */
 export const hsetCommand = (key: string, db = 0): StorageCommand => storageCommand(Op.HSET, db, [Buffer.from(key), Buffer.from('field'), Buffer.from('value')]);
+
+/** Closes a test's storage and removes its directory (nothing to remove in memory mode). */
+export async function disposeStorage(t: TestStorage | undefined): Promise<void> {
+  if (!t) return;
+  await t.close();
+  if (t.dir !== ':memory:') removeDir(t.dir);
+}

@@ -8,15 +8,12 @@ import { ReplyError } from '../../src/errors.js';
 import type { StorageCommand } from '../../src/storage/codec.js';
 import { Op } from '../../src/storage/ops.js';
 import { Cmd, storageCommand } from '../../src/storage/requests.js';
-import { openStorage, removeDir, type TestStorage } from './helpers.js';
+import { disposeStorage, openStorage, type TestStorage } from './helpers.js';
 
 let s: TestStorage | undefined;
 afterEach(async () => {
-  if (s) {
-    await s.close();
-    if (s.dir !== ':memory:') removeDir(s.dir);
-    s = undefined;
-  }
+  await disposeStorage(s);
+  s = undefined;
 });
 
 const b = (x: string | number) => Buffer.from(String(x));
