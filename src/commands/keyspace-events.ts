@@ -206,6 +206,24 @@ const EVENTS: Record<string, Events> = {
     const numkeys = Number(argv[1].toString('latin1'));
     return [[Z, is(argv[2 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
   },
+  // Blocking pops raise the events of their non-blocking forms (Redis 7.0 serves them with
+  // the same code, served at once or after blocking); the reply names the key popped from.
+  blpop: (_argv, r) => (Array.isArray(r) ? [[L, 'lpop', r[0] as Buffer]] : none),
+  brpop: (_argv, r) => (Array.isArray(r) ? [[L, 'rpop', r[0] as Buffer]] : none),
+  brpoplpush: (argv, r) => (r === null ? none : [[L, 'lpush', argv[2]], [L, 'rpop', argv[1]]]),
+  blmove: (argv, r) => (r === null ? none : [[L, is(argv[4], 'left') ? 'lpush' : 'rpush', argv[2]], [L, is(argv[3], 'left') ? 'lpop' : 'rpop', argv[1]]]),
+  blmpop: (argv, r) => {
+    if (!Array.isArray(r) || r.length !== 2) return none;
+    const numkeys = Number(argv[2].toString('latin1'));
+    return [[L, is(argv[3 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
+  },
+  bzpopmin: (_argv, r) => (Array.isArray(r) ? [[Z, 'zpopmin', r[0] as Buffer]] : none),
+  bzpopmax: (_argv, r) => (Array.isArray(r) ? [[Z, 'zpopmax', r[0] as Buffer]] : none),
+  bzmpop: (argv, r) => {
+    if (!Array.isArray(r) || r.length !== 2) return none;
+    const numkeys = Number(argv[2].toString('latin1'));
+    return [[Z, is(argv[3 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
+  },
   zunionstore: on(Z, 'zunionstore', positive),
   zinterstore: on(Z, 'zinterstore', positive),
   zdiffstore: on(Z, 'zdiffstore', positive),
@@ -266,8 +284,12 @@ export function raisesEvents(command: string): boolean {
  * their "new" follows from the reply, and their source is not "del"eted in Redis).
  */
 export function reportsKeys(command: string): boolean {
-  return EVENTS[command] !== undefined && command !== 'rename' && command !== 'renamenx' && command !== 'move' && command !== 'copy';
+  return EVENTS[command] !== undefined && !UNREPORTED.has(command);
 }
+
+// RENAME, MOVE, COPY: their keys change places. The blocking pops: their storage request
+// is the blocking wrapper, not the pop (inside MULTI the pop runs as is and reports).
+const UNREPORTED = new Set(['rename', 'renamenx', 'move', 'copy', 'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop']);
 
 /**
  * Adds what the report tells to a command's own events, where Redis raises them: "expired"

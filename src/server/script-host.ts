@@ -8,6 +8,7 @@ import { EncodedReply, type Reply } from '../commands/reply.js';
 import { StorageCall, type CommandRow, type ExecContext, type ScriptGateway, type ScriptTaskOp } from '../commands/types.js';
 import type { StorageReply } from '../storage/codec.js';
 import { readBlocks } from '../commands/stream.js';
+import { notificationsOn, publishKeyspaceEvents, raisesEvents } from '../commands/keyspace-events.js';
 import { ScriptClient, type ScriptRunning } from '../storage/script-client.js';
 import { RespWriter } from './resp-writer.js';
 
@@ -91,6 +92,11 @@ export class ScriptHost implements ScriptGateway {
       reply = outcome.map(r, resp === ctx.client.resp ? ctx : { ...ctx, client: { ...ctx.client, resp } });
     } else {
       reply = await outcome;
+    }
+    // Keyspace events of the call, from its arguments and reply, while the script runs
+    // (Redis raises them inside call(), so they precede the script's own reply).
+    if (!(reply instanceof ReplyError) && raisesEvents(row.name) && notificationsOn(ctx.server)) {
+      publishKeyspaceEvents(ctx.server, row.name, argv, reply, ctx.client.db);
     }
     return { reply: this.#encode(reply, resp), wrote: write };
   }

@@ -57,6 +57,17 @@ const SCRIPTS: Record<string, string[][]> = {
     ['SET', 'k', '0'], ['MULTI'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['LPUSH', 'l', 'x'], ['INCR', 'k'], ['EXPIRE', 'a', '100'],
     ['SELECT', '2'], ['SET', 'b', '1'], ['SELECT', '0'], ['DEL', 'a', 'h'], ['EXEC'],
   ],
+  // Served at once (the key holds elements; none is emptied): the non-blocking forms' events.
+  'blocking pops': [
+    ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e', 'f'], ['BLPOP', 'nol', 'l', '1'], ['BRPOP', 'l', '1'], ['BLMOVE', 'l', 'l2', 'LEFT', 'RIGHT', '1'],
+    ['BRPOPLPUSH', 'l', 'l2', '1'], ['BLMPOP', '1', '2', 'nol', 'l', 'RIGHT'], ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
+    ['BZPOPMIN', 'z', '1'], ['BZPOPMAX', 'noz', 'z', '1'], ['BZMPOP', '1', '1', 'z', 'MIN'],
+  ],
+  // Commands a script calls raise their events while it runs, before EVAL's reply.
+  scripts: [
+    ['EVAL', "redis.call('SET', KEYS[1], '1') redis.call('LPUSH', KEYS[2], 'a', 'b') redis.call('HSET', KEYS[3], 'f', 'v') redis.call('EXPIRE', KEYS[1], 100) redis.call('SET', KEYS[4], 'x', 'NX') return redis.call('INCR', KEYS[5])", '5', 'a', 'l', 'h', 'a', 'n'],
+    ['EVAL', "redis.call('ZADD', KEYS[1], 1, 'm') redis.call('SADD', KEYS[2], 'm') return redis.pcall('LPUSH', KEYS[1], 'x')", '2', 'z', 's'],
+  ],
   'bitmaps and HyperLogLog': [
     ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '7', '1'], ['SETBIT', 'c', '100', '1'], ['BITOP', 'AND', 'dst', 'b', 'c'], ['BITOP', 'OR', 'dst2', 'b', 'c'],
     ['PFADD', 'h', 'a', 'b'], ['PFADD', 'h', 'a'], ['PFADD', 'h2', 'z'], ['PFMERGE', 'h3', 'h', 'h2'], ['PFCOUNT', 'h3'],

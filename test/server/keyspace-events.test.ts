@@ -46,6 +46,20 @@ for (const threads of [1, 3]) {
       expect(got.sort()).toEqual(['__keyevent@0__:set k', '__keyevent@3__:hset h', '__keyspace@0__:k set', '__keyspace@3__:h hset']);
     });
 
+    it('a blocked BLPOP served by a push on another runtime raises "lpop" after the push\'s "rpush"', async () => {
+      const { writer, got } = await setup('El');
+      const blocked = writer.duplicate();
+      clients.push(blocked);
+      const pop = blocked.blpop('q', 5);
+      await sleep(100);
+      const pusher = writer.duplicate();
+      clients.push(pusher);
+      await pusher.rpush('q', 'a', 'b');
+      expect(await pop).toEqual(['q', 'a']);
+      for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);
+      expect(got).toEqual(['__keyevent@0__:rpush q', '__keyevent@0__:lpop q']);
+    });
+
     it('the expiry cycle raises "expired" for strings, hashes, sets and lists', async () => {
       const { writer, got } = await setup('Ex');
       await writer.set('s', 'v', 'PX', 50);
