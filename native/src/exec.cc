@@ -104,10 +104,13 @@ void ReportedWrite(const Request& req, const Command& c, WriteGroup& g, ReplyWri
     }
     at[i] = w.KeyReport(bits, keys[i].key);
   }
+  const uint64_t member_writes = g.member_writes();
   Info(c.op).write(req, c, g, w);
+  // Member writes say that a command whose reply counts only new members changed others.
+  const uint8_t members = g.member_writes() != member_writes ? kKey_MEMBERS : 0;
   for (size_t i = 0; i < n; i++) {
     g.Read(keys[i].db, keys[i].key, &l);
-    if (l.status.ok() && l.value.exists()) w.OrByte(at[i], kKey_EXISTS | (l.value.expire_ms != 0 ? kKey_HAS_TTL : 0));
+    if (l.status.ok() && l.value.exists()) w.OrByte(at[i], kKey_EXISTS | members | (l.value.expire_ms != 0 ? kKey_HAS_TTL : 0));
   }
 }
 

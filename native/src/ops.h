@@ -291,6 +291,7 @@ enum KeyReportBit : uint8_t {
   kKey_HAD_TTL = 4,      // it had an expiry before
   kKey_HAS_TTL = 8,      // it has one after
   kKey_EXPIRED = 16,     // it had expired: deleted on access before the command ran
+  kKey_MEMBERS = 32,     // the command wrote members (a ZADD that only changed scores)
 };
 
 enum ReplyKind : uint8_t {

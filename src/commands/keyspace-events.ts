@@ -62,6 +62,10 @@ const bitsOf = (report: KeysReport | undefined, key: Buffer): number => {
   return 0;
 };
 
+/** ZADD and GEOADD (Redis zaddGenericCommand): "zadd" when members were added or updated. */
+const zaddChanged = (argv: Buffer[], r: Reply, report: KeysReport | undefined): KeyEvent[] =>
+  positive(r) || (bitsOf(report, argv[1]) & KeyBit.members) !== 0 ? [[Z, 'zadd', argv[1]]] : none;
+
 /** One event on argv[1] when `when` holds for the reply. */
 const on = (cls: number, event: string, when: (r: Reply) => boolean = () => true): Events => (argv, r) => (when(r) ? [[cls, event, argv[1]]] : none);
 const positive = (r: Reply) => typeof r === 'number' && r > 0;
@@ -188,11 +192,11 @@ const EVENTS: Record<string, Events> = {
     const numkeys = Number(argv[1].toString('latin1'));
     return [[L, is(argv[2 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
   },
-  // ZADD: "zadd" when it added members (a reply of 0 may still have changed scores: not
-  // raised, README); with INCR, "zincr" unless NX/XX stopped it.
-  zadd: (argv, r) => {
+  // ZADD: "zadd" when it added members or changed scores (the key report's members bit:
+  // the reply counts only added ones without CH); with INCR, "zincr" unless NX/XX stopped it.
+  zadd: (argv, r, _db, report) => {
     if (argv.some((a, i) => i > 1 && is(a, 'incr'))) return r === null ? none : [[Z, 'zincr', argv[1]]];
-    return positive(r) ? [[Z, 'zadd', argv[1]]] : none;
+    return zaddChanged(argv, r, report);
   },
   zincrby: on(Z, 'zincr'),
   zrem: on(Z, 'zrem', positive),
@@ -230,7 +234,7 @@ const EVENTS: Record<string, Events> = {
   zrangestore: on(Z, 'zrangestore', positive),
   // GEOADD is ZADD underneath (geo.c calls zaddCommand): "zadd". The STORE forms raise
   // their own event on the destination when they stored something.
-  geoadd: on(Z, 'zadd', positive),
+  geoadd: (argv, r, _db, report) => zaddChanged(argv, r, report),
   geosearchstore: on(Z, 'geosearchstore', positive),
   georadius: (argv, r) => geoRadiusStore(argv, r, 6),
   georadiusbymember: (argv, r) => geoRadiusStore(argv, r, 5),

@@ -46,7 +46,7 @@ export class EncodedReply {
 }
 
 /** What a REPORT_KEYS write did to each key (ops.h KeyReportBit). */
-export const KeyBit = { existed: 1, exists: 2, hadTtl: 4, hasTtl: 8, expired: 16 } as const;
+export const KeyBit = { existed: 1, exists: 2, hadTtl: 4, hasTtl: 8, expired: 16, members: 32 } as const;
 
 /**
  * The reply of a write sent with REPORT_KEYS (keyspace notifications on): per key, in the

@@ -37,6 +37,12 @@ const SCRIPTS: Record<string, EventStep[]> = {
     ['BITFIELD', 'bf', 'SET', 'u8', '0', '5'], ['BITFIELD', 'bf', 'GET', 'u8', '0'], ['BITFIELD', 'bf', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '5'],
     ['BITFIELD', 'bf', 'GET', 'u8', '0', 'INCRBY', 'u8', '0', '1'], ['BITFIELD', 'bf', 'OVERFLOW', 'FAIL', 'SET', 'u2', '0', '9'],
   ],
+  // "zadd" when a ZADD (or GEOADD) without CH changed scores only; none when nothing changed.
+  'score-only ZADD and GEOADD': [
+    ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '1', 'a', '3', 'b'], ['ZADD', 'z', '1', 'a', '3', 'b'], ['ZADD', 'z', 'XX', '5', 'a'],
+    ['ZADD', 'z', 'GT', '4', 'a'], ['GEOADD', 'g', '13.361389', '38.115556', 'p'], ['GEOADD', 'g', '15.087269', '37.502669', 'p'],
+    ['GEOADD', 'g', '15.087269', '37.502669', 'p'],
+  ],
   'new keys': [
     ['SET', 'a', '1'], ['SET', 'a', '2'], ['SET', 'b', '1', 'EX', '100'], ['SETNX', 'c', '1'], ['GETSET', 'd', '1'], ['MSET', 'e', '1', 'a', '2', 'f', '3'],
     ['APPEND', 'g', 'x'], ['SETRANGE', 'h', '1', 'x'], ['INCR', 'i'], ['INCRBYFLOAT', 'j', '1.5'], ['SETBIT', 'k', '7', '1'], ['PFADD', 'p', 'a'],
