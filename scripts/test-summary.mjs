@@ -14,7 +14,14 @@ try {
 const passed = report.numPassedTests ?? 0;
 // Files that failed to load have no test results but must count as failures.
 const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-const failed = (report.numFailedTests ?? 0) + brokenFiles;
+let failed = (report.numFailedTests ?? 0) + brokenFiles;
+// A run that failed with every test passing (unhandled errors or rejections between
+// tests, a crashed worker) is not a pass: it counts as one failure, said so.
+const exitStatus = Number(process.argv[3] ?? 0);
+if (failed === 0 && (report.success === false || exitStatus !== 0)) {
+  console.log(`the test run failed outside any test (exit status ${exitStatus}; unhandled errors?): counted as 1 failure`);
+  failed = 1;
+}
 const skipped = report.numPendingTests ?? 0;
 const todo = report.numTodoTests ?? 0;
 for (const f of report.testResults ?? []) {
