@@ -62,6 +62,21 @@ const bitsOf = (report: KeysReport | undefined, key: Buffer): number => {
   return 0;
 };
 
+// Redis lmoveGenericCommand: the push onto the destination is announced first.
+const rpoplpush: Events = (argv, r) => (r === null ? none : [[L, 'lpush', argv[2]], [L, 'rpop', argv[1]]]);
+const lmove: Events = (argv, r) =>
+  r === null ? none : [[L, is(argv[4], 'left') ? 'lpush' : 'rpush', argv[2]], [L, is(argv[3], 'left') ? 'lpop' : 'rpop', argv[1]]];
+
+/** LMPOP/ZMPOP (numkeys at argv[at]) and their blocking forms: the reply names the key. */
+const mpop = (cls: number, at: number, first: string, ifFirst: string, otherwise: string): Events => (argv, r) => {
+  if (!Array.isArray(r) || r.length !== 2) return none;
+  const numkeys = Number(argv[at].toString('latin1'));
+  return [[cls, is(argv[at + 1 + numkeys], first) ? ifFirst : otherwise, r[0] as Buffer]];
+};
+
+/** BLPOP, BRPOP, BZPOPMIN, BZPOPMAX: the reply's first element is the key popped from. */
+const poppedFrom = (cls: number, event: string): Events => (_argv, r) => (Array.isArray(r) ? [[cls, event, r[0] as Buffer]] : none);
+
 /** ZADD and GEOADD (Redis zaddGenericCommand): "zadd" when members were added or updated. */
 const zaddChanged = (argv: Buffer[], r: Reply, report: KeysReport | undefined): KeyEvent[] =>
   positive(r) || (bitsOf(report, argv[1]) & KeyBit.members) !== 0 ? [[Z, 'zadd', argv[1]]] : none;
@@ -184,14 +199,9 @@ const EVENTS: Record<string, Events> = {
   lset: on(L, 'lset'),
   lrem: on(L, 'lrem', positive),
   ltrim: on(L, 'ltrim'),
-  // Redis lmoveGenericCommand: the push onto the destination is announced first.
-  rpoplpush: (argv, r) => (r === null ? none : [[L, 'lpush', argv[2]], [L, 'rpop', argv[1]]]),
-  lmove: (argv, r) => (r === null ? none : [[L, is(argv[4], 'left') ? 'lpush' : 'rpush', argv[2]], [L, is(argv[3], 'left') ? 'lpop' : 'rpop', argv[1]]]),
-  lmpop: (argv, r) => {
-    if (!Array.isArray(r) || r.length !== 2) return none;
-    const numkeys = Number(argv[1].toString('latin1'));
-    return [[L, is(argv[2 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
-  },
+  rpoplpush,
+  lmove,
+  lmpop: mpop(L, 1, 'left', 'lpop', 'rpop'),
   // ZADD: "zadd" when it added members or changed scores (the key report's members bit:
   // the reply counts only added ones without CH); with INCR, "zincr" unless NX/XX stopped it.
   zadd: (argv, r, _db, report) => {
@@ -205,29 +215,19 @@ const EVENTS: Record<string, Events> = {
   zremrangebylex: on(Z, 'zremrangebylex', positive),
   zpopmin: on(Z, 'zpopmin', notNil),
   zpopmax: on(Z, 'zpopmax', notNil),
-  zmpop: (argv, r) => {
-    if (!Array.isArray(r) || r.length !== 2) return none;
-    const numkeys = Number(argv[1].toString('latin1'));
-    return [[Z, is(argv[2 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
-  },
+  zmpop: mpop(Z, 1, 'min', 'zpopmin', 'zpopmax'),
   // Blocking pops raise the events of their non-blocking forms (Redis 7.0 serves them with
   // the same code, served at once or after blocking); the reply names the key popped from.
-  blpop: (_argv, r) => (Array.isArray(r) ? [[L, 'lpop', r[0] as Buffer]] : none),
-  brpop: (_argv, r) => (Array.isArray(r) ? [[L, 'rpop', r[0] as Buffer]] : none),
-  brpoplpush: (argv, r) => (r === null ? none : [[L, 'lpush', argv[2]], [L, 'rpop', argv[1]]]),
-  blmove: (argv, r) => (r === null ? none : [[L, is(argv[4], 'left') ? 'lpush' : 'rpush', argv[2]], [L, is(argv[3], 'left') ? 'lpop' : 'rpop', argv[1]]]),
-  blmpop: (argv, r) => {
-    if (!Array.isArray(r) || r.length !== 2) return none;
-    const numkeys = Number(argv[2].toString('latin1'));
-    return [[L, is(argv[3 + numkeys], 'left') ? 'lpop' : 'rpop', r[0] as Buffer]];
-  },
-  bzpopmin: (_argv, r) => (Array.isArray(r) ? [[Z, 'zpopmin', r[0] as Buffer]] : none),
-  bzpopmax: (_argv, r) => (Array.isArray(r) ? [[Z, 'zpopmax', r[0] as Buffer]] : none),
-  bzmpop: (argv, r) => {
-    if (!Array.isArray(r) || r.length !== 2) return none;
-    const numkeys = Number(argv[2].toString('latin1'));
-    return [[Z, is(argv[3 + numkeys], 'min') ? 'zpopmin' : 'zpopmax', r[0] as Buffer]];
-  },
+  // BLMOVE/BRPOPLPUSH/BLMPOP/BZMPOP take LMOVE's/RPOPLPUSH's arguments (the timeout after
+  // them) or LMPOP's/ZMPOP's one place later (the timeout first).
+  blpop: poppedFrom(L, 'lpop'),
+  brpop: poppedFrom(L, 'rpop'),
+  brpoplpush: rpoplpush,
+  blmove: lmove,
+  blmpop: mpop(L, 2, 'left', 'lpop', 'rpop'),
+  bzpopmin: poppedFrom(Z, 'zpopmin'),
+  bzpopmax: poppedFrom(Z, 'zpopmax'),
+  bzmpop: mpop(Z, 2, 'min', 'zpopmin', 'zpopmax'),
   zunionstore: on(Z, 'zunionstore', positive),
   zinterstore: on(Z, 'zinterstore', positive),
   zdiffstore: on(Z, 'zdiffstore', positive),
